@@ -1,0 +1,82 @@
+"""The sandbox: the bridge in front of an embedded GLPI simulator.
+
+It lets an IdP engineer or a GLPI admin try the bridge without a GLPI: the
+simulator runs in a thread of this process on a free loopback port, seeded
+with a root entity, the standard profiles and an API account, and the bridge
+is served next to it with the same ``create_app`` as in production. Data
+lives in memory and is lost when the process stops.
+"""
+
+from __future__ import annotations
+
+import secrets
+import signal
+import sys
+import threading
+from collections.abc import Callable
+
+from werkzeug.serving import make_server
+
+from app import create_app
+
+
+def sandbox_config(glpi_url: str, app_token: str, user_token: str, token: str) -> dict:
+    """Build the configuration of a one-tenant bridge talking to the simulator."""
+    return {
+        "server": {"access_log": True},
+        "tenants": [
+            {
+                "name": "sandbox",
+                "tokens": [token],
+                "glpi": {"url": glpi_url, "app_token": app_token, "user_token": user_token},
+                "entity": {"id": 0, "recursive": True},
+            }
+        ],
+    }
+
+
+def run_sandbox(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    token: str | None = None,
+    glpi_version: str = "10",
+    out: Callable[[str], None] = print,
+) -> int:
+    """Start the simulator and the bridge; block until interrupted."""
+    from app.simulator.server import start_simulator
+
+    token = token or secrets.token_urlsafe(24)
+    if len(token) < 16:
+        out("error: the bearer token needs at least 16 characters")
+        return 2
+    simulator = start_simulator(version=glpi_version)
+    app = create_app(sandbox_config(simulator.url, simulator.app_token, simulator.user_token, token))
+    try:
+        server = make_server(host, port, app, threaded=True)
+    except OSError as exc:
+        simulator.stop()
+        out(f"error: cannot listen on {host}:{port}: {exc.strerror}")
+        return 1
+    base = f"http://{host}:{server.server_port}/scim/v2"
+    out("glpi-scim-bridge sandbox (in-memory GLPI simulator, data is lost on exit)")
+    out(f"  SCIM base URL : {base}")
+    out(f"  Bearer token  : {token}")
+    out(f"  GLPI simulator: {simulator.url} (GLPI {glpi_version})")
+    out(f'  try: curl -H "Authorization: Bearer {token}" {base}/Users')
+    sys.stdout.flush()
+
+    stop = threading.Event()
+
+    def _stop(*_: object) -> None:
+        stop.set()
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.extensions["tenants"].close()
+        simulator.stop()
+    return 0
