@@ -93,7 +93,7 @@ class GlpiSchema(_Strict):
     pool_size = fields.Integer(load_default=10, validate=validate.Range(min=1, max=200),
                                metadata=_d("HTTP connections kept open to GLPI per process.", 10))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _one_credential(self, data: dict, **_: Any) -> None:
         if not data.get("user_token") and not (data.get("login") and data.get("password")):
             raise ValidationError("give user_token, or login and password", "user_token")
@@ -189,7 +189,7 @@ class TenantSchema(_Strict):
     rate_limit = fields.Nested(RateLimitSchema, load_default=lambda: RateLimitSchema().load({}),
                                metadata=_d("Per-tenant rate limit."))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _has_credential(self, data: dict, **_: Any) -> None:
         if not data.get("tokens"):
             raise ValidationError("at least one bearer token is required", "tokens")
