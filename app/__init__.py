@@ -34,12 +34,14 @@ def create_app(
     app.config["BRIDGE"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings["server"]["max_body_bytes"]
 
+    from app import oauth
     from app import ops
     from app import tenants
     from app.scim import handlers
     from app.scim import routes
 
     ops.init_app(app)
+    oauth.init_app(app)
     tenants.init_app(app, storage_factory or _glpi_storage_factory)
     handlers.init_app(app)
     routes.init_app(app)

@@ -164,6 +164,27 @@ def _hashed_or_clear_token(value: str) -> None:
         raise ValidationError("a bearer token needs at least 16 characters")
 
 
+def _hashed_secret(value: str) -> None:
+    if not value.startswith("sha256:") or len(value) != 71 or any(
+            c not in "0123456789abcdefABCDEF" for c in value[7:]):
+        raise ValidationError("a client secret is stored hashed, as sha256:<64 hex digits>")
+
+
+class OAuthClientSchema(_Strict):
+    client_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.:-]{1,128}$"),
+                              metadata=_d("OAuth2 client id the IdP authenticates with."))
+    secrets = fields.List(fields.String(validate=_hashed_secret), required=True,
+                          validate=validate.Length(min=1),
+                          metadata=_d("Client secrets as sha256:<hex>; several allow rotation (secret)."))
+
+
+class OAuthSchema(_Strict):
+    clients = fields.List(fields.Nested(OAuthClientSchema), load_default=list,
+                          metadata=_d("OAuth2 clients allowed the client_credentials grant.", []))
+    token_lifetime = fields.Integer(load_default=3600, validate=validate.Range(min=3600, max=21600),
+                                    metadata=_d("Access token lifetime in seconds (1 h to 6 h).", 3600))
+
+
 class TenantSchema(_Strict):
     name = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{1,64}$"),
                          metadata=_d("Tenant name, used in logs, metrics and URL prefixes."))
@@ -188,11 +209,13 @@ class TenantSchema(_Strict):
                             metadata=_d("Attribute mapping overrides."))
     rate_limit = fields.Nested(RateLimitSchema, load_default=lambda: RateLimitSchema().load({}),
                                metadata=_d("Per-tenant rate limit."))
+    oauth = fields.Nested(OAuthSchema, load_default=lambda: OAuthSchema().load({}),
+                          metadata=_d("OAuth2 client credentials (RFC 6749 §4.4) for this tenant."))
 
     @validates_schema(skip_on_field_errors=False)
     def _has_credential(self, data: dict, **_: Any) -> None:
-        if not data.get("tokens"):
-            raise ValidationError("at least one bearer token is required", "tokens")
+        if not data.get("tokens") and not (data.get("oauth") or {}).get("clients"):
+            raise ValidationError("at least one bearer token or OAuth client is required", "tokens")
 
 
 class ProxyFixSchema(_Strict):
@@ -266,6 +289,14 @@ class CacheSchema(_Strict):
                                  metadata=_d("Entries per cache.", 10000))
 
 
+class OAuthServerSchema(_Strict):
+    signing_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=32),
+                                metadata=_d("HMAC key (32+ chars) signing access tokens, shared by every "
+                                            "replica; required when a tenant has OAuth clients (secret)."))
+    issuer = fields.String(load_default="glpi-scim-bridge",
+                           metadata=_d("iss claim of issued access tokens.", "glpi-scim-bridge"))
+
+
 class ConfigSchema(_Strict):
     server = fields.Nested(ServerSchema, load_default=lambda: ServerSchema().load({}),
                            metadata=_d("HTTP serving (gunicorn)."))
@@ -279,14 +310,22 @@ class ConfigSchema(_Strict):
                           metadata=_d("Optional Redis for several replicas."))
     cache = fields.Nested(CacheSchema, load_default=lambda: CacheSchema().load({}),
                           metadata=_d("In-process caches."))
+    oauth = fields.Nested(OAuthServerSchema, load_default=lambda: OAuthServerSchema().load({}),
+                          metadata=_d("The OAuth2 token endpoint."))
     tenants = fields.List(fields.Nested(TenantSchema), required=True,
                           validate=validate.Length(min=1), metadata=_d("The tenants (IdP + GLPI scope)."))
 
     @validates_schema
     def _unique_tenants(self, data: dict, **_: Any) -> None:
-        names = [t["name"] for t in data.get("tenants", [])]
+        tenants = data.get("tenants", [])
+        names = [t["name"] for t in tenants]
         if len(names) != len(set(names)):
             raise ValidationError("tenant names must be unique", "tenants")
+        client_ids = [c["client_id"] for t in tenants for c in t["oauth"]["clients"]]
+        if len(client_ids) != len(set(client_ids)):
+            raise ValidationError("OAuth client ids must be unique across tenants", "tenants")
+        if client_ids and not (data.get("oauth") or {}).get("signing_key"):
+            raise ValidationError("required when a tenant has OAuth clients", "oauth.signing_key")
 
 
 def _resolve_secret_files(node: Any, path: str, errors: dict[str, list[str]]) -> Any:

@@ -36,11 +36,17 @@ class Tenant:
 
 
 class TenantRegistry:
-    """All tenants of the app, and the credential → tenant look-up."""
+    """All tenants of the app, and the credential → tenant look-up.
 
-    def __init__(self, tenants: list[Tenant]):
+    ``verify_access_token`` (from :mod:`app.oauth`) maps an OAuth2 access
+    token to its tenant name; static tokens are tried first.
+    """
+
+    def __init__(self, tenants: list[Tenant],
+                 verify_access_token: Callable[[str], str | None] | None = None):
         self.tenants = {t.name: t for t in tenants}
         self._digests = [(d, t) for t in tenants for d in t.token_digests]
+        self._verify_access_token = verify_access_token
 
     def authenticate(self, token: str) -> Tenant | None:
         """Return the tenant owning ``token``, or None. Constant time in the token."""
@@ -49,6 +55,9 @@ class TenantRegistry:
         for digest, tenant in self._digests:
             if hmac.compare_digest(presented, digest) and found is None:
                 found = tenant
+        if found is None and self._verify_access_token is not None and token.count(".") == 2:
+            name = self._verify_access_token(token)
+            found = self.tenants.get(name) if name else None
         return found
 
     def get(self, name: str) -> Tenant | None:
@@ -61,7 +70,8 @@ class TenantRegistry:
                 close()
 
 
-def build_registry(settings: dict, factory: Callable[[dict, dict], Any]) -> TenantRegistry:
+def build_registry(settings: dict, factory: Callable[[dict, dict], Any],
+                   verify_access_token: Callable[[str], str | None] | None = None) -> TenantRegistry:
     tenants = [
         Tenant(
             name=t["name"],
@@ -71,11 +81,13 @@ def build_registry(settings: dict, factory: Callable[[dict, dict], Any]) -> Tena
         )
         for t in settings["tenants"]
     ]
-    return TenantRegistry(tenants)
+    return TenantRegistry(tenants, verify_access_token)
 
 
 def init_app(app: Flask, factory: Callable[[dict, dict], Any]) -> None:
-    app.extensions["tenants"] = build_registry(app.config["BRIDGE"], factory)
+    oauth = app.extensions.get("oauth")
+    verify = oauth.verify if oauth is not None and oauth.clients else None
+    app.extensions["tenants"] = build_registry(app.config["BRIDGE"], factory, verify)
 
 
 def registry() -> TenantRegistry:
