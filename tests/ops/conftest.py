@@ -1,0 +1,110 @@
+"""Fixtures of the operations tests: configurations, a bare app, a real redis-server."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+
+from app import ops
+from app import tenants
+from app.config import validate_config
+
+TOKEN = "ops-test-bearer-token-0123456789"
+OTHER_TOKEN = "ops-other-bearer-token-987654321"
+USER_TOKEN = "glpi-user-token-SECRET-abcdef123456"
+APP_TOKEN = "glpi-app-token-SECRET-fedcba654321"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def make_settings(**overrides) -> dict:
+    """A raw configuration with one tenant ``acme``; keyword arguments replace top-level keys."""
+    raw = {
+        "tenants": [{
+            "name": "acme",
+            "tokens": [TOKEN],
+            "glpi": {"url": "http://127.0.0.1:9/apirest.php", "user_token": USER_TOKEN,
+                     "app_token": APP_TOKEN, "timeouts": {"connect": 0.5, "read": 2}, "retries": 0},
+        }],
+    }
+    raw.update(overrides)
+    return raw
+
+
+class FakeStorage:
+    """Stands for a tenant's storage: only what the ops layer uses (``ping``, ``close``)."""
+
+    def __init__(self, tenant: dict, settings: dict):
+        self.tenant = tenant
+        self.pings = 0
+        self.fail: Exception | None = None
+        self.closed = False
+
+    def ping(self) -> dict:
+        self.pings += 1
+        if self.fail is not None:
+            raise self.fail
+        return {"glpi_version": "10.0.12"}
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def bare_app(raw: dict) -> Flask:
+    """The ops and tenant layers on a Flask app with one plain route under /scim/v2."""
+    app = Flask("ops-test")
+    app.config["BRIDGE"] = validate_config(raw)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["BRIDGE"]["server"]["max_body_bytes"]
+    ops.init_app(app)
+    tenants.init_app(app, FakeStorage)
+
+    @app.route("/scim/v2/Users", methods=["GET", "POST"])
+    def users():
+        from flask import request
+
+        request.get_data()
+        return {"Resources": []}
+
+    return app
+
+
+@pytest.fixture
+def app_factory() -> Callable[..., Flask]:
+    return lambda **overrides: bare_app(make_settings(**overrides))
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real redis-server on a loopback port, without persistence; stopped afterwards."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is not installed: run scripts/system-deps.sh (Debian package redis-server)")
+    port = free_port()
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("redis-server did not start")
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
