@@ -34,6 +34,8 @@ def create_app(
     app.config["BRIDGE"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings["server"]["max_body_bytes"]
 
+    from app import activity
+    from app import admin
     from app import oauth
     from app import ops
     from app import tenants
@@ -43,8 +45,10 @@ def create_app(
     ops.init_app(app)
     oauth.init_app(app)
     tenants.init_app(app, storage_factory or _glpi_storage_factory)
+    activity.init_app(app)
     handlers.init_app(app)
     routes.init_app(app)
+    admin.init_app(app)
     return app
 
 

@@ -35,6 +35,22 @@ def _check(args: argparse.Namespace) -> int:
     return run_check(args.config)
 
 
+def _hash_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from werkzeug.security import generate_password_hash
+
+    password = getpass.getpass("Status page password: ")
+    if len(password) < 12:
+        print("error: use at least 12 characters", file=sys.stderr)
+        return 2
+    if getpass.getpass("Again: ") != password:
+        print("error: the two passwords differ", file=sys.stderr)
+        return 2
+    print(generate_password_hash(password))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="glpi-scim-bridge",
@@ -66,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check the configuration and each tenant's GLPI access")
     check.add_argument("--config", help="YAML configuration file (default: $GLPISCIM_CONFIG)")
     check.set_defaults(func=_check)
+
+    hash_password = sub.add_parser("hash-password", help="print the hash of a status page password")
+    hash_password.set_defaults(func=_hash_password)
     return parser
 
 

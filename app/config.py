@@ -41,7 +41,7 @@ CONFIG_PATH_ENV = "GLPISCIM_CONFIG"
 #: Keys whose values are secrets: never printed, loadable from ``<key>_file``.
 SECRET_KEYS = frozenset(
     {"tokens", "app_token", "user_token", "password", "secrets", "password_hash", "token",
-     "signing_key"}
+     "signing_key", "session_secret"}
 )
 
 
@@ -289,6 +289,40 @@ class CacheSchema(_Strict):
                                  metadata=_d("Entries per cache.", 10000))
 
 
+class ActivitySchema(_Strict):
+    enabled = fields.Boolean(load_default=True,
+                             metadata=_d("Record one event per SCIM request for the status page.", True))
+    path = fields.String(load_default=None, allow_none=True,
+                         metadata=_d("SQLite file of the events; <temp dir>/glpi-scim-bridge/activity.sqlite "
+                                     "when null. Unused when redis.url is set (a Redis stream is used)."))
+    max_age_days = fields.Float(load_default=30, validate=validate.Range(min=0.01),
+                                metadata=_d("Events older than this are dropped.", 30))
+    max_events = fields.Integer(load_default=100000, validate=validate.Range(min=100),
+                                metadata=_d("At most this many events are kept.", 100000))
+
+
+def _werkzeug_hash(value: str) -> None:
+    if not value.startswith(("scrypt:", "pbkdf2:")):
+        raise ValidationError("give a werkzeug password hash (glpi-scim-bridge hash-password)")
+
+
+class AdminSchema(_Strict):
+    username = fields.String(load_default="admin", metadata=_d("Status page user name.", "admin"))
+    password_hash = fields.String(load_default=None, allow_none=True, validate=_werkzeug_hash,
+                                  metadata=_d("Hash of the status page password; the page is off when null "
+                                              "(secret)."))
+    session_secret = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=32),
+                                   metadata=_d("Key signing the status page session cookie, the same on "
+                                               "every replica (secret)."))
+    secure_cookie = fields.Boolean(load_default=True,
+                                   metadata=_d("Send the session cookie over HTTPS only.", True))
+
+    @validates_schema(skip_on_field_errors=False)
+    def _secret_with_password(self, data: dict, **_: Any) -> None:
+        if data.get("password_hash") and not data.get("session_secret"):
+            raise ValidationError("required with password_hash", "session_secret")
+
+
 class OAuthServerSchema(_Strict):
     signing_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=32),
                                 metadata=_d("HMAC key (32+ chars) signing access tokens, shared by every "
@@ -312,6 +346,10 @@ class ConfigSchema(_Strict):
                           metadata=_d("In-process caches."))
     oauth = fields.Nested(OAuthServerSchema, load_default=lambda: OAuthServerSchema().load({}),
                           metadata=_d("The OAuth2 token endpoint."))
+    activity = fields.Nested(ActivitySchema, load_default=lambda: ActivitySchema().load({}),
+                             metadata=_d("The activity store behind the status page."))
+    admin = fields.Nested(AdminSchema, load_default=lambda: AdminSchema().load({}),
+                          metadata=_d("The admin status page at /admin/."))
     tenants = fields.List(fields.Nested(TenantSchema), required=True,
                           validate=validate.Length(min=1), metadata=_d("The tenants (IdP + GLPI scope)."))
 
