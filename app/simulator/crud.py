@@ -1,0 +1,367 @@
+"""Item endpoints (GET/POST/PUT/PATCH/DELETE ``/:itemtype``) and ``/search`` of the simulator."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.wrappers import Request
+from werkzeug.wrappers import Response
+
+from app.simulator import items
+from app.simulator import relations
+from app.simulator import schema
+from app.simulator import search as engine
+from app.simulator.http import ApiError
+from app.simulator.http import flag
+from app.simulator.http import json_response
+from app.simulator.state import Session
+from app.simulator.state import Simulator
+from app.simulator.textmatch import compile_like
+from app.simulator.textmatch import sort_key
+
+LIST_LIMIT = 20
+_CANONICAL = {name.lower(): name for name in schema.ITEMTYPES}
+_OTHER_KNOWN = {"document_item": "Document_Item", "computer": "Computer", "ticket": "Ticket"}
+_PARENT_FK = {"User": "users_id", "Group": "groups_id", "Profile": "profiles_id",
+              "Entity": "entities_id"}
+
+
+@dataclass
+class Context:
+    """One API call: simulator, session, merged parameters and the API base URL."""
+
+    sim: Simulator
+    session: Session
+    params: dict
+    api_url: str
+    request: Request
+
+    def rights(self) -> tuple[bool, bool, bool, bool]:
+        return schema.PROFILE_RIGHTS.get(self.session.profile_id, (False,) * 4)
+
+
+def to_int(value: Any) -> int:
+    """PHP ``intval``."""
+    match = re.match(r"\s*(-?\d+)", str(value))
+    return int(match.group(1)) if match else 0
+
+
+def canonical(name: str) -> str:
+    """Itemtype names are matched case-insensitively; unknown ones are refused."""
+    found = _CANONICAL.get(name.lower())
+    if found is None:
+        raise ApiError(400, "ERROR_RESOURCE_NOT_FOUND_NOR_COMMONDBTM")
+    return found
+
+
+# -- visibility ---------------------------------------------------------------------------------
+
+def sees_all(ctx: Context) -> bool:
+    return set(ctx.session.active_entities) >= set(ctx.sim.tables["Entity"])
+
+
+def _entity_visible(ctx: Context, entity_id: Any, recursive: Any) -> bool:
+    active = ctx.session.active_entities
+    if entity_id in active:
+        return True
+    if recursive:
+        return any(entity_id in ctx.sim.entity_ancestors(eid) for eid in active)
+    return False
+
+
+def visible(ctx: Context, itemtype: str, row: dict) -> bool:
+    """Whether the session's active entities show ``row``."""
+    if itemtype == "User":
+        if sees_all(ctx):
+            return True
+        return any(_entity_visible(ctx, pu["entities_id"], pu["is_recursive"])
+                   for pu in ctx.sim.user_profiles(row["id"]))
+    if itemtype == "Entity":
+        return row["id"] in ctx.session.active_entities
+    if itemtype == "Group":
+        return _entity_visible(ctx, row.get("entities_id"), row.get("is_recursive"))
+    return True
+
+
+def _can_read(ctx: Context, itemtype: str) -> bool:
+    read, _, _, admin = ctx.rights()
+    if itemtype in ("User", "UserEmail", "Group_User", "Profile_User", "Group"):
+        return read
+    return True
+
+
+# -- output -----------------------------------------------------------------------------------
+
+def links(ctx: Context, itemtype: str, row: dict) -> list[dict]:
+    result = []
+    for key, target in schema.FK_LINKS.items():
+        if key in row and key != "id" and row[key] not in (None, 0) or (
+                key == "entities_id" and row.get(key) == 0 and itemtype != "Entity"):
+            if key not in row or (itemtype == "User" and key in ("profiles_id", "groups_id")):
+                continue
+            if itemtype == "Group" and key == "groups_id":
+                continue
+            result.append({"rel": target, "href": f"{ctx.api_url}/{target}/{row[key]}"})
+    if itemtype == "User":
+        result.append({"rel": "Document_Item",
+                       "href": f"{ctx.api_url}/User/{row['id']}/Document_Item/"})
+    return result
+
+
+def present(ctx: Context, itemtype: str, row: dict) -> dict:
+    """A row as GET shows it: hidden fields dropped, HATEOAS links unless disabled."""
+    shown = {key: value for key, value in row.items() if key not in schema.USER_HIDDEN}
+    if flag(ctx.params.get("expand_dropdowns", False)):
+        for key, target in schema.FK_LINKS.items():
+            if key in shown and key != "id":
+                linked = ctx.sim.tables[target].get(shown[key])
+                if linked is not None and shown[key] != 0 or key == "entities_id":
+                    label = (linked or {}).get("completename") or (linked or {}).get("name")
+                    shown[key] = label if linked is not None else "&nbsp;"
+    names = ctx.params.get("add_keys_names")
+    if isinstance(names, list) and names:
+        shown["_keys_names"] = {}
+        for key in names:
+            if key == "id":
+                shown["_keys_names"]["id"] = items.friendly_message(ctx.sim, itemtype, row)[
+                    len("Item successfully added: "):]
+            elif key in schema.FK_LINKS and key in row:
+                linked = ctx.sim.tables[schema.FK_LINKS[key]].get(row[key])
+                shown["_keys_names"][key] = (linked or {}).get("name") or ""
+    if ctx.params.get("get_hateoas", True) is not False:
+        shown["links"] = links(ctx, itemtype, row)
+    return shown
+
+
+def _range(ctx: Context, total_hint: int | None = None) -> tuple[int, int, bool]:
+    text = ctx.params.get("range")
+    if text is None:
+        return 0, LIST_LIMIT - 1, False
+    match = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", str(text))
+    if not match:
+        raise ApiError(400, "ERROR", "range must be in format : [start-end] with integers")
+    return int(match.group(1)), int(match.group(2)), True
+
+
+# -- endpoints ----------------------------------------------------------------------------------
+
+def list_options(ctx: Context, parts: list[str]) -> Response:
+    itemtype = canonical(parts[0]) if parts else canonical("")
+    return json_response(200, engine.list_search_options(ctx.sim, itemtype))
+
+
+def item_endpoint(ctx: Context, parts: list[str]) -> Response:
+    itemtype = canonical(parts[0])
+    method = ctx.request.method
+    item_id = parts[1] if len(parts) > 1 else None
+    if method == "GET":
+        if len(parts) > 2 and item_id is not None:
+            return get_subitems(ctx, itemtype, to_int(item_id), parts[2])
+        if item_id is not None and item_id.isdigit():
+            if int(item_id) != 0 or ctx.sim.version == "11" or itemtype == "Entity":
+                return get_item(ctx, itemtype, int(item_id))
+        return get_list(ctx, itemtype)
+    from app.simulator import writes
+
+    if method == "POST":
+        return writes.post(ctx, itemtype)
+    if method in ("PUT", "PATCH"):
+        return writes.put(ctx, itemtype, item_id)
+    if method == "DELETE":
+        return writes.delete(ctx, itemtype, item_id)
+    raise ApiError(405, "ERROR_METHOD_NOT_ALLOWED")
+
+
+def get_item(ctx: Context, itemtype: str, item_id: int) -> Response:
+    row = ctx.sim.tables[itemtype].get(item_id)
+    if row is None:
+        raise ApiError(404, "ERROR_ITEM_NOT_FOUND")
+    if not _can_read(ctx, itemtype) or not visible(ctx, itemtype, row):
+        raise ApiError(403, "ERROR_RIGHT_MISSING")
+    shown = present(ctx, itemtype, row)
+    if flag(ctx.params.get("get_sha1", False)):
+        text = json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
+        return json_response(200, hashlib.sha1(text.encode()).hexdigest())
+    return json_response(200, shown)
+
+
+def _filtered(ctx: Context, itemtype: str, rows: list[dict]) -> list[dict] | Response:
+    sim = ctx.sim
+    predicates = []
+    for key, value in ctx.params.items():
+        if not key.startswith("searchText["):
+            continue
+        field = key[len("searchText["):-1]
+        if field != "all" and field not in schema.USER_HIDDEN and field not in (
+                rows[0] if rows else {}) and not sim.tables[itemtype]:
+            continue
+        sample = next(iter(sim.tables[itemtype].values()), {})
+        if field != "all" and (field not in sample or field in schema.USER_HIDDEN):
+            if sim.version == "10":
+                return Response("", status=200, content_type="application/json; charset=UTF-8")
+            raise ApiError(400, "ERROR_FIELD_NOT_FOUND",
+                           f"Field {field} is not valid for {itemtype} item.")
+        if value in ("", None):
+            continue
+        like = compile_like(value, sim.version)
+        column = "name" if field == "all" else field
+        predicates.append((column, like))
+    if "is_deleted" in sample_columns(sim, itemtype):
+        wanted = 1 if flag(ctx.params.get("is_deleted", False)) else 0
+        rows = [row for row in rows if row.get("is_deleted", 0) == wanted]
+    return [row for row in rows if all(like(row.get(column)) for column, like in predicates)
+            and visible(ctx, itemtype, row)]
+
+
+def sample_columns(sim: Simulator, itemtype: str) -> dict:
+    if itemtype == "User":
+        return schema.user_defaults(sim.version)
+    if itemtype == "Group":
+        return schema.group_defaults(sim.version)
+    if itemtype == "Entity":
+        return schema.entity_defaults()
+    return schema.DEFAULTS[itemtype]
+
+
+def get_list(ctx: Context, itemtype: str, rows: list[dict] | None = None) -> Response:
+    if not _can_read(ctx, itemtype):
+        raise ApiError(403, "ERROR_RIGHT_MISSING")
+    start, end, explicit = _range(ctx)
+    source = rows if rows is not None else list(ctx.sim.tables[itemtype].values())
+    filtered = _filtered(ctx, itemtype, source)
+    if isinstance(filtered, Response):
+        return filtered
+    sort = str(ctx.params.get("sort", "id"))
+    if sort not in sample_columns(ctx.sim, itemtype):
+        raise ApiError(400, "ERROR", f"sort param is not a field of {schema.TABLES[itemtype]}")
+    reverse = str(ctx.params.get("order", "ASC")).upper() == "DESC"
+    filtered.sort(key=lambda row: (sort_key(row.get(sort)), row["id"]), reverse=reverse)
+    total = len(filtered)
+    headers = {"Accept-Range": f"{itemtype} 1000"}
+    if start > total:
+        raise ApiError(400, "ERROR_RANGE_EXCEED_TOTAL",
+                       f"Provided range exceed total count of data: {total}")
+    if not explicit:
+        end = LIST_LIMIT
+        page = filtered[start:end]
+    elif end < start:
+        page = filtered if ctx.sim.version == "11" else []
+    else:
+        page = filtered[start:end + 1]
+    if total:
+        shown_end = end if end < start else min(end, total - 1)
+        headers["Content-Range"] = f"{start}-{shown_end}/{total}"
+    status = 200 if (len(page) >= total and end >= start) else 206
+    if flag(ctx.params.get("only_id", False)):
+        body = [{"id": row["id"], "links": [{"rel": "Document_Item",
+                 "href": f"{ctx.api_url}/{itemtype}/{row['id']}/Document_Item/"}]}
+                for row in page]
+    else:
+        body = [present(ctx, itemtype, row) for row in page]
+    return json_response(status, body, headers)
+
+
+def get_subitems(ctx: Context, itemtype: str, item_id: int, sub: str) -> Response:
+    parent = ctx.sim.tables[itemtype].get(item_id)
+    if parent is None:
+        raise ApiError(404, "ERROR_ITEM_NOT_FOUND")
+    if not _can_read(ctx, itemtype) or not visible(ctx, itemtype, parent):
+        raise ApiError(403, "ERROR_RIGHT_MISSING")
+    subtype = _CANONICAL.get(sub.lower())
+    fk = _PARENT_FK.get(itemtype)
+    if subtype is None or fk is None or fk not in sample_columns(ctx.sim, subtype):
+        if subtype is None and sub.lower() not in _OTHER_KNOWN:
+            raise ApiError(400, "ERROR_RESOURCE_NOT_FOUND_NOR_COMMONDBTM")
+        return json_response(200, [], {"Accept-Range": f"{subtype or sub} 1000"})
+    rows = [row for row in ctx.sim.tables[subtype].values() if row.get(fk) == item_id]
+    return get_list(ctx, subtype, rows)
+
+
+def search(ctx: Context, parts: list[str]) -> Response:
+    sim = ctx.sim
+    itemtype = canonical(parts[0]) if parts else canonical("")
+    if not _can_read(ctx, itemtype):
+        raise ApiError(403, "ERROR_RIGHT_MISSING")
+    options = engine.OPTIONS[itemtype]
+    criteria = engine.parse_nested(ctx.params, "criteria")
+    problem = engine.validate(itemtype, criteria)
+    if problem:
+        raise ApiError(400, "ERROR", problem)
+    forced = _forcedisplay(ctx.params)
+    columns = [1] if 1 in options else []
+    for number in forced or engine.DEFAULT_COLUMNS.get(itemtype, [1]):
+        if number in options and number not in columns:
+            columns.append(number)
+    for number in _criteria_fields(criteria):
+        if number in options and number not in columns:
+            columns.append(number)
+    resolver = engine.Resolver(sim, itemtype, set(columns) | set(_criteria_fields(criteria)))
+    predicate = engine.combine(sim, itemtype, criteria, resolver) if criteria else None
+    deleted = 1 if flag(ctx.params.get("is_deleted", False)) else 0
+    has_trash = "is_deleted" in sample_columns(sim, itemtype)
+    everything = itemtype != "User" or sees_all(ctx)
+    hits = [row for row in sim.tables[itemtype].values()
+            if (not has_trash or row.get("is_deleted", 0) == deleted)
+            and (everything or visible(ctx, itemtype, row))
+            and (predicate is None or predicate(row))]
+    default_sort = "1" if (sim.version == "10" and 1 in options) else 0
+    sort = ctx.params.get("sort", default_sort)
+    order = "DESC" if str(ctx.params.get("order", "ASC")).upper() == "DESC" else "ASC"
+    sort_option = options.get(to_int(sort)) if str(sort) != "0" else None
+    if sort_option is not None:
+        hits.sort(key=lambda row: (sort_key(resolver.display(sort_option, row)), row["id"]),
+                  reverse=order == "DESC")
+    else:
+        hits.sort(key=lambda row: row["id"], reverse=order == "DESC")
+    total = len(hits)
+    start, end, _ = _range(ctx)
+    if start > total:
+        raise ApiError(400, "ERROR_RANGE_EXCEED_TOTAL",
+                       f"Provided range exceed total count of data: {total}")
+    page = hits[start:end + 1] if end >= start else (hits if sim.version == "11" else [])
+    uid_cols = flag(ctx.params.get("uid_cols", False))
+    data = []
+    for row in page:
+        line = {}
+        for number in columns:
+            option = options[number]
+            line[option.uid if uid_cols else str(number)] = resolver.display(option, row)
+        data.append(line)
+    answer: dict[str, Any] = {"totalcount": total, "count": len(data), "sort": [sort],
+                              "order": [order]}
+    if data:
+        answer["data"] = data
+    answer["content-range"] = f"{start}-{start + len(data) - 1}/{total}" if data else "0--1/0"
+    headers = {"Accept-Range": f"{itemtype} 1000"}
+    if total:
+        headers["Content-Range"] = answer["content-range"]
+    return json_response(206 if len(data) < total else 200, answer, headers)
+
+
+def _forcedisplay(params: dict) -> list[int]:
+    value = params.get("forcedisplay")
+    found: list[tuple[int, int]] = []
+    if isinstance(value, list):
+        return [to_int(v) for v in value]
+    for key, item in params.items():
+        match = re.fullmatch(r"forcedisplay\[(\d+)\]", key)
+        if match:
+            found.append((int(match.group(1)), to_int(item)))
+    return [number for _, number in sorted(found)]
+
+
+def _criteria_fields(criteria: list[dict]) -> list[int]:
+    result = []
+    for criterion in criteria:
+        if "criteria" in criterion:
+            result.extend(_criteria_fields(criterion["criteria"]))
+        elif str(criterion.get("field", "")).isdigit():
+            result.append(int(criterion["field"]))
+    return result
+
+
+__all__ = ["Context", "items", "relations"]

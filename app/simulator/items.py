@@ -1,0 +1,297 @@
+"""GLPI's item rules (``prepareInputForAdd``/``Update``, ``post_*``) for the simulated itemtypes.
+
+Each function works on one input object and returns ``(id_or_False, message)``
+for adds, ``(ok, message)`` for updates and deletes; ``ok`` is ``None`` when the
+item does not exist (GLPI then leaves it out of the result list).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from typing import Any
+
+from app.simulator import schema
+from app.simulator.state import Session
+from app.simulator.state import Simulator
+from app.simulator.state import hash_password
+from app.simulator.state import now_text
+
+NO_RIGHT = "You don't have permission to perform this action."
+BAD_LOGIN_ADD = "The login is not valid. Unable to add the user."
+BAD_LOGIN_UPDATE = "The login is not valid. Unable to update login."
+DUP_LOGIN_ADD = "Unable to add. The user already exists."
+DUP_LOGIN_UPDATE = "Unable to update login. A user already exists."
+PW_MISMATCH = "Error: the two passwords do not match"
+
+_LOGIN_RE = re.compile(r"^[\w'@.\- ]+$", re.UNICODE)
+_EMAIL_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+                       r"@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*"
+                       r"[A-Za-z0-9])?)+$")
+_INT_FIELDS = {"is_active", "is_deleted", "is_recursive", "is_dynamic", "is_default",
+               "is_manager", "is_userdelegate", "is_default_profile", "entities_id",
+               "profiles_id", "users_id", "groups_id", "authtype", "auths_id",
+               "usertitles_id", "usercategories_id", "users_id_supervisor", "locations_id",
+               "is_requester", "is_watcher", "is_assign", "is_task", "is_notify",
+               "is_itemgroup", "is_usergroup"}
+
+
+class SqlTooLong(Exception):
+    """GLPI 11 refuses a value longer than its column (MySQL strict mode)."""
+
+
+def valid_login(name: str) -> bool:
+    """``Auth::isValidLogin``: unicode letters/digits plus ``' @ . - _`` and space, or an e-mail."""
+    return bool(name) and (bool(_LOGIN_RE.match(name)) or valid_email(name))
+
+
+def valid_email(address: Any) -> bool:
+    """PHP-filter-like e-mail validation."""
+    return isinstance(address, str) and len(address) <= 254 and bool(_EMAIL_RE.match(address))
+
+
+def _coerce(key: str, value: Any) -> Any:
+    if key in _INT_FIELDS:
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+    return value
+
+
+def _store(sim: Simulator, itemtype: str, row: dict, data: dict, op: str) -> None:
+    """Copy known columns of ``data`` into ``row`` with this version's length and encoding rules."""
+    table = schema.TABLES[itemtype]
+    for key, value in data.items():
+        if key.startswith("_") or key == "id" or key not in row or key in schema.USER_HIDDEN:
+            continue
+        value = _coerce(key, value)
+        if isinstance(value, str) and key in schema.TEXT_FIELDS.get(itemtype, ()) + ("email",):
+            if len(value) > 255 and key != "comment":
+                if sim.version == "11":
+                    verb = "INSERT INTO" if op == "add" else "UPDATE"
+                    raise SqlTooLong(
+                        f"MySQL query error: Data too long for column '{key}' at row 1 (1406) "
+                        f"in SQL query \"{verb} `{table}` ...\"")
+                value = value[:255]
+            value = sim.encode(value)
+        row[key] = value
+
+
+def friendly_message(sim: Simulator, itemtype: str, row: dict) -> str:
+    """``Item successfully added: <name>`` as each version words it."""
+    if itemtype == "User":
+        name = row.get("name")
+        if row.get("realname"):
+            name = f"{row['realname']} {row.get('firstname') or ''}".rstrip(" ")
+    elif itemtype in ("UserEmail", "Group_User", "Profile_User"):
+        return ""
+    else:
+        name = row.get("name") or f"{itemtype} - ID {row['id']}"
+    name = name or ""
+    if sim.version == "11":
+        return "Item successfully added: " + html.escape(name, quote=True).replace("&#x27;", "&#039;")
+    return "Item successfully added: " + name.replace("\\", "")
+
+
+
+
+def duplicate_message(sim: Simulator, verb: str, table: str, key: str, sql: str) -> str:
+    """Unique-key violation text: short on 10, the full SQL error on 11."""
+    if sim.version == "11":
+        return (f"MySQL query error: Duplicate entry '{key}' for key 'unicity' (1062) in SQL query "
+                f"\"{verb} `{table}` {sql}\".")
+    return f"Duplicate entry '{key}' for key 'unicity'"
+
+
+# -- User -------------------------------------------------------------------------------------
+
+def add_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
+    name = data.get("name")
+    if not isinstance(name, str) or not valid_login(name):
+        return False, BAD_LOGIN_ADD
+    if sim.find_user_id(name[:255]) is not None:
+        return False, DUP_LOGIN_ADD
+    password = data.get("password")
+    if "password2" in data and password != data.get("password2"):
+        return False, PW_MISMATCH
+    stamp = now_text()
+    row = schema.user_defaults(sim.version)
+    row.update({"date_mod": stamp, "date_creation": stamp, "entities_id": session.entity_id})
+    try:
+        _store(sim, "User", row, data, "add")
+    except SqlTooLong as exc:
+        return False, str(exc)
+    if password:
+        if "password2" in data:
+            row["password"] = hash_password(str(password))
+            row["password_last_update"] = stamp
+        else:
+            row["password"] = password
+    if row.get("user_dn"):
+        row["user_dn_hash"] = hashlib.md5(str(row["user_dn"]).encode()).hexdigest()
+    row["id"] = None
+    uid = sim.insert("User", row)
+    _add_profile_on_create(sim, session, uid, data)
+    _set_emails(sim, uid, data.get("_useremails"), data.get("_default_email"), creating=True)
+    return uid, friendly_message(sim, "User", row)
+
+
+def _add_profile_on_create(sim: Simulator, session: Session, uid: int, data: dict) -> None:
+    entity = _coerce("entities_id", data.get("_entities_id", session.entity_id))
+    recursive = int(bool(_coerce("is_recursive", data.get("_is_recursive", 0))))
+    wanted = _coerce("profiles_id", data.get("_profiles_id"))
+    if wanted not in (None, 0, "", "0"):
+        if wanted in sim.tables["Profile"]:
+            sim.insert("Profile_User", {**schema.DEFAULTS["Profile_User"], "id": None,
+                                        "users_id": uid, "profiles_id": wanted,
+                                        "entities_id": entity, "is_recursive": recursive})
+        return
+    default = next((pid for pid, row in sim.tables["Profile"].items() if row["is_default"]), None)
+    if default is not None:
+        sim.insert("Profile_User", {**schema.DEFAULTS["Profile_User"], "id": None,
+                                    "users_id": uid, "profiles_id": default,
+                                    "entities_id": entity, "is_recursive": 0, "is_dynamic": 1,
+                                    "is_default_profile": 1})
+
+
+def _set_emails(sim: Simulator, uid: int, emails: Any, default_key: Any, creating: bool) -> None:
+    """``User::updateUserEmails``: add new keys, change or delete (``""``) existing ids."""
+    if isinstance(emails, list):
+        emails = {str(index): value for index, value in enumerate(emails)}
+    if not isinstance(emails, dict):
+        return
+    for key, address in emails.items():
+        is_default = default_key is not None and str(default_key) == str(key)
+        existing = sim.tables["UserEmail"].get(int(key)) if str(key).isdigit() else None
+        if not creating and existing is not None and existing["users_id"] == uid:
+            if address == "" or address is None:
+                delete_useremail(sim, existing["id"])
+            elif valid_email(address):
+                existing["email"] = address
+                existing["is_default"] = int(is_default)
+                if is_default:
+                    _reset_defaults(sim, uid, existing["id"])
+            continue
+        if valid_email(address):
+            add_useremail_row(sim, uid, address, int(is_default))
+
+
+def update_user(sim: Simulator, session: Session, uid: int, data: dict) -> tuple[Any, str]:
+    row = sim.tables["User"].get(uid)
+    if row is None:
+        return None, ""
+    message = ""
+    changes = dict(data)
+    if "name" in changes:
+        new = changes.pop("name")
+        other = sim.find_user_id(new) if isinstance(new, str) else None
+        if not isinstance(new, str) or not valid_login(new):
+            message = BAD_LOGIN_UPDATE
+        elif other is not None and other != uid:
+            message = DUP_LOGIN_UPDATE
+        else:
+            changes["name"] = new
+    if "password" in changes:
+        password = changes.pop("password")
+        if "password2" in changes:
+            if password != changes.get("password2"):
+                return False, PW_MISMATCH
+            row["password"] = hash_password(str(password))
+            row["password_last_update"] = now_text()
+    try:
+        _store(sim, "User", row, changes, "update")
+    except SqlTooLong as exc:
+        return False, str(exc)
+    if row.get("user_dn"):
+        row["user_dn_hash"] = hashlib.md5(str(row["user_dn"]).encode()).hexdigest()
+    row["date_mod"] = now_text()
+    _set_emails(sim, uid, data.get("_useremails"), data.get("_default_email"), creating=False)
+    return True, message
+
+
+def delete_user(sim: Simulator, session: Session, uid: int, purge: bool) -> tuple[Any, str]:
+    row = sim.tables["User"].get(uid)
+    if row is None:
+        return False, "Item not found"
+    if uid == session.user_id or row.get("name") == "glpi-system":
+        return False, NO_RIGHT
+    if not purge:
+        row["is_deleted"] = 1
+        row["date_mod"] = now_text()
+        return True, ""
+    del sim.tables["User"][uid]
+    for itemtype in ("Group_User", "Profile_User", "UserEmail"):
+        table = sim.tables[itemtype]
+        for rid in [rid for rid, child in table.items() if child["users_id"] == uid]:
+            del table[rid]
+    return True, ""
+
+
+# -- UserEmail --------------------------------------------------------------------------------
+
+def _reset_defaults(sim: Simulator, uid: int, keep: int) -> None:
+    for row in sim.tables["UserEmail"].values():
+        if row["users_id"] == uid and row["id"] != keep:
+            row["is_default"] = 0
+
+
+def add_useremail_row(sim: Simulator, uid: int, address: str, is_default: int) -> int:
+    first = not any(row["users_id"] == uid for row in sim.tables["UserEmail"].values())
+    rid = sim.insert("UserEmail", {**schema.DEFAULTS["UserEmail"], "id": None, "users_id": uid,
+                                   "email": address, "is_default": int(bool(is_default) or first)})
+    if is_default:
+        _reset_defaults(sim, uid, rid)
+    return rid
+
+
+def _email_taken(sim: Simulator, uid: int, address: str, skip: int | None = None) -> bool:
+    return any(row["users_id"] == uid and row["id"] != skip
+               and (row["email"] or "").casefold() == address.casefold()
+               for row in sim.tables["UserEmail"].values())
+
+
+def add_useremail(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
+    uid = _coerce("users_id", data.get("users_id"))
+    if uid not in sim.tables["User"]:
+        return False, NO_RIGHT
+    address = data.get("email")
+    if not valid_email(address):
+        return False, ""
+    if _email_taken(sim, uid, address):
+        return False, duplicate_message(sim, "INSERT INTO", "glpi_useremails", f"{uid}-{address}",
+                                        f"(`users_id`, `email`) VALUES ('{uid}', '{address}')")
+    rid = add_useremail_row(sim, uid, address, _coerce("is_default", data.get("is_default", 0)))
+    return rid, ""
+
+
+def update_useremail(sim: Simulator, session: Session, rid: int, data: dict) -> tuple[Any, str]:
+    row = sim.tables["UserEmail"].get(rid)
+    if row is None:
+        return None, ""
+    address = data.get("email")
+    if not valid_email(address):
+        return False, ""
+    if _email_taken(sim, row["users_id"], address, skip=rid):
+        return False, duplicate_message(sim, "UPDATE", "glpi_useremails",
+                                        f"{row['users_id']}-{address}",
+                                        f"SET `email` = '{address}' WHERE `id` = '{rid}'")
+    row["email"] = address
+    if "is_default" in data:
+        row["is_default"] = int(bool(_coerce("is_default", data["is_default"])))
+        if row["is_default"]:
+            _reset_defaults(sim, row["users_id"], rid)
+    return True, ""
+
+
+def delete_useremail(sim: Simulator, rid: int) -> tuple[Any, str]:
+    row = sim.tables["UserEmail"].pop(rid, None)
+    if row is None:
+        return False, "Item not found"
+    if row["is_default"]:
+        rest = [other for _, other in sorted(sim.tables["UserEmail"].items())
+                if other["users_id"] == row["users_id"]]
+        if rest:
+            rest[0]["is_default"] = 1
+    return True, ""

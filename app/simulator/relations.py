@@ -1,0 +1,157 @@
+"""Rules for Group, Group_User, Profile_User, Entity and the dropdowns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.simulator import schema
+from app.simulator.items import NO_RIGHT
+from app.simulator.items import SqlTooLong
+from app.simulator.items import _coerce
+from app.simulator.items import _store
+from app.simulator.items import duplicate_message
+from app.simulator.items import friendly_message
+from app.simulator.state import Session
+from app.simulator.state import Simulator
+from app.simulator.state import now_text
+
+
+def _tree_fields(sim: Simulator, itemtype: str, row: dict, parent_key: str) -> None:
+    """``completename``/``level`` of a tree dropdown (``Parent > Child``, encoded on 10)."""
+    parent = sim.tables[itemtype].get(row.get(parent_key) or 0) if row.get(parent_key) else None
+    if itemtype == "Entity" and row["id"] != 0:
+        parent = sim.tables["Entity"].get(row.get("entities_id") or 0)
+    name = row.get("name") or ""
+    if parent is not None:
+        row["completename"] = f"{parent['completename']}{sim.encode(' > ')}{name}"
+        row["level"] = parent["level"] + 1
+    else:
+        row["completename"] = name
+        row["level"] = 1
+
+
+def add_group(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
+    stamp = now_text()
+    row = schema.group_defaults(sim.version)
+    row.update({"date_mod": stamp, "date_creation": stamp, "entities_id": session.entity_id})
+    try:
+        _store(sim, "Group", row, data, "add")
+    except SqlTooLong as exc:
+        return False, str(exc)
+    if isinstance(row.get("name"), str):
+        row["name"] = row["name"].strip()
+    if sim.version == "11" and row.get("groups_id"):
+        row["ancestors_cache"] = None
+    row["id"] = None
+    gid = sim.insert("Group", row)
+    _tree_fields(sim, "Group", row, "groups_id")
+    return gid, friendly_message(sim, "Group", row)
+
+
+def update_group(sim: Simulator, session: Session, gid: int, data: dict) -> tuple[Any, str]:
+    row = sim.tables["Group"].get(gid)
+    if row is None:
+        return None, ""
+    try:
+        _store(sim, "Group", row, data, "update")
+    except SqlTooLong as exc:
+        return False, str(exc)
+    _tree_fields(sim, "Group", row, "groups_id")
+    for child in sim.tables["Group"].values():
+        if child.get("groups_id") == gid:
+            _tree_fields(sim, "Group", child, "groups_id")
+    row["date_mod"] = now_text()
+    return True, ""
+
+
+def delete_group(sim: Simulator, session: Session, gid: int) -> tuple[Any, str]:
+    row = sim.tables["Group"].pop(gid, None)
+    if row is None:
+        return False, "Item not found"
+    for rid in [rid for rid, gu in sim.tables["Group_User"].items() if gu["groups_id"] == gid]:
+        del sim.tables["Group_User"][rid]
+    for child in sim.tables["Group"].values():
+        if child.get("groups_id") == gid:
+            child["groups_id"] = row.get("groups_id") or 0
+            _tree_fields(sim, "Group", child, "groups_id")
+    return True, ""
+
+
+def add_group_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
+    uid = _coerce("users_id", data.get("users_id"))
+    gid = _coerce("groups_id", data.get("groups_id"))
+    if uid not in sim.tables["User"] or gid not in sim.tables["Group"]:
+        return False, NO_RIGHT
+    if any(gu["users_id"] == uid and gu["groups_id"] == gid
+           for gu in sim.tables["Group_User"].values()):
+        return False, duplicate_message(sim, "INSERT INTO", "glpi_groups_users", f"{uid}-{gid}",
+                                        f"(`users_id`, `groups_id`) VALUES ('{uid}', '{gid}')")
+    row = {**schema.DEFAULTS["Group_User"], "id": None}
+    _store(sim, "Group_User", row, data, "add")
+    return sim.insert("Group_User", row), ""
+
+
+def add_profile_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
+    row = {**schema.DEFAULTS["Profile_User"], "id": None, "entities_id": session.entity_id}
+    _store(sim, "Profile_User", row, data, "add")
+    if (row["users_id"] not in sim.tables["User"] or row["profiles_id"] not in sim.tables["Profile"]
+            or row["entities_id"] not in sim.tables["Entity"]):
+        return False, NO_RIGHT
+    return sim.insert("Profile_User", row), ""
+
+
+def add_entity(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
+    stamp = now_text()
+    row = schema.entity_defaults()
+    row.update({"date_mod": stamp, "date_creation": stamp, "entities_id": session.entity_id})
+    try:
+        _store(sim, "Entity", row, data, "add")
+    except SqlTooLong as exc:
+        return False, str(exc)
+    if row["entities_id"] not in sim.tables["Entity"]:
+        return False, NO_RIGHT
+    if any(other["name"] == row["name"] and other["entities_id"] == row["entities_id"]
+           for other in sim.tables["Entity"].values()):
+        return False, duplicate_message(sim, "INSERT INTO", "glpi_entities",
+                                        f"{row['entities_id']}-{row['name']}", "...")
+    row["id"] = None
+    eid = sim.insert("Entity", row)
+    _tree_fields(sim, "Entity", row, "entities_id")
+    return eid, friendly_message(sim, "Entity", row)
+
+
+def add_plain(sim: Simulator, session: Session, itemtype: str, data: dict) -> tuple[Any, str]:
+    """Add a row of a simple dropdown (UserTitle, UserCategory, Profile)."""
+    stamp = now_text()
+    row = {**schema.DEFAULTS[itemtype], "date_mod": stamp, "date_creation": stamp}
+    try:
+        _store(sim, itemtype, row, data, "add")
+    except SqlTooLong as exc:
+        return False, str(exc)
+    row["id"] = None
+    rid = sim.insert(itemtype, row)
+    return rid, friendly_message(sim, itemtype, row)
+
+
+def update_plain(sim: Simulator, session: Session, itemtype: str, rid: int,
+                 data: dict) -> tuple[Any, str]:
+    """Generic update (relations, dropdowns, entities)."""
+    row = sim.tables[itemtype].get(rid)
+    if row is None:
+        return None, ""
+    try:
+        _store(sim, itemtype, row, data, "update")
+    except SqlTooLong as exc:
+        return False, str(exc)
+    if "date_mod" in row:
+        row["date_mod"] = now_text()
+    if itemtype == "Entity":
+        _tree_fields(sim, "Entity", row, "entities_id")
+    return True, ""
+
+
+def delete_plain(sim: Simulator, itemtype: str, rid: int) -> tuple[Any, str]:
+    """Purge a row of a type without trash."""
+    if sim.tables[itemtype].pop(rid, None) is None:
+        return False, "Item not found"
+    return True, ""

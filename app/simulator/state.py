@@ -1,0 +1,285 @@
+"""In-memory GLPI database of the simulator, with its sessions, knobs and call log.
+
+Everything is guarded by one re-entrant lock, so the threaded HTTP server can
+serve concurrent callers. Rows are stored in GLPI's raw DB form (GLPI 10 keeps
+``<>&`` HTML-encoded, 11 keeps them raw); :meth:`Simulator.rows` hands out copies.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+from app.simulator import schema
+
+
+@dataclass
+class CallRecord:
+    """One HTTP call the simulator answered."""
+
+    method: str
+    path: str
+    query: str
+    status: int
+    duration_ms: float
+
+
+@dataclass
+class Faults:
+    """Fault injection: a share of calls fail, connections are refused, or slowed."""
+
+    error_rate: float = 0.0
+    error_status: int = 500
+    refuse_connections: bool = False
+    delay_ms: float = 0.0
+
+
+@dataclass
+class Session:
+    """A GLPI API session (the PHP session behind a Session-Token)."""
+
+    user_id: int
+    profile_id: int
+    entity_id: int
+    recursive: bool
+    active_entities: list[int]
+    created: float = field(default_factory=time.time)
+
+
+def hash_password(password: str) -> str:
+    """A bcrypt-looking marker of a hashed password (``$2y$10$`` prefix)."""
+    return "$2y$10$" + hashlib.sha256(password.encode()).hexdigest()[:53]
+
+
+def now_text() -> str:
+    """GLPI's ``Y-m-d H:i:s`` current time."""
+    return time.strftime("%Y-%m-%d %H:%M:%S")
+
+
+class Simulator:
+    """The simulated GLPI instance (data, sessions, knobs).
+
+    :param version: ``"10"`` (10.0.12) or ``"11"`` (11.0.6).
+    """
+
+    def __init__(self, version: str = "10", app_token: str | None = None,
+                 user_token: str | None = None, latency_ms: float = 0.0) -> None:
+        if str(version).split(".")[0] not in ("10", "11"):
+            raise ValueError(f"unsupported GLPI version {version!r}")
+        self.version = str(version).split(".")[0]
+        self.lock = threading.RLock()
+        self.latency_ms = float(latency_ms)
+        self.faults = Faults()
+        self.calls: list[CallRecord] = []
+        self.app_token = app_token or secrets.token_hex(20)
+        self.tables: dict[str, dict[int, dict]] = {name: {} for name in schema.ITEMTYPES}
+        self.next_ids: dict[str, int] = {name: 1 for name in schema.ITEMTYPES}
+        self.sessions: dict[str, Session] = {}
+        self.user_tokens: dict[str, int] = {}
+        self.base_url = "http://127.0.0.1"
+        self._seed(user_token or secrets.token_hex(20))
+
+    # -- seeding --------------------------------------------------------------------------
+
+    def _seed(self, glpi_token: str) -> None:
+        stamp = now_text()
+        self.insert("Entity", {**schema.entity_defaults(), "id": 0, "name": "Root entity",
+                               "entities_id": None, "completename": "Root entity", "level": 1,
+                               "date_mod": stamp, "date_creation": stamp})
+        self.next_ids["Entity"] = 1
+        for pid, name, interface, is_default in schema.PROFILES:
+            self.insert("Profile", {**schema.DEFAULTS["Profile"], "id": pid, "name": name,
+                                    "interface": interface, "is_default": is_default,
+                                    "date_mod": stamp, "date_creation": stamp})
+        self.next_ids["User"] = 2
+        for login, profile in (("glpi", 4), ("post-only", 1), ("tech", 6), ("normal", 2),
+                               ("glpi-system", None)):
+            uid = self.seed_user(name=login, _profile=profile, _recursive=1)
+            if login == "glpi":
+                self.user_tokens[glpi_token] = uid
+                self.glpi_user_token = glpi_token
+        self.tables["User"][2]["password"] = hash_password("glpi")
+
+    def insert(self, itemtype: str, row: dict) -> int:
+        """Store ``row`` (its ``id`` or the next one) and return the id."""
+        with self.lock:
+            rid = row.get("id") or self.next_ids[itemtype]
+            if itemtype == "Entity" and row.get("id") == 0:
+                rid = 0
+            row["id"] = rid
+            self.tables[itemtype][rid] = row
+            self.next_ids[itemtype] = max(self.next_ids[itemtype], rid + 1)
+            return rid
+
+    def encode(self, value: Any) -> Any:
+        """Store text as this version does (10: ``<>&`` HTML-encoded; 11: raw)."""
+        from app.simulator.textmatch import html_encode
+
+        if self.version == "10" and isinstance(value, str):
+            return html_encode(value)
+        return value
+
+    def seed_user(self, **fields: Any) -> int:
+        """Create a user directly in the DB (as an admin or LDAP would), bypassing the API.
+
+        Extra keys: ``_profile`` (profile id, default 1 Self-Service, ``None`` for none),
+        ``_entity`` (default 0), ``_recursive`` (default 0), ``_emails`` (list of addresses,
+        the first is the default).
+        """
+        profile = fields.pop("_profile", 1)
+        entity = fields.pop("_entity", 0)
+        recursive = fields.pop("_recursive", 0)
+        emails = fields.pop("_emails", [])
+        stamp = now_text()
+        with self.lock:
+            row = schema.user_defaults(self.version)
+            row.update({"date_mod": stamp, "date_creation": stamp})
+            for key, value in fields.items():
+                row[key] = self.encode(value)
+            row.pop("id", None) if not fields.get("id") else None
+            uid = self.insert("User", row)
+            if profile is not None:
+                self.insert("Profile_User", {**schema.DEFAULTS["Profile_User"], "id": None,
+                                             "users_id": uid, "profiles_id": profile,
+                                             "entities_id": entity, "is_recursive": int(recursive)})
+            for index, address in enumerate(emails):
+                self.insert("UserEmail", {**schema.DEFAULTS["UserEmail"], "id": None,
+                                          "users_id": uid, "email": address,
+                                          "is_default": int(index == 0)})
+            return uid
+
+    def seed_group(self, **fields: Any) -> int:
+        """Create a group directly in the DB, bypassing the API."""
+        stamp = now_text()
+        with self.lock:
+            row = schema.group_defaults(self.version)
+            row.update({"date_mod": stamp, "date_creation": stamp})
+            for key, value in fields.items():
+                row[key] = self.encode(value)
+            row["id"] = None
+            if row.get("completename") is None:
+                row["completename"] = row.get("name")
+            return self.insert("Group", row)
+
+    def add_user_token(self, login: str, profile: int = 4, entity: int = 0,
+                       recursive: bool = True, token: str | None = None) -> str:
+        """Give ``login`` an API user_token (creating the user with that profile if needed)."""
+        with self.lock:
+            uid = self.find_user_id(login)
+            if uid is None:
+                uid = self.seed_user(name=login, _profile=profile, _entity=entity,
+                                     _recursive=int(recursive))
+            token = token or secrets.token_hex(20)
+            self.user_tokens[token] = uid
+            return token
+
+    def find_user_id(self, login: str) -> int | None:
+        """Id of the user whose login equals ``login`` (case-insensitive), or None."""
+        wanted = self.encode(login).casefold()
+        with self.lock:
+            for uid, row in self.tables["User"].items():
+                if (row.get("name") or "").casefold() == wanted:
+                    return uid
+        return None
+
+    # -- knobs, call log, inspection -------------------------------------------------------
+
+    def invalidate_sessions(self) -> None:
+        """Forget every session, as an expired PHP session store would."""
+        with self.lock:
+            self.sessions.clear()
+
+    def record_call(self, record: CallRecord) -> None:
+        """Append to the call log (thread-safe)."""
+        with self.lock:
+            self.calls.append(record)
+
+    def reset_calls(self) -> None:
+        """Clear the call log."""
+        with self.lock:
+            self.calls.clear()
+
+    def rows(self, itemtype: str) -> list[dict]:
+        """Copies of the stored rows of ``itemtype`` in raw DB form, ordered by id."""
+        with self.lock:
+            return [dict(row) for _, row in sorted(self.tables[itemtype].items())]
+
+    def snapshot(self) -> dict[str, list[dict]]:
+        """A deep copy of every table, for before/after comparisons."""
+        with self.lock:
+            return {name: copy.deepcopy(self.rows(name)) for name in self.tables}
+
+    def state_digest(self) -> str:
+        """SHA-256 over every table: equal digests mean byte-for-byte equal GLPI data."""
+        text = json.dumps(self.snapshot(), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    # -- helpers used by the API layer -----------------------------------------------------
+
+    def entity_ancestors(self, entity_id: int) -> list[int]:
+        """Ancestors of an entity, nearest first (root last)."""
+        result = []
+        row = self.tables["Entity"].get(entity_id)
+        while row is not None and row.get("entities_id") is not None:
+            parent = row["entities_id"]
+            result.append(parent)
+            row = self.tables["Entity"].get(parent)
+        return result
+
+    def entity_descendants(self, entity_id: int) -> list[int]:
+        """The entity and all entities below it."""
+        result = [entity_id]
+        for eid in self.tables["Entity"]:
+            if eid != entity_id and entity_id in self.entity_ancestors(eid):
+                result.append(eid)
+        return sorted(result)
+
+    def user_profiles(self, user_id: int) -> list[dict]:
+        """Profile_User rows of a user, by id."""
+        return [row for _, row in sorted(self.tables["Profile_User"].items())
+                if row["users_id"] == user_id]
+
+    def open_session(self, user_id: int) -> str:
+        """Start a session on the user's default (or first) profile and entities."""
+        with self.lock:
+            links = self.user_profiles(user_id)
+            profile_id = links[0]["profiles_id"] if links else 0
+            user = self.tables["User"][user_id]
+            if user.get("profiles_id") and any(pu["profiles_id"] == user["profiles_id"]
+                                               for pu in links):
+                profile_id = user["profiles_id"]
+            session = Session(user_id=user_id, profile_id=profile_id, entity_id=0,
+                              recursive=True, active_entities=[])
+            self.activate_all(session)
+            if self.version == "10" and session.recursive:
+                session.recursive = 1
+            token = secrets.token_hex(13)
+            self.sessions[token] = session
+            return token
+
+    def profile_entities(self, session: Session) -> list[tuple[int, bool]]:
+        """(entity, recursive) pairs the active profile of the session covers."""
+        return [(pu["entities_id"], bool(pu["is_recursive"]))
+                for pu in self.user_profiles(session.user_id)
+                if pu["profiles_id"] == session.profile_id]
+
+    def activate_all(self, session: Session) -> None:
+        """Activate every entity of the active profile (``changeActiveEntities`` 'all')."""
+        pairs = self.profile_entities(session)
+        active: set[int] = set()
+        for entity, recursive in pairs:
+            active.update(self.entity_descendants(entity) if recursive else [entity])
+        session.active_entities = sorted(active)
+        top = sorted(pairs, key=lambda pair: (len(self.entity_ancestors(pair[0])), pair[0]))
+        session.entity_id = top[0][0] if top else 0
+        if self.version == "11":
+            session.recursive = True
+        else:
+            session.recursive = bool(top and top[0][1])
