@@ -1,0 +1,418 @@
+"""SCIM User ↔ GLPI ``User`` mapping: pure functions, no I/O.
+
+The bridge reads users with ``/search/User`` (one call, e-mails included), so
+a user is read as a *search row*: a dict keyed by search-option id
+(``{"2": 9, "1": "jdoe", "5": ["a@x", "b@x"], ...}``). It writes them with
+``POST``/``PUT /User`` inputs keyed by ``glpi_users`` column. This module is
+the only place that knows both vocabularies for users; docs/mapping.md is
+its prose twin and lists the choices made here.
+
+Which SCIM attribute lands in which column is data (:class:`UserMapping`),
+built from :data:`DEFAULT_USER_FIELDS` and the tenant's ``mapping.user``
+overrides, so a tenant can move ``externalId`` to another column or switch
+``department`` on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+from app.glpi.user_rules import check_length
+from app.glpi.user_rules import check_login
+from app.glpi.user_rules import glpi_language
+from app.glpi.user_rules import scim_language
+from app.glpi.user_rules import valid_email
+from app.scim.constants import ENTERPRISE_USER_SCHEMA
+from app.scim.constants import USER
+from app.scim.constants import USER_SCHEMA
+from app.scim.errors import InvalidValueError
+
+log = logging.getLogger(__name__)
+
+EMPLOYEE_NUMBER = f"{ENTERPRISE_USER_SCHEMA}:employeeNumber"
+DEPARTMENT = f"{ENTERPRISE_USER_SCHEMA}:department"
+MANAGER = f"{ENTERPRISE_USER_SCHEMA}:manager"
+
+#: ``glpi_users`` columns → their ``User`` search option (GLPI 10.0.12 and
+#: 11.0.6 use the same ids; recorded in ``05_search_user.json``, and from
+#: ``User::rawSearchOptions`` for 10, 81, 82 and 99).
+OPTION_BY_COLUMN: dict[str, int] = {
+    "name": 1, "id": 2, "realname": 34, "firstname": 9, "is_active": 8, "phone": 6,
+    "phone2": 10, "mobile": 11, "registration_number": 22, "sync_field": 28, "comment": 16,
+    "language": 17, "date_mod": 19, "date_creation": 121, "user_dn": 21,
+    "usertitles_id": 81, "usercategories_id": 82, "users_id_supervisor": 99,
+}
+OPT_ID = 2
+OPT_LOGIN = 1
+OPT_EMAILS = 5
+OPT_GROUPS = 13
+OPT_PROFILES = 20
+OPT_ENTITIES = 80
+OPT_DATE_MOD = 19
+OPT_DATE_CREATION = 121
+
+#: The dropdown itemtype behind a foreign-key column.
+DROPDOWN_BY_COLUMN = {"usertitles_id": "UserTitle", "usercategories_id": "UserCategory"}
+
+#: GLPI has no phone type: three columns, chosen by the SCIM ``type``.
+PHONE_COLUMN_BY_TYPE = {"work": "phone", "mobile": "mobile", "other": "phone2", "fax": "phone2"}
+PHONE_TYPE_BY_COLUMN = {"phone": "work", "mobile": "mobile", "phone2": "other"}
+
+#: Default SCIM path → ``glpi_users`` column (docs/mapping.md, issue 4).
+DEFAULT_USER_FIELDS: dict[str, str | None] = {
+    "userName": "name",
+    "name.givenName": "firstname",
+    "name.familyName": "realname",
+    "externalId": "sync_field",
+    "active": "is_active",
+    "title": "usertitles_id",
+    "preferredLanguage": "language",
+    "locale": "language",
+    EMPLOYEE_NUMBER: "registration_number",
+    MANAGER: "users_id_supervisor",
+    DEPARTMENT: None,
+}
+
+#: Columns a text SCIM attribute may be moved to by an override.
+TEXT_COLUMNS = frozenset({"name", "realname", "firstname", "registration_number", "sync_field",
+                          "comment", "phone", "phone2", "mobile", "user_dn"})
+
+_KIND_BY_COLUMN = {"is_active": "bool", "language": "language", "usertitles_id": "dropdown",
+                   "usercategories_id": "dropdown", "users_id_supervisor": "user"}
+
+
+@dataclass(frozen=True)
+class UserMapping:
+    """A tenant's User mapping: SCIM path → column, and the search columns to read."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, overrides: Mapping[str, Any] | None = None) -> UserMapping:
+        """Apply ``mapping.user`` overrides to the defaults.
+
+        A value of None switches an attribute off; ``department`` accepts
+        ``UserCategory``/``usercategories_id`` or ``UserTitle``/``usertitles_id``.
+
+        :raises ValueError: on an unknown attribute or an unusable column.
+        """
+        merged: dict[str, str | None] = dict(DEFAULT_USER_FIELDS)
+        for key, value in (overrides or {}).items():
+            path = _canonical_key(key)
+            if path == "userName" and value != "name":
+                raise ValueError("mapping.user.userName must stay 'name' (the GLPI login)")
+            column = _column_for(path, value)
+            merged[path] = column
+        used = [c for p, c in merged.items() if c and p not in ("locale", "preferredLanguage")]
+        clash = {c for c in used if used.count(c) > 1}
+        if clash:
+            raise ValueError(f"mapping.user maps several attributes to {sorted(clash)}")
+        return cls({p: c for p, c in merged.items() if c})
+
+    def column(self, path: str) -> str | None:
+        return self.fields.get(path)
+
+    def option(self, path: str) -> int | None:
+        column = self.fields.get(path)
+        return OPTION_BY_COLUMN.get(column) if column else None
+
+    def kind(self, path: str) -> str:
+        return _KIND_BY_COLUMN.get(self.fields.get(path, ""), "text")
+
+    @property
+    def forcedisplay(self) -> list[int]:
+        """Every search column a full read needs, in a stable order."""
+        wanted = {OPT_ID, OPT_LOGIN, OPT_EMAILS, OPT_GROUPS, OPT_PROFILES, OPT_ENTITIES,
+                  OPT_DATE_MOD, OPT_DATE_CREATION, 6, 10, 11}
+        wanted.update(OPTION_BY_COLUMN[c] for c in self.fields.values())
+        return sorted(wanted)
+
+
+def _canonical_key(key: str) -> str:
+    low = key.lower()
+    for path in DEFAULT_USER_FIELDS:
+        if path.lower() == low or path.lower().rsplit(":", 1)[-1] == low:
+            return path
+    raise ValueError(f"mapping.user: {key!r} is not a mappable User attribute")
+
+
+def _column_for(path: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    if path == DEPARTMENT:
+        by_type = {"usercategory": "usercategories_id", "usertitle": "usertitles_id"}
+        column = by_type.get(text.lower(), text)
+        if column not in DROPDOWN_BY_COLUMN:
+            raise ValueError("mapping.user.department must be UserCategory or UserTitle")
+        return column
+    if path in ("title", MANAGER, "active", "preferredLanguage", "locale"):
+        if text != DEFAULT_USER_FIELDS[path]:
+            raise ValueError(f"mapping.user.{path} can only be switched off (null)")
+        return text
+    if text not in TEXT_COLUMNS:
+        raise ValueError(f"mapping.user.{path}: {text!r} is not a usable glpi_users text column")
+    return text
+
+
+# --------------------------------------------------------------------------- read
+
+
+@dataclass(frozen=True)
+class ReadContext:
+    """What a read needs besides the row: decoding and looked-up names."""
+
+    decode: Callable[[Any], Any] = lambda value: value
+    groups: list[dict] | None = None
+    manager: dict | None = None
+
+
+def glpi_to_scim_user(row: Mapping[str, Any], mapping: UserMapping,
+                      ctx: ReadContext | None = None) -> dict:
+    """Build the canonical SCIM User from one ``/search/User`` row.
+
+    ``displayName`` is derived (``given family``, else the login): GLPI's
+    ``nickname`` column has no search option, so it cannot be read in the
+    single search call every read is (docs/mapping.md). E-mails come from
+    search option 5, which lists addresses without GLPI's default flag: the
+    first address is marked ``primary``.
+    """
+    ctx = ctx or ReadContext()
+    dec = ctx.decode
+
+    def col(path: str) -> Any:
+        option = mapping.option(path)
+        return None if option is None else _scalar(dec(row.get(str(option))))
+
+    user_id = _scalar(row.get(str(OPT_ID)))
+    login = col("userName")
+    user: dict[str, Any] = {"schemas": [USER_SCHEMA], "id": str(user_id), "userName": login}
+    name = {k: v for k, v in (("givenName", col("name.givenName")),
+                              ("familyName", col("name.familyName"))) if v}
+    if name:
+        name["formatted"] = " ".join(v for v in (name.get("givenName"), name.get("familyName")) if v)
+        user["name"] = name
+    user["displayName"] = name.get("formatted") or login
+    _put_if(user, "externalId", col("externalId"))
+    if mapping.option("active") is not None:
+        user["active"] = _as_bool(row.get(str(mapping.option("active"))))
+    _put_if(user, "title", col("title"))
+    language = scim_language(col("preferredLanguage") or col("locale"))
+    if language:
+        if mapping.column("preferredLanguage"):
+            user["preferredLanguage"] = language
+        if mapping.column("locale"):
+            user["locale"] = language
+    emails = [dec(e) for e in _as_list(row.get(str(OPT_EMAILS))) if e]
+    if emails:
+        user["emails"] = [{"value": e, "type": "work", **({"primary": True} if i == 0 else {})}
+                          for i, e in enumerate(emails)]
+    phones = [{"value": dec(_scalar(row.get(str(OPTION_BY_COLUMN[c])))), "type": t}
+              for c, t in PHONE_TYPE_BY_COLUMN.items() if _scalar(row.get(str(OPTION_BY_COLUMN[c])))]
+    if phones:
+        user["phoneNumbers"] = phones
+    if ctx.groups:
+        user["groups"] = ctx.groups
+    enterprise = {k: v for k, v in (("employeeNumber", col(EMPLOYEE_NUMBER)),
+                                    ("department", col(DEPARTMENT)),
+                                    ("manager", ctx.manager)) if v}
+    if enterprise:
+        user["schemas"].append(ENTERPRISE_USER_SCHEMA)
+        user[ENTERPRISE_USER_SCHEMA] = enterprise
+    user["meta"] = make_meta(user_id, row.get(str(OPT_DATE_CREATION)), row.get(str(OPT_DATE_MOD)))
+    return user
+
+
+def make_meta(user_id: Any, created: Any, modified: Any, resource_type: str = USER) -> dict:
+    """``meta`` from GLPI's ``date_creation``/``date_mod`` (read as UTC)."""
+    created_iso = glpi_datetime(created) or glpi_datetime(modified)
+    modified_iso = glpi_datetime(modified) or created_iso
+    meta: dict[str, Any] = {"resourceType": resource_type}
+    if created_iso:
+        meta["created"] = created_iso
+    if modified_iso:
+        meta["lastModified"] = modified_iso
+    meta["version"] = make_version(user_id, modified)
+    return meta
+
+
+def make_version(item_id: Any, date_mod: Any) -> str:
+    """Weak ETag derived from the id and ``date_mod`` (GLPI keeps no revision counter).
+
+    RFC 7232 §2.1: a weak validator (``W/``) may stay the same across
+    changes made within the same second, which is exactly ``date_mod``'s
+    resolution.
+    """
+    digest = hashlib.sha256(f"{item_id}|{date_mod or ''}".encode()).hexdigest()[:16]
+    return f'W/"{digest}"'
+
+
+def glpi_datetime(value: Any) -> str | None:
+    """``2026-11-28 20:50:29`` → ``2026-11-28T20:50:29Z``."""
+    text = _scalar(value)
+    if not text:
+        return None
+    text = str(text).strip().replace(" ", "T", 1)
+    return text if text.endswith("Z") or "+" in text[10:] else text + "Z"
+
+
+def _put_if(target: dict, key: str, value: Any) -> None:
+    if value not in (None, ""):
+        target[key] = value
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _as_bool(value: Any) -> bool:
+    value = _scalar(value)
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes")
+    return bool(value)
+
+
+# -------------------------------------------------------------------------- write
+
+
+@dataclass
+class UserWrite:
+    """What a SCIM User asks GLPI to store.
+
+    ``fields`` are ``glpi_users`` columns with their new value; the other
+    members need look-ups or other itemtypes before they can be written.
+    ``emails`` is None when the resource says nothing about e-mails.
+    """
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    emails: list[tuple[str, bool]] | None = None
+    password: str | None = None
+    dropdowns: dict[str, str | None] = field(default_factory=dict)
+    manager_id: int | None = None
+    manager_set: bool = False
+
+
+def scim_to_glpi_user(resource: Mapping[str, Any], mapping: UserMapping) -> UserWrite:
+    """Translate a full SCIM User (POST or PUT body, or a patched resource).
+
+    Every value is checked against what GLPI can store before any call:
+    logins (:func:`app.glpi.user_rules.check_login`), column lengths, and
+    e-mail addresses (GLPI silently drops an invalid one).
+
+    :raises InvalidValueError: on a value GLPI would refuse, cut or drop.
+    """
+    out = UserWrite()
+    login = resource.get("userName")
+    if not isinstance(login, str):
+        raise InvalidValueError("userName is required and must be a string.")
+    out.fields["name"] = check_login(login)
+    name = resource.get("name") or {}
+    for path, key in (("name.givenName", "givenName"), ("name.familyName", "familyName")):
+        _set_text(out, mapping, path, name.get(key) if isinstance(name, Mapping) else None)
+    _set_text(out, mapping, "externalId", resource.get("externalId"))
+    if mapping.column("active") and resource.get("active") is not None:
+        out.fields["is_active"] = 1 if resource["active"] else 0
+    display = resource.get("displayName")
+    if isinstance(display, str):
+        out.fields["nickname"] = check_length("displayName", display)
+    _set_dropdown(out, mapping, "title", resource.get("title"))
+    _set_language(out, mapping, resource)
+    _set_phones(out, resource.get("phoneNumbers"))
+    _set_emails(out, resource.get("emails"))
+    password = resource.get("password")
+    if isinstance(password, str) and password:
+        out.password = check_length("password", password)
+    enterprise = resource.get(ENTERPRISE_USER_SCHEMA) or {}
+    _set_text(out, mapping, EMPLOYEE_NUMBER, enterprise.get("employeeNumber"))
+    _set_dropdown(out, mapping, DEPARTMENT, enterprise.get("department"))
+    if mapping.column(MANAGER):
+        out.manager_set = True
+        out.manager_id = _manager_id(enterprise.get("manager"))
+    return out
+
+
+def _set_text(out: UserWrite, mapping: UserMapping, path: str, value: Any) -> None:
+    column = mapping.column(path)
+    if column is None:
+        return
+    if value is not None and not isinstance(value, str):
+        raise InvalidValueError(f"{path} must be a string.")
+    out.fields[column] = check_length(path, value) if value else ""
+
+
+def _set_dropdown(out: UserWrite, mapping: UserMapping, path: str, value: Any) -> None:
+    column = mapping.column(path)
+    if column is None:
+        return
+    if value is not None and not isinstance(value, str):
+        raise InvalidValueError(f"{path} must be a string.")
+    out.dropdowns[column] = check_length(path, value.strip()) if value and value.strip() else None
+
+
+def _set_language(out: UserWrite, mapping: UserMapping, resource: Mapping[str, Any]) -> None:
+    if not mapping.column("preferredLanguage") and not mapping.column("locale"):
+        return
+    wanted = resource.get("preferredLanguage") or resource.get("locale")
+    if not isinstance(wanted, str) or not wanted.strip():
+        out.fields["language"] = None
+        return
+    code = glpi_language(wanted)
+    if code is None:
+        log.info("language %r has no GLPI locale; left unchanged", wanted[:40])
+        return
+    out.fields["language"] = code
+
+
+def _set_phones(out: UserWrite, phones: Any) -> None:
+    values: dict[str, str] = {column: "" for column in PHONE_TYPE_BY_COLUMN}
+    for phone in phones or []:
+        if not isinstance(phone, Mapping) or not phone.get("value"):
+            continue
+        column = PHONE_COLUMN_BY_TYPE.get(str(phone.get("type") or "work").lower(), "phone2")
+        if not values[column]:
+            values[column] = check_length("phoneNumbers.value", str(phone["value"]))
+    out.fields.update(values)
+
+
+def _set_emails(out: UserWrite, emails: Any) -> None:
+    found: list[tuple[str, bool]] = []
+    for email in emails or []:
+        if not isinstance(email, Mapping) or not email.get("value"):
+            continue
+        address = str(email["value"]).strip()
+        if not valid_email(address):
+            raise InvalidValueError(f"emails: {address!r} is not an e-mail address GLPI accepts.")
+        check_length("emails.value", address)
+        if address.lower() not in {a.lower() for a, _ in found}:
+            found.append((address, bool(email.get("primary"))))
+    if found and not any(p for _, p in found):
+        found[0] = (found[0][0], True)
+    out.emails = found
+
+
+def _manager_id(manager: Any) -> int | None:
+    """Accept ``{"value": "12"}``, a bare ``"12"`` (Entra) or ``[{"value": ...}]``."""
+    if isinstance(manager, list):
+        manager = manager[0] if manager else None
+    if isinstance(manager, Mapping):
+        manager = manager.get("value")
+    if manager in (None, ""):
+        return None
+    text = str(manager).strip()
+    if not text.isdigit():
+        raise InvalidValueError(f"manager.value {text!r} is not the id of a user of this service.")
+    return int(text)
