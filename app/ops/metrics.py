@@ -15,6 +15,8 @@ from __future__ import annotations
 import hmac
 import os
 import re
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint
 from flask import Response
@@ -48,16 +50,17 @@ RATE_LIMITED = Counter("rate_limited_total", "SCIM requests refused with 429.", 
 _ID_SEGMENT = re.compile(r"/\d+(?=/|$)")
 
 
+
 def _tenant_name(tenant: object) -> str:
     return str(getattr(tenant, "name", tenant) or "-")
 
 
 def glpi_endpoint_label(endpoint: str) -> str:
-    """A bounded label for a GLPI endpoint: ``User/12/UserEmail`` → ``User/{id}/UserEmail``."""
-    path = endpoint.split("?", 1)[0].strip("/")
+    """A bounded label for a GLPI endpoint: ``User/12/UserEmail`` → ``/User/:id/UserEmail``."""
+    path = endpoint.split("?", 1)[0]
     if "apirest.php/" in path:
         path = path.split("apirest.php/", 1)[1]
-    return _ID_SEGMENT.sub("/{id}", "/" + path).lstrip("/") or "/"
+    return _ID_SEGMENT.sub("/:id", "/" + path.strip("/"))
 
 
 def record_glpi_call(tenant: object, endpoint: str, method: str, status: int | str, seconds: float) -> None:
@@ -73,6 +76,19 @@ def record_glpi_call(tenant: object, endpoint: str, method: str, status: int | s
     label = glpi_endpoint_label(endpoint)
     GLPI_CALLS.labels(name, label, method.upper(), str(status)).inc()
     GLPI_LATENCY.labels(name, label, method.upper()).observe(max(0.0, seconds))
+
+
+def glpi_call_hook(tenant: object) -> Callable[[Any], None]:
+    """A per-call hook for the GLPI client: ``client.hooks.append(glpi_call_hook(tenant))``.
+
+    It takes the client's call record (``endpoint``, ``method``, ``status``
+    — None when no answer came — and ``duration_ms``).
+    """
+    def hook(record: Any) -> None:
+        status = record.status if record.status is not None else "error"
+        record_glpi_call(tenant, record.endpoint, record.method, status, record.duration_ms / 1000.0)
+
+    return hook
 
 
 def record_glpi_relogin(tenant: object) -> None:

@@ -204,3 +204,38 @@ def test_with_redis_the_rate_limit_holds_across_apps(app_factory, redis_url: str
     statuses = [c.get("/scim/v2/Users", headers=AUTH).status_code for c in (first, second, first)]
     assert statuses == [200, 200, 429]
     assert second.get("/readyz").json["redis"] == {"status": "ok"}
+
+
+def test_glpi_calls_relogins_and_caches_are_counted(app_factory) -> None:
+    from types import SimpleNamespace
+
+    from app.ops.metrics import glpi_call_hook
+    from app.ops.metrics import record_glpi_relogin
+    from app.ops.shared import LocalShared
+
+    client = app_factory().test_client()
+    text = client.get("/metrics").get_data(as_text=True)
+    calls = metric_value(text, "glpi_calls_total", tenant="acme", endpoint="/User/:id/UserEmail", status="200")
+    failures = metric_value(text, "glpi_calls_total", tenant="acme", endpoint="/search/User", status="error")
+    relogins = metric_value(text, "glpi_relogins_total", tenant="acme")
+    hits = metric_value(text, "cache_lookups_total", cache="acme:ids", result="hit")
+    misses = metric_value(text, "cache_lookups_total", cache="acme:ids", result="miss")
+
+    hook = glpi_call_hook("acme")
+    hook(SimpleNamespace(endpoint="/User/12/UserEmail", method="GET", status=200, duration_ms=12.5))
+    hook(SimpleNamespace(endpoint="/search/User", method="GET", status=None, duration_ms=3000.0))
+    record_glpi_relogin("acme")
+    cache = LocalShared().cache("acme:ids")
+    cache.get("jdoe")
+    cache.set("jdoe", 1)
+    cache.get("jdoe")
+
+    text = client.get("/metrics").get_data(as_text=True)
+    assert metric_value(text, "glpi_calls_total", tenant="acme", endpoint="/User/:id/UserEmail",
+                        status="200") == calls + 1
+    assert metric_value(text, "glpi_calls_total", tenant="acme", endpoint="/search/User",
+                        status="error") == failures + 1
+    assert metric_value(text, "glpi_call_duration_seconds_count", tenant="acme", endpoint="/search/User") >= 1
+    assert metric_value(text, "glpi_relogins_total", tenant="acme") == relogins + 1
+    assert metric_value(text, "cache_lookups_total", cache="acme:ids", result="hit") == hits + 1
+    assert metric_value(text, "cache_lookups_total", cache="acme:ids", result="miss") == misses + 1
