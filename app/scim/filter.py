@@ -400,7 +400,10 @@ class _Parser:
         token = self.take()
         if token.kind != "word" or token.value.lower() in _KEYWORDS:
             raise self.error(token, "expected an attribute name")
-        if parent is None and self.peek().kind == "[":
+        if self.peek().kind == "[":
+            if parent is not None:
+                raise self.error(self.peek(), "no '[...]' inside '[...]' "
+                                              "(RFC 7644 errata 4690)")
             return self.value_path(token)
         path = (self.resolve(token) if parent is None
                 else _resolve_sub(parent, token.value, token.pos))
