@@ -157,7 +157,7 @@ def _whole_multi(elements: list, op: str, path: PatchPath, value: Any) -> list:
         # RFC 7644 §3.5.2.3: "If the target location is a multi-valued
         # attribute and no filter is specified, the attribute and all values
         # are replaced."
-        return coerce_elements(attr, value, path.text)
+        return [_keep_read_only(attr, elements, new) for new in coerce_elements(attr, value, path.text)]
     if op == "remove":
         if value is None:
             # RFC 7644 §3.5.2.2: "If the target location is a multi-valued
@@ -174,6 +174,22 @@ def _whole_multi(elements: list, op: str, path: PatchPath, value: Any) -> list:
     for new in coerce_elements(attr, value, path.text):
         _merge_or_append(attr, elements, new)
     return elements
+
+
+def _keep_read_only(attr: Attribute, elements: list, new: Any) -> Any:
+    """Carry the server-computed sub-attributes (``members.display``) of an equal stored value.
+
+    A client cannot set them (they are dropped from its values), so a replace
+    with the values already stored must not look like a change.
+    """
+    if not isinstance(new, dict):
+        return new
+    for existing in elements:
+        if isinstance(existing, dict) and same_element(attr, existing, new):
+            kept = {name: v for name, v in existing.items()
+                    if (sub := attr.sub(name)) is not None and sub.mutability == "readOnly"}
+            return {**new, **kept}
+    return new
 
 
 def _merge_or_append(attr: Attribute, elements: list, new: Any) -> None:
@@ -247,7 +263,7 @@ def _updated_element(element: dict, op: str, path: PatchPath, value: Any) -> dic
             _check_immutable(sub_def, old, new.get(name, old) if op == "add" else new.get(name), path)
     # RFC 7644 §3.5.2.3: "all matching record values SHALL be replaced";
     # an add merges its sub-attributes into the matching values instead.
-    return {**element, **new} if op == "add" else new
+    return {**element, **new} if op == "add" else _keep_read_only(path.attribute, [element], new)
 
 
 def _new_element(path: PatchPath, value: Any) -> dict:
