@@ -1,0 +1,54 @@
+"""Bearer-token authentication of the SCIM endpoint.
+
+RFC 7644 §2: "Service providers MUST support ... OAuth 2.0 bearer tokens
+[RFC6750]"-style authorization through the ``Authorization`` header. The
+token is looked up by :meth:`app.tenants.TenantRegistry.authenticate`, which
+compares digests in constant time against every configured token (clear or
+``sha256:``) and returns the tenant that owns it.
+
+A missing, malformed or unknown token gets the same 401, with
+``WWW-Authenticate: Bearer`` (RFC 6750 §3) and an Error body that does not
+say which of these it was.
+"""
+
+from __future__ import annotations
+
+from flask import g
+from flask import request
+
+from app.scim.errors import UnauthorizedError
+from app.tenants import Tenant
+from app.tenants import registry
+
+
+def bearer_token(header: str | None) -> str | None:
+    """Extract the token of an ``Authorization: Bearer <token>`` header.
+
+    The scheme is case-insensitive (RFC 7235 §2.1: "It uses a
+    case-insensitive token as a means to identify the authentication
+    scheme").
+    """
+    if not header:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token
+
+
+def authenticate_request() -> None:
+    """Blueprint ``before_request`` hook: resolve the tenant or raise 401.
+
+    :raises UnauthorizedError: when the token is missing or unknown.
+    """
+    token = bearer_token(request.headers.get("Authorization"))
+    tenant = registry().authenticate(token) if token else None
+    if tenant is None:
+        raise UnauthorizedError()
+    g.tenant = tenant
+
+
+def current_tenant() -> Tenant:
+    """Return the tenant of the authenticated request."""
+    return g.tenant

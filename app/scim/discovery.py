@@ -1,0 +1,124 @@
+"""Discovery documents: ServiceProviderConfig, ResourceTypes, Schemas (RFC 7643 §5-7, RFC 7644 §4).
+
+Everything here is generated from :mod:`app.scim.schema` and the
+configuration, and it tells the truth: a feature is advertised only when
+the endpoint implements it, and the tests check each claim against what the
+app does (``filter.supported`` ⇒ filtering works, ``maxResults`` ⇒ pages
+never exceed it, and so on).
+
+RFC 7644 §4: "If a "filter" is provided, the service provider SHOULD respond
+with HTTP status code 403 (Forbidden) to ensure that clients cannot
+incorrectly assume that any matching conditions specified in a filter are
+true." Writes are refused with 405 by the routing (only GET is routed).
+"""
+
+from __future__ import annotations
+
+from flask import Response
+from flask import request
+from flask import url_for
+
+from app.scim.constants import RESOURCE_TYPE_SCHEMA
+from app.scim.constants import SCHEMA_SCHEMA
+from app.scim.constants import SERVICE_PROVIDER_CONFIG_SCHEMA
+from app.scim.errors import ForbiddenError
+from app.scim.errors import NotFoundError
+from app.scim.responses import list_response
+from app.scim.responses import scim_response
+from app.scim.schema import RESOURCES
+from app.scim.schema import SCHEMAS
+from app.scim.schema import ResourceSchema
+from app.scim.schema import Schema
+
+def _refuse_filter() -> None:
+    if any(k.lower() == "filter" for k in request.args):
+        raise ForbiddenError("Discovery endpoints do not support filtering.")
+
+
+def service_provider_config(max_results: int) -> dict:
+    """Build the ServiceProviderConfig (RFC 7643 §5)."""
+    return {
+        "schemas": [SERVICE_PROVIDER_CONFIG_SCHEMA],
+        "patch": {"supported": True},
+        "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+        "filter": {"supported": True, "maxResults": int(max_results)},
+        "changePassword": {"supported": True},
+        "sort": {"supported": True},
+        "etag": {"supported": False},
+        "authenticationSchemes": [{
+            "type": "oauthbearertoken",
+            "name": "OAuth Bearer Token",
+            "description": "Authentication with a bearer token in the Authorization header.",
+            "specUri": "https://www.rfc-editor.org/info/rfc6750",
+            "primary": True,
+        }],
+        "meta": {
+            "resourceType": "ServiceProviderConfig",
+            "location": url_for("scim.get_service_provider_config", _external=True),
+        },
+    }
+
+
+def resource_type_document(resource: ResourceSchema) -> dict:
+    """Build a ResourceType (RFC 7643 §6)."""
+    return {
+        "schemas": [RESOURCE_TYPE_SCHEMA],
+        "id": resource.name,
+        "name": resource.name,
+        "endpoint": resource.endpoint,
+        "description": resource.description,
+        "schema": resource.core.id,
+        "schemaExtensions": [{"schema": ext.id, "required": False} for ext in resource.extensions],
+        "meta": {
+            "resourceType": "ResourceType",
+            "location": url_for("scim.get_resource_type", name=resource.name, _external=True),
+        },
+    }
+
+
+def schema_document(schema: Schema) -> dict:
+    """Build a Schema definition (RFC 7643 §7) from the attribute model."""
+    return {
+        "schemas": [SCHEMA_SCHEMA],
+        "id": schema.id,
+        "name": schema.name,
+        "description": schema.description,
+        "attributes": [attr.to_dict() for attr in schema.attributes],
+        "meta": {
+            "resourceType": "Schema",
+            "location": url_for("scim.get_schema", urn=schema.id, _external=True),
+        },
+    }
+
+
+def get_service_provider_config(max_results: int) -> Response:
+    _refuse_filter()
+    return scim_response(service_provider_config(max_results))
+
+
+def list_resource_types() -> Response:
+    _refuse_filter()
+    documents = [resource_type_document(r) for r in RESOURCES.values()]
+    return scim_response(list_response(documents, len(documents), 1))
+
+
+def get_resource_type(name: str) -> Response:
+    """Return one ResourceType; the name is matched case-insensitively."""
+    for resource in RESOURCES.values():
+        if resource.name.lower() == name.lower():
+            return scim_response(resource_type_document(resource))
+    raise NotFoundError(f"Resource type {name!r} not found.")
+
+
+def list_schemas() -> Response:
+    _refuse_filter()
+    documents = [schema_document(s) for s in SCHEMAS.values()]
+    return scim_response(list_response(documents, len(documents), 1))
+
+
+def get_schema(urn: str) -> Response:
+    """Return one Schema by its URN (matched case-insensitively)."""
+    for schema in SCHEMAS.values():
+        if schema.id.lower() == urn.lower():
+            return scim_response(schema_document(schema))
+    raise NotFoundError(f"Schema {urn!r} not found.")

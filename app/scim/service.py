@@ -1,0 +1,184 @@
+"""The work behind the SCIM resource views: one function per verb, for any resource type.
+
+Views in :mod:`app.scim.routes` stay a line or two long; this module reads
+the request (body, parameters), calls the tenant's storage and shapes the
+answer (projection, ``meta.location``, ``meta.resourceType``, status,
+``Location``). It knows SCIM and the :class:`~app.scim.storage.Storage`
+interface only.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response
+from flask import current_app
+from flask import g
+from flask import request
+from flask import url_for
+
+from app.scim.constants import SEARCH_REQUEST_SCHEMA
+from app.scim.errors import InvalidSyntaxError
+from app.scim.errors import InvalidValueError
+from app.scim.errors import SCIMError
+from app.scim.payload import load_resource
+from app.scim.projection import project
+from app.scim.projection import selection_for
+from app.scim.query import ListParams
+from app.scim.query import build_search
+from app.scim.query import load_params
+from app.scim.responses import list_response
+from app.scim.responses import scim_response
+from app.scim.schema import RESOURCES
+from app.scim.storage import AttributeSelection
+from app.scim.storage import Context
+from app.scim.storage import Storage
+
+#: Request media types accepted for bodies. RFC 7644 §3.1: the SCIM media
+#: type is "application/scim+json"; §8.1: service providers "SHOULD also
+#: accept" plain "application/json".
+BODY_MEDIA_TYPES = ("application/scim+json", "application/json")
+
+#: View (endpoint) that serves one resource of each type, for ``meta.location``.
+RESOURCE_ENDPOINTS = {"User": "scim.get_user", "Group": "scim.get_group"}
+
+
+class UnsupportedMediaTypeError(SCIMError):
+    """415: the body is neither ``application/scim+json`` nor ``application/json``."""
+
+    status = 415
+    scim_type = "invalidSyntax"
+    default_detail = "The request body must be application/scim+json or application/json."
+
+
+def settings() -> dict:
+    """Return the validated bridge configuration."""
+    return current_app.config["BRIDGE"]
+
+
+def storage() -> Storage:
+    """Return the storage of the authenticated tenant."""
+    return g.tenant.storage
+
+
+def context(selection: AttributeSelection | None = None) -> Context:
+    """Build the storage :class:`Context` of this request."""
+    return Context(
+        tenant=g.tenant.name,
+        attributes=selection or AttributeSelection(),
+        request_id=g.get("request_id"),
+        if_match=request.headers.get("If-Match"),
+    )
+
+
+def read_json() -> Any:
+    """Parse the request body as JSON.
+
+    A body without ``Content-Type`` is read as JSON too: some clients omit
+    it, and the body is validated anyway.
+
+    :raises UnsupportedMediaTypeError: for another media type.
+    :raises InvalidSyntaxError: for an empty or malformed body.
+    """
+    if request.mimetype and request.mimetype not in BODY_MEDIA_TYPES:
+        raise UnsupportedMediaTypeError()
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise InvalidSyntaxError("The request body is empty.")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidSyntaxError("The request body is not valid JSON.") from exc
+
+
+def query_selection(resource_type: str) -> AttributeSelection:
+    """The ``attributes``/``excludedAttributes`` of the query string (RFC 7644 §3.9)."""
+    params = load_params(request.args.to_dict())
+    return selection_for(RESOURCES[resource_type], params.attributes, params.excluded)
+
+
+def location(resource_type: str, resource_id: str) -> str:
+    """Return the absolute URL of a resource."""
+    endpoint = RESOURCE_ENDPOINTS[resource_type]
+    key = "user_id" if resource_type == "User" else "group_id"
+    return url_for(endpoint, _external=True, **{key: resource_id})
+
+
+def present(resource_type: str, resource: dict, selection: AttributeSelection) -> dict:
+    """Project a stored resource and complete its ``meta`` (RFC 7643 §3.1)."""
+    shown = project(resource, RESOURCES[resource_type], selection)
+    if "meta" in shown:
+        meta = {k: v for k, v in shown["meta"].items() if v is not None}
+        meta["resourceType"] = resource_type
+        meta["location"] = location(resource_type, str(resource["id"]))
+        shown["meta"] = meta
+    return shown
+
+
+def get_resource(resource_type: str, resource_id: str) -> Response:
+    """GET one resource (RFC 7644 §3.4.1)."""
+    selection = query_selection(resource_type)
+    resource = storage().get(context(selection), resource_type, resource_id)
+    return scim_response(present(resource_type, resource, selection))
+
+
+def create_resource(resource_type: str) -> Response:
+    """POST a resource (RFC 7644 §3.3): 201, the resource and its ``Location``."""
+    selection = query_selection(resource_type)
+    body = load_resource(read_json(), resource_type, strict_unknown=strict_unknown())
+    created = storage().create(context(selection), resource_type, body)
+    shown = present(resource_type, created, selection)
+    url = location(resource_type, str(created["id"]))
+    return scim_response(shown, 201, {"Location": url})
+
+
+def replace_resource(resource_type: str, resource_id: str) -> Response:
+    """PUT a resource (RFC 7644 §3.5.1): 200 and the resource."""
+    selection = query_selection(resource_type)
+    body = load_resource(read_json(), resource_type, strict_unknown=strict_unknown())
+    replaced = storage().replace(context(selection), resource_type, resource_id, body)
+    return scim_response(present(resource_type, replaced, selection))
+
+
+def delete_resource(resource_type: str, resource_id: str) -> Response:
+    """DELETE a resource (RFC 7644 §3.6): 204 without a body."""
+    storage().delete(context(), resource_type, resource_id)
+    return scim_response(None, 204)
+
+
+def list_resources(resource_type: str, params: ListParams) -> Response:
+    """List or search one resource type (RFC 7644 §3.4.2, §3.4.3)."""
+    query, selection = build_search(params, RESOURCES[resource_type], max_results())
+    result = storage().search(context(selection), resource_type, query)
+    shown = [present(resource_type, r, selection) for r in result.resources]
+    return scim_response(list_response(shown, result.total, query.start_index))
+
+
+def query_params() -> ListParams:
+    """Parameters of a GET list request."""
+    return load_params(request.args.to_dict())
+
+
+def search_params() -> ListParams:
+    """Parameters of a POST ``.search`` request (RFC 7644 §3.4.3).
+
+    The body is a SearchRequest: "schemas ... MUST be
+    urn:ietf:params:scim:api:messages:2.0:SearchRequest".
+    """
+    body = read_json()
+    if not isinstance(body, dict):
+        raise InvalidSyntaxError("The request body must be a JSON object.")
+    params_body = {**body}
+    schemas = next((v for k, v in body.items() if str(k).lower() == "schemas"), None)
+    if not isinstance(schemas, list) or SEARCH_REQUEST_SCHEMA not in schemas:
+        raise InvalidValueError(f"schemas: must be [\"{SEARCH_REQUEST_SCHEMA}\"].")
+    return load_params(params_body)
+
+
+def max_results() -> int:
+    return int(settings()["scim"]["max_results"])
+
+
+def strict_unknown() -> bool:
+    return settings()["scim"]["unknown_attributes"] == "error"
