@@ -32,9 +32,6 @@ GROUP_OPTION_DATE_CREATION = 121
 #: GLPI's ``glpi_groups.name`` is a varchar(255).
 NAME_MAX_LENGTH = 255
 
-_GLPI10_ENTITIES = (("&#60;", "<"), ("&#62;", ">"), ("&lt;", "<"), ("&gt;", ">"),
-                    ("&#38;", "&"), ("&amp;", "&"))
-
 
 def external_id_field(version: str, overrides: Mapping[str, Any]) -> str | None:
     """Return the ``glpi_groups`` column holding ``externalId`` (None: not stored).
@@ -56,15 +53,6 @@ def external_id_field(version: str, overrides: Mapping[str, Any]) -> str | None:
     return "code" if version == "11" else "ldap_group_dn"
 
 
-def decode_text(value: Any, version: str) -> Any:
-    """Undo GLPI 10's HTML-entity storage of ``< > &``; GLPI 11 stores raw text."""
-    if version != "10" or not isinstance(value, str) or "&" not in value:
-        return value
-    for encoded, raw in _GLPI10_ENTITIES:
-        value = value.replace(encoded, raw)
-    return value
-
-
 def glpi_datetime_to_scim(value: str | None) -> str | None:
     """``2026-11-28 19:46:25`` (GLPI, server time) → ``2026-11-28T19:46:25Z``."""
     if not value:
@@ -78,9 +66,12 @@ def version_of(group_id: int, date_mod: str | None) -> str:
     return f'W/"{digest}"'
 
 
-def glpi_to_scim_group(row: Mapping[str, Any], *, version: str, external_id_column: str | None,
+def glpi_to_scim_group(row: Mapping[str, Any], *, external_id_column: str | None,
                        members: Iterable[dict] | None = None) -> dict:
     """Map a ``glpi_groups`` row (GET item, or a normalised search row) to a SCIM Group.
+
+    The client already decoded GLPI 10's HTML-entity storage
+    (:func:`app.glpi.encoding.decode_tree`), so values are used as they are.
 
     :param members: SCIM member dicts to include, or None to leave ``members``
         out (the client excluded it, or it was not loaded).
@@ -89,7 +80,7 @@ def glpi_to_scim_group(row: Mapping[str, Any], *, version: str, external_id_colu
     resource: dict[str, Any] = {
         "schemas": [GROUP_SCHEMA],
         "id": str(group_id),
-        "displayName": decode_text(row.get("name") or "", version),
+        "displayName": row.get("name") or "",
         "meta": {
             "resourceType": GROUP,
             "created": glpi_datetime_to_scim(row.get("date_creation")),
@@ -98,7 +89,7 @@ def glpi_to_scim_group(row: Mapping[str, Any], *, version: str, external_id_colu
         },
     }
     if external_id_column and row.get(external_id_column):
-        resource["externalId"] = decode_text(row[external_id_column], version)
+        resource["externalId"] = row[external_id_column]
     if members is not None:
         resource["members"] = list(members)
     return resource

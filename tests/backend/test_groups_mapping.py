@@ -8,7 +8,7 @@ from app.glpi import group_mapping as gm
 from app.scim.constants import GROUP_SCHEMA
 from app.scim.errors import InvalidValueError
 
-ROW_10 = {"id": 9, "entities_id": 0, "is_recursive": 1, "name": "SCIM R&#38;D &#60;Team&#62; 'A'",
+ROW = {"id": 9, "entities_id": 0, "is_recursive": 1, "name": "SCIM R&D <Team> 'A'",
           "comment": None, "ldap_group_dn": "obj-1", "date_mod": "2026-11-28 19:46:25",
           "date_creation": "2026-11-28 19:40:00"}
 
@@ -30,20 +30,8 @@ def test_external_id_field_refuses_unusable_columns(version, column):
         gm.external_id_field(version, {"externalId": column})
 
 
-@pytest.mark.parametrize(("version", "stored", "read"), [
-    ("10", "R&#38;D &#60;Team&#62;", "R&D <Team>"),
-    ("10", "a &amp; b &lt;c&gt;", "a & b <c>"),
-    ("10", "plain", "plain"),
-    ("11", "R&#38;D", "R&#38;D"),
-    ("11", "R&D <Team>", "R&D <Team>"),
-    ("10", None, None),
-])
-def test_decode_text_only_on_glpi_10(version, stored, read):
-    assert gm.decode_text(stored, version) == read
-
-
-def test_glpi_to_scim_group_glpi10_row():
-    group = gm.glpi_to_scim_group(ROW_10, version="10", external_id_column="ldap_group_dn")
+def test_glpi_to_scim_group_row():
+    group = gm.glpi_to_scim_group(ROW, external_id_column="ldap_group_dn")
     assert group == {
         "schemas": [GROUP_SCHEMA],
         "id": "9",
@@ -57,9 +45,9 @@ def test_glpi_to_scim_group_glpi10_row():
 
 
 def test_glpi_to_scim_group_members_and_no_external_id():
-    row = dict(ROW_10, ldap_group_dn=None)
+    row = dict(ROW, ldap_group_dn=None)
     members = [gm.member_of(80), gm.member_of(81, "scim.gu2")]
-    group = gm.glpi_to_scim_group(row, version="10", external_id_column="ldap_group_dn", members=members)
+    group = gm.glpi_to_scim_group(row, external_id_column="ldap_group_dn", members=members)
     assert "externalId" not in group
     assert group["members"] == [{"value": "80", "type": "User"},
                                 {"value": "81", "type": "User", "display": "scim.gu2"}]
@@ -102,10 +90,10 @@ def test_creation_fields_come_from_config():
 
 
 def test_search_row_round_trip():
-    data = {"1": "Team", "2": 12, "14": "Team &#38; co", "19": "2026-01-02 03:04:05",
+    data = {"1": "Team", "2": 12, "14": "Team & co", "19": "2026-01-02 03:04:05",
             "121": "2026-01-01 00:00:00", "74": "ext-12"}
     assert gm.search_columns("code") == [2, 14, 19, 121, 74]
     row = gm.row_from_search(data, "code")
-    group = gm.glpi_to_scim_group(row, version="10", external_id_column="code")
+    group = gm.glpi_to_scim_group(row, external_id_column="code")
     assert (group["id"], group["displayName"], group["externalId"]) == ("12", "Team & co", "ext-12")
     assert group["meta"]["created"] == "2026-01-01T00:00:00Z"

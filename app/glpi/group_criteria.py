@@ -1,0 +1,149 @@
+"""GLPI search criteria for groups, and for the users a membership names.
+
+The criteria built here may match *more* groups than the SCIM filter (GLPI's
+``LIKE`` ignores case and accents, ``%`` is a wildcard): the caller verifies
+every candidate with :func:`app.scim.filter.matches`. They never match fewer.
+A clause that cannot be expressed is dropped from an ``and`` (which widens)
+and makes the whole filter untranslatable inside an ``or`` or a ``not``:
+:func:`filter_criteria` then answers None, meaning "every group in scope".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from app.glpi.encoding import like_value
+from app.glpi.group_mapping import EXTERNAL_ID_SEARCH_OPTIONS
+from app.glpi.group_mapping import GROUP_OPTION_DATE_CREATION
+from app.glpi.group_mapping import GROUP_OPTION_DATE_MOD
+from app.glpi.group_mapping import GROUP_OPTION_ENTITY
+from app.glpi.group_mapping import GROUP_OPTION_ID
+from app.glpi.group_mapping import GROUP_OPTION_NAME
+from app.scim.filter import And
+from app.scim.filter import Compare
+from app.scim.filter import Node
+from app.scim.filter import Or
+
+#: User search options used to verify member ids.
+USER_OPTION_ID = 2
+USER_OPTION_LOGIN = 1
+USER_OPTION_ENTITIES = 80
+USER_OPTION_GROUPS = 13
+
+#: Most ids checked with one ``OR`` of ``id equals`` criteria. Each id costs
+#: four query parameters (~180 URL characters); past this the request line
+#: would outgrow common 8 KB server limits and PHP's ``max_input_vars``, so
+#: the in-scope ids are listed instead.
+MAX_IDS_PER_SEARCH = 20
+
+_LIKE_SHAPE = {"eq": (True, True), "sw": (True, False), "ew": (False, True), "co": (False, False)}
+
+#: An impossible criterion: no GLPI id is 0.
+NOTHING = {"field": GROUP_OPTION_ID, "searchtype": "equals", "value": 0}
+
+
+def _link(criterion: dict, link: str) -> dict:
+    return dict(criterion, link=link)
+
+
+def group_of(criteria: list[dict], link: str = "AND") -> dict:
+    """Wrap criteria in a nested group joined to its predecessor by ``link``."""
+    return {"link": link, "criteria": criteria}
+
+
+def any_of(field: int, values: Iterable[Any], searchtype: str = "equals") -> list[dict]:
+    """``field = v1 OR field = v2 ...`` as a flat criteria list."""
+    out: list[dict] = []
+    for value in values:
+        criterion = {"field": field, "searchtype": searchtype, "value": value}
+        out.append(_link(criterion, "OR") if out else criterion)
+    return out
+
+
+def group_scope(entity_ids: Iterable[int]) -> list[dict]:
+    """Groups whose entity is one of the tenant's (``equals`` on a dropdown compares the id)."""
+    return [group_of(any_of(GROUP_OPTION_ENTITY, sorted(set(entity_ids))))]
+
+
+def user_scope(entity_ids: Iterable[int]) -> list[dict]:
+    """Users holding a profile in one of the tenant's entities (option 80, through
+    ``Profile_User``): the tenant scope of :mod:`app.glpi.scope`."""
+    return [group_of(any_of(USER_OPTION_ENTITIES, sorted(set(entity_ids))))]
+
+
+def group_id_equals(group_id: int) -> dict:
+    return {"field": GROUP_OPTION_ID, "searchtype": "equals", "value": int(group_id), "link": "AND"}
+
+
+def name_equals(name: str, version: str) -> dict:
+    """A criterion that finds every group named ``name`` (and maybe a few more)."""
+    value = like_value(name, version)
+    if value is None:
+        return {"field": GROUP_OPTION_NAME, "searchtype": "contains", "value": "^"}
+    return {"field": GROUP_OPTION_NAME, "searchtype": "contains", "value": value}
+
+
+def _text_field(canonical: str, external_id_column: str | None) -> int | None:
+    if canonical == "displayName":
+        return GROUP_OPTION_NAME
+    if canonical == "externalId" and external_id_column:
+        return EXTERNAL_ID_SEARCH_OPTIONS[external_id_column]
+    return None
+
+
+def _compare(node: Compare, version: str, external_id_column: str | None) -> list[dict] | None:
+    canonical = node.path.canonical
+    if canonical == "id":
+        if node.op != "eq":
+            return None
+        value = str(node.value)
+        if not (value.isascii() and value.isdigit()):
+            return [NOTHING]
+        return [{"field": GROUP_OPTION_ID, "searchtype": "equals", "value": int(value)}]
+    if canonical == "externalId" and not external_id_column and node.op == "eq":
+        return [NOTHING]
+    field = _text_field(canonical, external_id_column)
+    if field is None or node.op not in _LIKE_SHAPE or not isinstance(node.value, str):
+        return None
+    starts, ends = _LIKE_SHAPE[node.op]
+    value = like_value(node.value, version, starts=starts, ends=ends)
+    if value is None:
+        return None
+    return [{"field": field, "searchtype": "contains", "value": value}]
+
+
+def filter_criteria(node: Node, version: str, external_id_column: str | None) -> list[dict] | None:
+    """Criteria matching at least the groups ``node`` matches, or None (no narrowing possible)."""
+    if isinstance(node, Compare):
+        return _compare(node, version, external_id_column)
+    if isinstance(node, And):
+        left = filter_criteria(node.left, version, external_id_column)
+        right = filter_criteria(node.right, version, external_id_column)
+        if left is None or right is None:
+            return left if right is None else right
+        return [group_of(left), group_of(right, "AND")]
+    if isinstance(node, Or):
+        left = filter_criteria(node.left, version, external_id_column)
+        right = filter_criteria(node.right, version, external_id_column)
+        if left is None or right is None:
+            return None
+        return [group_of(left), group_of(right, "OR")]
+    return None
+
+
+def sort_option(sort_by: str | None, external_id_column: str | None) -> int:
+    """The search option to sort groups by (id when unsorted: stable pages)."""
+    options = {
+        "displayname": GROUP_OPTION_NAME,
+        "meta.created": GROUP_OPTION_DATE_CREATION,
+        "meta.lastmodified": GROUP_OPTION_DATE_MOD,
+    }
+    if external_id_column:
+        options["externalid"] = EXTERNAL_ID_SEARCH_OPTIONS[external_id_column]
+    return options.get((sort_by or "").lower(), GROUP_OPTION_ID)
+
+
+def user_ids_in(ids: list[int]) -> list[dict]:
+    """``id = a OR id = b ...`` for at most :data:`MAX_IDS_PER_SEARCH` user ids."""
+    return [group_of(any_of(USER_OPTION_ID, ids), "AND")]
