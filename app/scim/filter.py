@@ -42,7 +42,6 @@ Chains of one logical operator (``a or b or c``) are built as balanced trees
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -51,29 +50,20 @@ from typing import Union
 
 from app.scim.errors import InvalidFilterError
 from app.scim.filter_eval import evaluate
-from app.scim.filter_eval import parse_datetime
+from app.scim.filter_lex import COMPARE_OPS
+from app.scim.filter_lex import KEYWORDS
+from app.scim.filter_lex import Token
+from app.scim.filter_lex import clip
+from app.scim.filter_lex import coerce
+from app.scim.filter_lex import read_literal
+from app.scim.filter_lex import syntax_error
+from app.scim.filter_lex import tokenize
 from app.scim.schema import Attribute
 from app.scim.schema import ResolvedPath
 from app.scim.schema import ResourceSchema
 
 MAX_FILTER_LENGTH = 4096
 MAX_DEPTH = 64
-
-COMPARE_OPS = frozenset({"eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"})
-ORDER_OPS = frozenset({"gt", "ge", "lt", "le"})
-SUBSTRING_OPS = frozenset({"co", "sw", "ew"})
-OPS_BY_TYPE: dict[str, frozenset[str]] = {
-    "string": COMPARE_OPS,
-    "reference": COMPARE_OPS,
-    "dateTime": frozenset({"eq", "ne"}) | ORDER_OPS,
-    "integer": frozenset({"eq", "ne"}) | ORDER_OPS,
-    "decimal": frozenset({"eq", "ne"}) | ORDER_OPS,
-    # RFC 7644 §3.4.2.2 (gt/ge/lt/le): "Boolean and Binary attributes SHALL
-    # cause a failed response (HTTP status code 400) with "scimType" of
-    # "invalidFilter"."
-    "boolean": frozenset({"eq", "ne"}),
-    "binary": frozenset({"eq", "ne"}),
-}
 
 # "schemas" is not an attribute of any schema, yet RFC 7644 §3.4.2.2 filters on it:
 # filter=schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -83,10 +73,6 @@ SCHEMAS_ATTRIBUTE = Attribute("schemas", type="reference", multi_valued=True,
 _ATTR_PATH = re.compile(r"(?:urn:[^\s\[\]()\"]*:)?[A-Za-z][\w-]*(?:\.\$?[A-Za-z][\w-]*)?\Z",
                         re.IGNORECASE)
 _SUB_NAME = re.compile(r"\$?[A-Za-z][\w-]*\Z")
-_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?\Z")
-_SPACE = frozenset(" \t\r\n")
-_WORD_END = frozenset(' \t\r\n()[]"')
-_KEYWORDS = frozenset({"and", "or", "not"})
 
 
 @dataclass(frozen=True)
@@ -262,65 +248,11 @@ def _literal_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # one of ( ) [ ] str word end
-    value: Any
-    pos: int  # 1-based character position, for error details
-    text: str = ""
-
-
-def _tokenize(text: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    i, n = 0, len(text)
-    while i < n:
-        char = text[i]
-        if char in _SPACE:
-            i += 1
-        elif char in "()[]":
-            tokens.append(_Token(char, char, i + 1, char))
-            i += 1
-        elif char == '"':
-            end = _string_end(text, i)
-            raw = text[i:end]
-            try:
-                value = json.loads(raw)
-            except ValueError:
-                raise InvalidFilterError(
-                    f"Invalid string literal at character {i + 1}: {_clip(raw)} "
-                    "(strings are JSON strings; check the escapes).") from None
-            tokens.append(_Token("str", value, i + 1, raw))
-            i = end
-        else:
-            start = i
-            while i < n and text[i] not in _WORD_END:
-                i += 1
-            tokens.append(_Token("word", text[start:i], start + 1, text[start:i]))
-    tokens.append(_Token("end", None, n + 1, "end of filter"))
-    return tokens
-
-
-def _string_end(text: str, start: int) -> int:
-    i = start + 1
-    while i < len(text):
-        if text[i] == "\\":
-            i += 2
-        elif text[i] == '"':
-            return i + 1
-        else:
-            i += 1
-    raise InvalidFilterError(f"Unterminated string starting at character {start + 1}.")
-
-
-def _clip(text: str, size: int = 40) -> str:
-    return repr(text if len(text) <= size else text[:size] + "...")
-
-
 class _Parser:
     """One parse; ``self.tokens[self.index]`` is the next token."""
 
     def __init__(self, text: str, resource: ResourceSchema):
-        self.tokens = _tokenize(text)
+        self.tokens = tokenize(text)
         self.index = 0
         self.resource = resource
         self.nesting = 0
@@ -329,22 +261,17 @@ class _Parser:
         node = self.or_expr(None)
         token = self.peek()
         if token.kind != "end":
-            raise self.error(token, "expected 'and', 'or' or the end of the filter")
+            raise syntax_error(token, "expected 'and', 'or' or the end of the filter")
         return node
 
-    def peek(self) -> _Token:
+    def peek(self) -> Token:
         return self.tokens[self.index]
 
-    def take(self) -> _Token:
+    def take(self) -> Token:
         token = self.tokens[self.index]
         if token.kind != "end":
             self.index += 1
         return token
-
-    def error(self, token: _Token, expected: str) -> InvalidFilterError:
-        found = "the end of the filter" if token.kind == "end" else _clip(token.text)
-        return InvalidFilterError(f"Invalid filter at character {token.pos}: {expected}, "
-                                  f"found {found}.")
 
     def is_keyword(self, word: str) -> bool:
         token = self.peek()
@@ -372,7 +299,7 @@ class _Parser:
         if token.kind == "word" and token.value.lower() == "not":
             self.take()
             if self.peek().kind != "(":
-                raise self.error(self.peek(), "expected '(' after 'not'")
+                raise syntax_error(self.peek(), "expected '(' after 'not'")
             return Not(self.group(parent))
         if token.kind == "(":
             return self.group(parent)
@@ -383,13 +310,13 @@ class _Parser:
         self.enter(opening)
         node = self.or_expr(parent)
         if self.peek().kind != ")":
-            raise self.error(self.peek(), f"expected ')' to close the '(' at character "
+            raise syntax_error(self.peek(), f"expected ')' to close the '(' at character "
                                           f"{opening.pos}")
         self.take()
         self.nesting -= 1
         return node
 
-    def enter(self, token: _Token) -> None:
+    def enter(self, token: Token) -> None:
         self.nesting += 1
         if self.nesting > MAX_DEPTH:
             raise InvalidFilterError(f"The filter nests more than {MAX_DEPTH} levels "
@@ -398,11 +325,11 @@ class _Parser:
     # attrExp = (attrPath SP "pr") / (attrPath SP compareOp SP compValue)
     def attr_expr(self, parent: ResolvedPath | None) -> Node:
         token = self.take()
-        if token.kind != "word" or token.value.lower() in _KEYWORDS:
-            raise self.error(token, "expected an attribute name")
+        if token.kind != "word" or token.value.lower() in KEYWORDS:
+            raise syntax_error(token, "expected an attribute name")
         if self.peek().kind == "[":
             if parent is not None:
-                raise self.error(self.peek(), "no '[...]' inside '[...]' "
+                raise syntax_error(self.peek(), "no '[...]' inside '[...]' "
                                               "(RFC 7644 errata 4690)")
             return self.value_path(token)
         path = (self.resolve(token) if parent is None
@@ -410,7 +337,8 @@ class _Parser:
         return self.comparison(path, token)
 
     # valuePath = attrPath "[" valFilter "]"
-    def value_path(self, name: _Token) -> Node:
+    # valFilter = attrExp / logExp / *1"not" "(" valFilter ")"
+    def value_path(self, name: Token) -> Node:
         parent = self.resolve(name)
         if not parent.attribute.is_complex or parent.sub_attribute is not None:
             raise InvalidFilterError(
@@ -420,7 +348,7 @@ class _Parser:
         self.enter(opening)
         inner = self.or_expr(parent)
         if self.peek().kind != "]":
-            raise self.error(self.peek(), f"expected ']' to close the '[' at character "
+            raise syntax_error(self.peek(), f"expected ']' to close the '[' at character "
                                           f"{opening.pos}")
         self.take()
         self.nesting -= 1
@@ -429,7 +357,7 @@ class _Parser:
             return self.entra_value_path(parent, inner, self.take())
         return ValuePath(parent, inner)
 
-    def entra_value_path(self, parent: ResolvedPath, inner: Node, sub: _Token) -> Node:
+    def entra_value_path(self, parent: ResolvedPath, inner: Node, sub: Token) -> Node:
         """Read ``emails[type eq "work"].value eq "x"``.
 
         The ABNF allows ``attr[filter].sub`` only in PATCH paths (RFC 7644
@@ -445,73 +373,44 @@ class _Parser:
             return Not(ValuePath(parent, And(inner, Compare(path, "eq", node.value))))
         return ValuePath(parent, And(inner, node))
 
-    def comparison(self, path: ResolvedPath, name: _Token) -> Node:
+    def comparison(self, path: ResolvedPath, name: Token) -> Node:
         token = self.take()
         op = token.value.lower() if token.kind == "word" else ""
         if op == "pr":
             return Present(path)
         if op not in COMPARE_OPS:
-            raise self.error(token, f"expected an operator after {_clip(name.text)} "
-                                    "(eq, ne, co, sw, ew, gt, ge, lt, le or pr)")
+            raise syntax_error(token, f"expected an operator after {clip(name.text)} "
+                                      "(eq, ne, co, sw, ew, gt, ge, lt, le or pr)")
         path = _value_sub_attribute(path, name)
-        value = _coerce(path, op, self.literal(op), name.text)
+        value = coerce(path, op, read_literal(self.take(), op), name.text)
         return Compare(path, op, value)
 
-    # compValue = false / null / true / number / string ; rules from JSON
-    def literal(self, op: str) -> _Literal:
-        token = self.take()
-        if token.kind == "str":
-            return _Literal(token.value, quoted=True, text=token.text)
-        if token.kind != "word" or token.value.lower() in _KEYWORDS:
-            raise self.error(token, f"expected a value after '{op}'")
-        word = token.value
-        lowered = word.lower()
-        # ABNF quoted strings are case-insensitive (RFC 5234 §2.3): "True" is true.
-        if lowered in ("true", "false"):
-            return _Literal(lowered == "true", quoted=False, text=word)
-        if lowered == "null":
-            return _Literal(None, quoted=False, text=word)
-        if _NUMBER.match(word):
-            number = float(word) if ("." in word or "e" in lowered) else int(word)
-            if isinstance(number, float) and not math.isfinite(number):
-                raise self.error(token, "expected a finite number")
-            return _Literal(number, quoted=False, text=word)
-        # Unquoted values: Microsoft's SCIMReferenceCode test collection sends
-        # `userName sw O` and Entra's docs `externalId eq jyoung`; read them as strings.
-        return _Literal(word, quoted=False, text=word)
-
-    def resolve(self, token: _Token) -> ResolvedPath:
+    # attrPath = [URI ":"] ATTRNAME *1subAttr ; ATTRNAME = ALPHA *(nameChar)
+    def resolve(self, token: Token) -> ResolvedPath:
         name = token.value
         if not _ATTR_PATH.match(name):
             raise InvalidFilterError(
-                f"Invalid attribute path {_clip(name)} at character {token.pos}.")
+                f"Invalid attribute path {clip(name)} at character {token.pos}.")
         if name.lower() == "schemas":
             return ResolvedPath(self.resource.core.id, SCHEMAS_ATTRIBUTE)
         path = self.resource.resolve(name)
         if path is None:
             raise InvalidFilterError(
-                f"Unknown attribute {_clip(name)} for {self.resource.name} resources "
+                f"Unknown attribute {clip(name)} for {self.resource.name} resources "
                 f"(character {token.pos}).")
         _check_filterable(path, name)
         return path
 
 
-@dataclass(frozen=True)
-class _Literal:
-    value: Any
-    quoted: bool
-    text: str
-
-
 def _resolve_sub(parent: ResolvedPath, name: str, pos: int) -> ResolvedPath:
     if not _SUB_NAME.match(name):
         raise InvalidFilterError(
-            f"Invalid sub-attribute {_clip(name)} of '{parent.canonical}' at character {pos}: "
+            f"Invalid sub-attribute {clip(name)} of '{parent.canonical}' at character {pos}: "
             "inside '[...]' use sub-attribute names only, and no nested '[...]'.")
     sub = parent.attribute.sub(name)
     if sub is None:
         raise InvalidFilterError(
-            f"Unknown sub-attribute {_clip(name)} of '{parent.canonical}' "
+            f"Unknown sub-attribute {clip(name)} of '{parent.canonical}' "
             f"(character {pos}).")
     path = ResolvedPath(parent.schema, parent.attribute, sub)
     _check_filterable(path, name)
@@ -520,10 +419,10 @@ def _resolve_sub(parent: ResolvedPath, name: str, pos: int) -> ResolvedPath:
 
 def _check_filterable(path: ResolvedPath, name: str) -> None:
     if path.target.returned == "never" or path.target.mutability == "writeOnly":
-        raise InvalidFilterError(f"The attribute {_clip(name)} cannot be used in a filter.")
+        raise InvalidFilterError(f"The attribute {clip(name)} cannot be used in a filter.")
 
 
-def _value_sub_attribute(path: ResolvedPath, name: _Token) -> ResolvedPath:
+def _value_sub_attribute(path: ResolvedPath, name: Token) -> ResolvedPath:
     """Compare a complex attribute through its ``value`` sub-attribute.
 
     RFC 7644 §3.4.2.2 filters ``emails co "example.com"`` next to
@@ -536,45 +435,8 @@ def _value_sub_attribute(path: ResolvedPath, name: _Token) -> ResolvedPath:
     if value is None:
         subs = ", ".join(f"{path.attribute.name}.{s.name}" for s in path.attribute.sub_attributes)
         raise InvalidFilterError(
-            f"{_clip(name.text)} is a complex attribute: compare one of its "
+            f"{clip(name.text)} is a complex attribute: compare one of its "
             f"sub-attributes ({subs}).")
     return ResolvedPath(path.schema, path.attribute, value)
 
 
-def _coerce(path: ResolvedPath, op: str, literal: _Literal, name: str) -> Any:
-    """Return the literal as a value of the attribute's type, or raise."""
-    attr = path.target
-    kind = attr.type
-    if literal.value is None:
-        if op in ("eq", "ne"):
-            return None
-        raise InvalidFilterError(f"'{op}' cannot compare {_clip(name)} with null.")
-    if op not in OPS_BY_TYPE.get(kind, frozenset()):
-        raise InvalidFilterError(
-            f"The operator '{op}' is not supported on {_clip(name)} ({kind} attribute).")
-    value = literal.value
-    if kind in ("string", "reference", "binary"):
-        if isinstance(value, str):
-            return value
-        if not isinstance(value, bool):
-            # An unquoted number compared with a string attribute is read as its text
-            # (same clients as unquoted strings: `employeeNumber eq 701984`).
-            return literal.text
-    elif kind == "boolean":
-        if isinstance(value, bool):
-            return value
-        # Microsoft Entra ID sends booleans as strings: active eq "True".
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-    elif kind == "dateTime":
-        parsed = parse_datetime(value) if isinstance(value, str) else None
-        if parsed is not None:
-            return parsed
-    elif kind == "integer":
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    elif kind == "decimal":
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return value
-    raise InvalidFilterError(
-        f"The value {literal.text} does not fit {_clip(name)} ({kind} attribute).")
