@@ -1,0 +1,190 @@
+"""Sessions over real HTTP: lazy login, single-flight re-login under 16 threads, credentials, secrets."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import pytest
+
+from app.glpi.client import GlpiClient
+from app.glpi.errors import GlpiAuthError
+from app.glpi.errors import GlpiError
+from app.glpi.errors import GlpiSessionError
+from app.glpi.errors import GlpiUnavailableError
+
+
+def _client(running, **options) -> GlpiClient:
+    settings = {"app_token": running.app_token, "user_token": running.user_token, "backoff_base": 0.01}
+    settings.update(options)
+    return GlpiClient(running.url, **settings)
+
+
+def _count(running, suffix: str, method: str | None = None) -> int:
+    return sum(1 for c in running.sim.calls if c.path.endswith(suffix) and (method is None or c.method == method))
+
+
+def test_session_starts_lazily_and_is_reused(glpi_sim) -> None:
+    client = _client(glpi_sim)
+    assert glpi_sim.sim.calls == []
+    client.get_item("User", 2)
+    client.get_item("User", 2)
+    assert _count(glpi_sim, "/initSession") == 1
+    assert _count(glpi_sim, "/User/2") == 2
+    client.close()
+
+
+def test_session_headers_and_no_stale_token_on_login(glpi_sim) -> None:
+    client = _client(glpi_sim)
+    seen: list[dict] = []
+    original = client._http.request
+
+    def spy(method, url, **kwargs):
+        seen.append({"url": url, **kwargs["headers"]})
+        return original(method, url, **kwargs)
+
+    client._http.request = spy  # type: ignore[method-assign]
+    client.get_item("User", 2)
+    glpi_sim.sim.invalidate_sessions()
+    client.get_item("User", 2)
+    logins = [h for h in seen if h["url"].endswith("/initSession")]
+    assert len(logins) == 2
+    assert all("Session-Token" not in h for h in logins)
+    assert all(h["Authorization"] == f"user_token {glpi_sim.user_token}" for h in logins)
+    assert all(h["App-Token"] == glpi_sim.app_token and h["Accept"] == "application/json" for h in seen)
+    client.close()
+
+
+def test_expired_session_sixteen_threads_log_in_once(glpi_sim) -> None:
+    client = _client(glpi_sim)
+    client.get_item("User", 2)
+    glpi_sim.sim.invalidate_sessions()
+    glpi_sim.sim.reset_calls()
+    barrier = threading.Barrier(16)
+    names: list[str] = []
+    failures: list[Exception] = []
+
+    def work() -> None:
+        barrier.wait()
+        try:
+            names.append(client.get_item("User", 2)["name"])
+        except Exception as exc:  # collected and asserted below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert failures == []
+    assert names == ["glpi"] * 16
+    assert _count(glpi_sim, "/initSession") == 1
+    assert client.session.logins == 2
+    client.close()
+
+
+def test_expired_session_replays_a_post_exactly_once(glpi_sim) -> None:
+    client = _client(glpi_sim)
+    client.get_item("User", 2)
+    glpi_sim.sim.invalidate_sessions()
+    glpi_sim.sim.reset_calls()
+    uid = client.add("User", {"name": "replayed.user"})
+    statuses = [c.status for c in glpi_sim.sim.calls if c.path.endswith("/User/") and c.method == "POST"]
+    assert statuses == [401, 201]
+    assert [r["id"] for r in glpi_sim.sim.rows("User") if r["name"] == "replayed.user"] == [uid]
+    client.close()
+
+
+def test_a_session_refused_right_after_login_is_an_error_not_a_loop(glpi_sim) -> None:
+    client = _client(glpi_sim)
+    client.hooks.append(lambda rec: glpi_sim.sim.invalidate_sessions() if rec.endpoint == "/initSession" else None)
+    with pytest.raises(GlpiSessionError):
+        client.get_item("User", 2)
+    assert _count(glpi_sim, "/initSession") == 2
+    client.close()
+
+
+def test_kill_session_ends_it_on_glpi_and_the_next_call_logs_in(glpi_sim) -> None:
+    client = _client(glpi_sim)
+    client.get_item("User", 2)
+    assert len(glpi_sim.sim.sessions) == 1
+    client.kill_session()
+    assert _count(glpi_sim, "/killSession") == 1
+    assert glpi_sim.sim.sessions == {}
+    client.get_item("User", 2)
+    assert _count(glpi_sim, "/initSession") == 2
+    client.close()
+    assert glpi_sim.sim.sessions == {}
+
+
+def test_refresh_session_is_rate_limited(glpi_sim) -> None:
+    client = _client(glpi_sim)
+    client.get_item("User", 2)
+    assert client.refresh_session(min_age=3600) is False
+    assert client.refresh_session(min_age=0) is True
+    assert _count(glpi_sim, "/initSession") == 2
+    client.close()
+
+
+@pytest.mark.parametrize(("options", "code", "credential"), [
+    ({"app_token": "wrong-app-token"}, "ERROR_WRONG_APP_TOKEN_PARAMETER", "glpi.app_token"),
+    ({"app_token": None}, "ERROR_APP_TOKEN_PARAMETERS_MISSING", "glpi.app_token"),
+    ({"user_token": "wrong-user-token"}, "ERROR_GLPI_LOGIN_USER_TOKEN", "glpi.user_token"),
+    ({"user_token": None, "login": "glpi", "password": "wrong"}, "ERROR_GLPI_LOGIN", "glpi.login/glpi.password"),
+    ({"user_token": None}, "ERROR_LOGIN_PARAMETERS_MISSING", "glpi.user_token or glpi.login/glpi.password"),
+])
+def test_a_refused_login_names_the_wrong_credential(glpi_sim, options: dict, code: str, credential: str) -> None:
+    client = _client(glpi_sim, **options)
+    with pytest.raises(GlpiAuthError) as caught:
+        client.get_item("User", 2)
+    assert (caught.value.code, caught.value.credential) == (code, credential)
+    client.close()
+
+
+def test_basic_login_works(glpi_sim) -> None:
+    client = _client(glpi_sim, user_token=None, login="glpi", password="glpi")
+    assert client.auth_mode == "login/password"
+    assert client.get_item("User", 2)["name"] == "glpi"
+    client.close()
+
+
+@pytest.mark.parametrize("glpi_version", ["10", "11"])
+def test_version_is_detected_once_or_configured(glpi_sim, glpi_version: str) -> None:
+    detected = _client(glpi_sim)
+    assert detected.version == glpi_version
+    assert detected.version_string.startswith(glpi_version + ".")
+    assert detected.version == glpi_version
+    assert _count(glpi_sim, "/getGlpiConfig") == 1
+    forced = _client(glpi_sim, version="10" if glpi_version == "11" else "11")
+    assert forced.version != glpi_version
+    assert _count(glpi_sim, "/getGlpiConfig") == 1
+    detected.close()
+    forced.close()
+
+
+def test_secrets_never_reach_logs_errors_or_reprs(glpi_sim, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    texts: list[str] = []
+    client = _client(glpi_sim, retries=1)
+    client.get_item("User", 2)
+    session_tokens = list(glpi_sim.sim.sessions)
+    glpi_sim.sim.invalidate_sessions()
+    client.get_item("User", 2)
+    session_tokens += list(glpi_sim.sim.sessions)
+    texts += [repr(client), repr(client.session), str(client.session)]
+    for bad in (_client(glpi_sim, app_token="app-secret-wrong"), _client(glpi_sim, user_token="user-secret-wrong"),
+                _client(glpi_sim, user_token=None, login="glpi", password="pass-secret-wrong")):
+        with pytest.raises(GlpiError) as caught:
+            bad.get_item("User", 2)
+        texts += [str(caught.value), repr(caught.value), repr(bad)]
+    glpi_sim.sim.faults.error_rate, glpi_sim.sim.faults.error_status = 1.0, 503
+    with pytest.raises(GlpiUnavailableError) as caught:
+        client.get_item("User", 2)
+    texts += [str(caught.value), repr(caught.value)]
+    client.close()
+    blob = "\n".join(texts + [r.getMessage() for r in caplog.records])
+    secrets = [glpi_sim.app_token, glpi_sim.user_token, "app-secret-wrong", "user-secret-wrong",
+               "pass-secret-wrong", *session_tokens]
+    assert len(session_tokens) == 2
+    assert [s for s in secrets if s in blob] == []
+    assert "GLPI" in blob
