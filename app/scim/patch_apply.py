@@ -93,6 +93,15 @@ def _check_immutable(attr: Attribute, old: Any, new: Any, path: PatchPath) -> No
 
 
 def _apply_single(resource: dict, op: str, path: PatchPath, value: Any) -> None:
+    """A single-valued attribute.
+
+    RFC 7644 §3.5.2.1: "If the target location specifies a single-valued
+    attribute, the existing value is replaced." §3.5.2.3: "If the target
+    location path specifies an attribute that does not exist, the service
+    provider SHALL treat the operation as an "add"." §3.5.2.2: "If the target
+    location is a single-value attribute, the attribute and its associated
+    value is removed, and the attribute SHALL be considered unassigned."
+    """
     attr = path.attribute
     old = _current(resource, path)
     if op == "remove" or value is None:
@@ -128,10 +137,14 @@ def _apply_sub(resource: dict, op: str, path: PatchPath, value: Any) -> None:
     current = dict(old) if isinstance(old, dict) else {}
     new = None if op == "remove" else coerce_scalar(sub, value, path.text)
     _check_immutable(sub, current.get(sub.name), new, path)
-    if new is None or new == "" and sub.name == "value":
+    if sub.name == "value":
+        # ``manager.value``: the other sub-attributes describe the old value.
+        if new is None or new == "":
+            current = {}
+        elif current.get("value") != new:
+            current = {"value": new}
+    elif new is None:
         current.pop(sub.name, None)
-    elif sub.name == "value" and current.get("value") != new:
-        current = {"value": new}
     else:
         current[sub.name] = new
     if not current and path.attribute.required:

@@ -313,6 +313,15 @@ def test_user_patch(operations, expected, changed):
     assert original == user()
 
 
+def test_manager_value_sub_attribute():
+    start = changed_user(schemas=[CORE, ENT], **{ENT: {"manager": {"value": "26", "$ref": "../Users/26"}}})
+    result = apply_patch(start, [{"op": "replace", "path": "manager.value", "value": "27"}], USER)
+    assert result.resource[ENT] == {"manager": {"value": "27"}}
+    result = apply_patch(start, [{"op": "replace", "path": "manager.value", "value": ""}], USER)
+    assert result.resource == user()
+    assert result.changed == {f"{ENT}:manager"}
+
+
 def test_manager_removed_by_empty_replace():
     # Entra's validator (test 25) removes the manager with a Replace to empty.
     start = changed_user(schemas=[CORE, ENT], **{ENT: {"manager": {"value": "26"}}})
