@@ -165,6 +165,8 @@ class SimulatorApp:
     def profile_payload(self, profile_id: int) -> dict:
         profile = self.sim.tables["Profile"].get(profile_id, {})
         user, group, entity = _RIGHTS_DETAIL.get(profile_id, (1, None, None))
+        if self.sim.version == "11" and user == 7327:
+            user = 15519
         return {"id": profile_id, "name": profile.get("name"), "interface": profile.get("interface"),
                 "is_default": profile.get("is_default", 0), "user": user, "group": group,
                 "entity": entity}
@@ -208,8 +210,10 @@ class SimulatorApp:
                     continue
                 seen.add(eid)
                 row = sim.tables["Entity"][eid]
-                entities.append({"id": eid, "name": row["completename"] if recursive
-                                 else row["name"]})
+                name = row["completename"] if recursive else row["name"]
+                if sim.version == "10":
+                    name = name.replace(" > ", " &#62; ")
+                entities.append({"id": eid, "name": name})
         return json_response(200, {"myentities": entities})
 
     def r_getActiveEntities(self, session, token, params, request) -> Response:
@@ -221,8 +225,7 @@ class SimulatorApp:
         sim = self.sim
         if "entities_id" not in params:
             sim.activate_all(session)
-            if sim.version == "10":
-                session.recursive = False
+            session.recursive = True if sim.version == "11" else False
             return json_response(200, True)
         wanted = crud.to_int(params["entities_id"])
         recursive = params.get("is_recursive", False)
@@ -242,7 +245,12 @@ class SimulatorApp:
         sim = self.sim
         user = sim.tables["User"][session.user_id]
         entity = sim.tables["Entity"].get(session.entity_id, {})
+        base = {key: None for key in schema.SESSION_KEYS[sim.version]}
+        base["MESSAGE_AFTER_REDIRECT"] = []
+        base["glpi_use_mode"] = 0
+        base["valid_id"] = None
         return {
+            **base,
             "glpiID": session.user_id, "glpiname": user["name"], "glpi_currenttime": now_text(),
             "glpiactive_entity": session.entity_id,
             "glpiactive_entity_name": entity.get("completename"),

@@ -97,15 +97,19 @@ def _can_read(ctx: Context, itemtype: str) -> bool:
 # -- output -----------------------------------------------------------------------------------
 
 def links(ctx: Context, itemtype: str, row: dict) -> list[dict]:
+    """HATEOAS links: one per foreign key set on the row, in column order."""
     result = []
-    for key, target in schema.FK_LINKS.items():
-        if key in row and key != "id" and row[key] not in (None, 0) or (
-                key == "entities_id" and row.get(key) == 0 and itemtype != "Entity"):
-            if key not in row or (itemtype == "User" and key in ("profiles_id", "groups_id")):
-                continue
-            if itemtype == "Group" and key == "groups_id":
-                continue
-            result.append({"rel": target, "href": f"{ctx.api_url}/{target}/{row[key]}"})
+    for key, value in row.items():
+        target = schema.FK_LINKS.get(key)
+        if target is None or value is None:
+            continue
+        if itemtype == "User" and key in ("profiles_id", "groups_id"):
+            continue
+        if value == 0 and key != "entities_id":
+            continue
+        if itemtype == "Group" and key == "groups_id":
+            continue
+        result.append({"rel": target, "href": f"{ctx.api_url}/{target}/{value}"})
     if itemtype == "User":
         result.append({"rel": "Document_Item",
                        "href": f"{ctx.api_url}/User/{row['id']}/Document_Item/"})
@@ -121,6 +125,8 @@ def present(ctx: Context, itemtype: str, row: dict) -> dict:
                 linked = ctx.sim.tables[target].get(shown[key])
                 if linked is not None and shown[key] != 0 or key == "entities_id":
                     label = (linked or {}).get("completename") or (linked or {}).get("name")
+                    if ctx.sim.version == "10" and isinstance(label, str):
+                        label = label.replace(" > ", " &#62; ")
                     shown[key] = label if linked is not None else "&nbsp;"
     names = ctx.params.get("add_keys_names")
     if isinstance(names, list) and names:
@@ -292,7 +298,7 @@ def search(ctx: Context, parts: list[str]) -> Response:
     if problem:
         raise ApiError(400, "ERROR", problem)
     forced = _forcedisplay(ctx.params)
-    columns = [1] if 1 in options else []
+    columns = list(engine.ALWAYS_COLUMNS.get(itemtype, [1] if 1 in options else []))
     for number in forced or engine.DEFAULT_COLUMNS.get(itemtype, [1]):
         if number in options and number not in columns:
             columns.append(number)
@@ -308,8 +314,8 @@ def search(ctx: Context, parts: list[str]) -> Response:
             if (not has_trash or row.get("is_deleted", 0) == deleted)
             and (everything or visible(ctx, itemtype, row))
             and (predicate is None or predicate(row))]
-    default_sort = "1" if (sim.version == "10" and 1 in options) else 0
-    sort = ctx.params.get("sort", default_sort)
+    default_sort = "1" if sim.version == "10" else 0
+    sort = to_int(ctx.params["sort"]) if "sort" in ctx.params else default_sort
     order = "DESC" if str(ctx.params.get("order", "ASC")).upper() == "DESC" else "ASC"
     sort_option = options.get(to_int(sort)) if str(sort) != "0" else None
     if sort_option is not None:

@@ -36,14 +36,17 @@ MESSAGES = {
 EXPOSE = "content-type, content-range, accept-range"
 
 
-class ApiError(Exception):
-    """A GLPI ``[CODE, message]`` answer."""
+_DEFAULT = object()
 
-    def __init__(self, status: int, code: str, message: Any = None) -> None:
+
+class ApiError(Exception):
+    """A GLPI ``[CODE, message]`` answer (the message may be ``None``, as GLPI sends it)."""
+
+    def __init__(self, status: int, code: str, message: Any = _DEFAULT) -> None:
         super().__init__(code)
         self.status = status
         self.code = code
-        self.message = MESSAGES.get(code, "") if message is None else message
+        self.message = MESSAGES.get(code, "") if message is _DEFAULT else message
 
 
 def json_response(status: int, body: Any, headers: dict | None = None) -> Response:

@@ -60,6 +60,20 @@ def _coerce(key: str, value: Any) -> Any:
     return value
 
 
+_INSERT_TAIL = ("entities_id", "authtype", "auths_id", "is_active", "is_deleted", "profiles_id",
+                "date_creation", "date_mod")
+
+
+def _sql_text(table: str, row: dict, data: dict, op: str) -> str:
+    """The statement GLPI 11 quotes in its SQL error (``INSERT`` column list as GLPI builds it)."""
+    if op != "add":
+        return f"UPDATE `{table}` SET ..."
+    columns = [key for key in data if key in row and not key.startswith("_") and key != "id"]
+    columns += [key for key in _INSERT_TAIL if key in row and key not in columns]
+    values = ", ".join("'" + str(data.get(key, row.get(key)))[:40] + "'" for key in columns)
+    return f"INSERT INTO `{table}` ({', '.join(f'`{c}`' for c in columns)}) VALUES ({values})"
+
+
 def _store(sim: Simulator, itemtype: str, row: dict, data: dict, op: str) -> None:
     """Copy known columns of ``data`` into ``row`` with this version's length and encoding rules."""
     table = schema.TABLES[itemtype]
@@ -70,10 +84,9 @@ def _store(sim: Simulator, itemtype: str, row: dict, data: dict, op: str) -> Non
         if isinstance(value, str) and key in schema.TEXT_FIELDS.get(itemtype, ()) + ("email",):
             if len(value) > 255 and key != "comment":
                 if sim.version == "11":
-                    verb = "INSERT INTO" if op == "add" else "UPDATE"
                     raise SqlTooLong(
                         f"MySQL query error: Data too long for column '{key}' at row 1 (1406) "
-                        f"in SQL query \"{verb} `{table}` ...\"")
+                        f"in SQL query \"{_sql_text(table, row, data, op)}\"")
                 value = value[:255]
             value = sim.encode(value)
         row[key] = value
@@ -200,6 +213,10 @@ def update_user(sim: Simulator, session: Session, uid: int, data: dict) -> tuple
                 return False, PW_MISMATCH
             row["password"] = hash_password(str(password))
             row["password_last_update"] = now_text()
+    for key, column in (("entities_id", "entities_id"), ("profiles_id", "profiles_id")):
+        if key in changes and not any(
+                str(pu[column]) == str(changes[key]) for pu in sim.user_profiles(uid)):
+            changes.pop(key)
     try:
         _store(sim, "User", row, changes, "update")
     except SqlTooLong as exc:

@@ -23,11 +23,22 @@ def _tree_fields(sim: Simulator, itemtype: str, row: dict, parent_key: str) -> N
         parent = sim.tables["Entity"].get(row.get("entities_id") or 0)
     name = row.get("name") or ""
     if parent is not None:
-        row["completename"] = f"{parent['completename']}{sim.encode(' > ')}{name}"
+        row["completename"] = f"{parent['completename']} > {name}"
         row["level"] = parent["level"] + 1
+        if itemtype == "Group":
+            chain = [parent["id"]] + [gid for gid in _group_ancestors(sim, parent)]
+            row["ancestors_cache"] = "{" + ",".join(f'"{g}":{g}' for g in sorted(chain)) + "}"
     else:
         row["completename"] = name
         row["level"] = 1
+
+
+def _group_ancestors(sim: Simulator, group: dict) -> list[int]:
+    result = []
+    while group.get("groups_id"):
+        result.append(group["groups_id"])
+        group = sim.tables["Group"].get(group["groups_id"]) or {}
+    return result
 
 
 def add_group(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
@@ -88,7 +99,8 @@ def add_group_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, s
                                         f"(`users_id`, `groups_id`) VALUES ('{uid}', '{gid}')")
     row = {**schema.DEFAULTS["Group_User"], "id": None}
     _store(sim, "Group_User", row, data, "add")
-    return sim.insert("Group_User", row), ""
+    rid = sim.insert("Group_User", row)
+    return rid, f"Item successfully added: General - ID {rid}"
 
 
 def add_profile_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:

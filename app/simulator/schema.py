@@ -159,3 +159,56 @@ PROFILE_RIGHTS = {
     3: (True, True, True, True), 4: (True, True, True, True), 5: (True, False, False, False),
     6: (True, True, False, False), 7: (True, True, True, False), 8: (True, False, False, False),
 }
+
+#: Keys of ``$_SESSION`` that getFullSession returns, per version.
+SESSION_KEYS = {
+    "10": (
+        "MESSAGE_AFTER_REDIRECT glpiID glpi_currenttime glpi_dropdowntranslations glpi_plannings "
+        "glpi_tabs glpi_use_mode glpiactive_entity glpiactive_entity_name "
+        "glpiactive_entity_recursive glpiactive_entity_shortname glpiactiveentities "
+        "glpiactiveentities_string glpiactiveprofile glpiauthtype glpibackcreated glpicrontimer "
+        "glpicsv_delimiter glpidate_format glpidefault_central_tab glpidefault_dashboard_assets "
+        "glpidefault_dashboard_central glpidefault_dashboard_helpdesk "
+        "glpidefault_dashboard_mini_ticket glpidefault_entity glpidefault_requesttypes_id "
+        "glpidisplay_count_on_home glpiduedatecritical_color glpiduedatecritical_less "
+        "glpiduedatecritical_unit glpiduedateok_color glpiduedatewarning_color "
+        "glpiduedatewarning_less glpiduedatewarning_unit glpiextauth glpifirstname glpifold_menu "
+        "glpifold_search glpifollowup_private glpifriendlyname glpigroups glpihighcontrast_css "
+        "glpiis_ids_visible glpiitil_layout glpikeep_devices_when_purging_item glpilanguage "
+        "glpilist_limit glpilock_autolock_mode glpilock_directunlock_notification glpiname "
+        "glpinames_format glpinotification_to_myself glpinumber_format glpipage_layout glpipalette "
+        "glpiparententities glpiparententities_string glpipdffont glpipluralnumber glpipriority_1 "
+        "glpipriority_2 glpipriority_3 glpipriority_4 glpipriority_5 glpipriority_6 glpiprofiles "
+        "glpirealname glpirefresh_views glpirichtext_layout glpiroot glpisavedsearches_pinned "
+        "glpisearch glpiset_default_requester glpiset_default_tech glpishow_count_on_tabs "
+        "glpishow_jobs_at_login glpishowallentities glpitask_private glpitask_state "
+        "glpitimeline_action_btn_layout glpitimeline_date_format glpitimeline_order "
+        "glpiuse_flat_dropdowntree glpiuse_flat_dropdowntree_on_search_result valid_id "
+    ).split(),
+    "11": (
+        "MESSAGE_AFTER_REDIRECT glpiID glpi_currenttime glpi_dropdowntranslations glpi_plannings "
+        "glpi_tabs glpi_use_mode glpiactive_entity glpiactive_entity_name "
+        "glpiactive_entity_recursive glpiactive_entity_shortname glpiactiveentities "
+        "glpiactiveentities_string glpiactiveprofile glpiauthtype glpibackcreated glpicrontimer "
+        "glpicsv_delimiter glpidate_format glpidefault_central_tab glpidefault_dashboard_assets "
+        "glpidefault_dashboard_central glpidefault_dashboard_helpdesk "
+        "glpidefault_dashboard_mini_ticket glpidefault_entity glpidefault_requesttypes_id "
+        "glpidisplay_count_on_home glpiduedatecritical_color glpiduedatecritical_less "
+        "glpiduedatecritical_unit glpiduedateok_color glpiduedatewarning_color "
+        "glpiduedatewarning_less glpiduedatewarning_unit glpientity_fullstructure glpiextauth "
+        "glpifirstname glpifold_menu glpifollowup_private glpifriendlyname glpigroups "
+        "glpigroups_cache_date glpihighcontrast_css glpiis_ids_visible glpiis_notif_enable_default "
+        "glpiisrtl glpiitil_layout glpikeep_devices_when_purging_item glpilanguage glpilist_limit "
+        "glpilock_autolock_mode glpilock_directunlock_notification glpiname glpinames_format "
+        "glpinotification_to_myself glpinumber_format glpipage_layout glpipalette "
+        "glpiparententities glpiparententities_string glpipdffont glpiplanned_task_state "
+        "glpipluralnumber glpipriority_1 glpipriority_2 glpipriority_3 glpipriority_4 "
+        "glpipriority_5 glpipriority_6 glpiprofiles glpirealname glpirefresh_views "
+        "glpirichtext_layout glpisavedsearches_pinned glpisearch glpisearch_pagination_on_top "
+        "glpiset_default_requester glpiset_default_tech glpiset_followup_tech glpiset_solution_tech "
+        "glpishow_count_on_tabs glpishow_jobs_at_login glpishow_search_form glpishowallentities "
+        "glpitask_private glpitask_state glpitimeline_action_btn_layout glpitimeline_date_format "
+        "glpitimeline_order glpitimezone glpitoast_location glpiuse_flat_dropdowntree "
+        "glpiuse_flat_dropdowntree_on_search_result valid_id "
+    ).split(),
+}

@@ -139,7 +139,9 @@ OPTIONS: dict[str, dict[int, Option]] = {
     "Profile_User": _simple_options("Profile_User", "glpi_profiles_users"),
 }
 
-DEFAULT_COLUMNS = {"User": [1, 34, 5, 6, 3, 8], "Group": [1], "Group_User": []}
+DEFAULT_COLUMNS = {"User": [1, 34, 5, 6, 3, 8], "Group": [1, 80], "Group_User": []}
+#: Columns every search of the type shows (multi-entity mode adds the entity).
+ALWAYS_COLUMNS = {"Group": [1, 80]}
 
 _FK_TABLES = {"locations_id": None, "entities_id": "Entity", "profiles_id": "Profile",
               "usertitles_id": "UserTitle", "usercategories_id": "UserCategory",
@@ -150,15 +152,21 @@ def list_search_options(sim: Simulator, itemtype: str) -> dict:
     """The ``listSearchOptions`` answer for ``itemtype``."""
     result: dict[str, Any] = {"common": {"name": "Characteristics"}}
     for option in OPTIONS[itemtype].values():
-        if option.datatype == "itemlink" or option.kind in ("fk", "groups", "profiles",
-                                                            "entities"):
+        if option.table in ("glpi_entities", "glpi_groups") and (
+                option.datatype in ("itemlink", "dropdown") or option.kind != "column"):
+            types = ["contains", "notcontains", "equals", "notequals", "under", "notunder"]
+        elif option.kind == "email":
+            types = ["contains", "notcontains"]
+        elif option.datatype in ("itemlink", "dropdown") or option.kind != "column":
             types = ["contains", "notcontains", "equals", "notequals"]
         elif option.datatype == "bool":
             types = ["equals", "notequals", "contains", "notcontains"]
+        elif option.datatype == "datetime":
+            types = ["contains", "notcontains", "equals", "notequals", "lessthan", "morethan"]
         else:
             types = ["contains", "notcontains"]
         if sim.version == "11":
-            types = types + ["empty"]
+            types = types[:4] + ["empty"] + types[4:]
         result[str(option.id)] = {
             "name": "Cédula" if (sim.version == "11" and option.uid == "User.registration_number")
             else option.name,
@@ -251,6 +259,12 @@ def build_predicate(sim: Simulator, itemtype: str, criterion: dict,
         if searchtype == "notequals":
             return lambda row: not test(row)
         return test
+    if searchtype in ("lessthan", "morethan"):
+        return _ordering(option, resolver, value, searchtype == "lessthan")
+    if (sim.version == "11" and option.datatype == "number" and searchtype == "contains"
+            and str(value).strip().isdigit()):
+        wanted_number = int(str(value).strip())
+        return lambda row: any(shown == wanted_number for _, shown in resolver.values(option, row))
     like = compile_like(value, sim.version, numeric=option.datatype == "number")
 
     def contains(row: dict) -> bool:
@@ -261,6 +275,25 @@ def build_predicate(sim: Simulator, itemtype: str, criterion: dict,
     if searchtype == "notcontains":
         return lambda row: not contains(row)
     return contains
+
+
+def _ordering(option: Option, resolver: Resolver, value: Any,
+              less: bool) -> Callable[[dict], bool]:
+    """``lessthan``/``morethan``: numeric when both sides are numbers, else textual."""
+    text = str(value).strip()
+
+    def test(row: dict) -> bool:
+        for _, shown in resolver.values(option, row):
+            if shown is None:
+                continue
+            try:
+                left, right = float(shown), float(text)
+            except (TypeError, ValueError):
+                left, right = str(shown), text
+            if (left < right) if less else (left > right):
+                return True
+        return False
+    return test
 
 
 def combine(sim: Simulator, itemtype: str, criteria: list[dict],

@@ -258,8 +258,6 @@ class Simulator:
             session = Session(user_id=user_id, profile_id=profile_id, entity_id=0,
                               recursive=True, active_entities=[])
             self.activate_all(session)
-            if self.version == "10" and session.recursive:
-                session.recursive = 1
             token = secrets.token_hex(13)
             self.sessions[token] = session
             return token
@@ -279,7 +277,7 @@ class Simulator:
         session.active_entities = sorted(active)
         top = sorted(pairs, key=lambda pair: (len(self.entity_ancestors(pair[0])), pair[0]))
         session.entity_id = top[0][0] if top else 0
-        if self.version == "11":
-            session.recursive = True
+        if top and top[0][1]:
+            session.recursive = 1
         else:
-            session.recursive = bool(top and top[0][1])
+            session.recursive = True if self.version == "11" else False

@@ -12,6 +12,7 @@ stored text; GLPI 11 compares raw text with raw text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Callable
 
 _ENTITY_RE = re.compile(r"&#60;|&#62;|&#38;|&lt;|&gt;|&amp;")
@@ -80,13 +81,31 @@ def text_equals(stored: object, value: object, version: str) -> bool:
     return str(stored).casefold() == wanted.casefold()
 
 
+_PUNCTUATION = " _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$"
+
+
+def _collate(text: str) -> tuple:
+    """Approximate ``utf8mb4_unicode_ci``: punctuation < digits < letters, case and accents ignored."""
+    key = []
+    for char in unicodedata.normalize("NFD", text.casefold()):
+        if unicodedata.combining(char):
+            continue
+        position = _PUNCTUATION.find(char)
+        if position >= 0:
+            key.append((0, position))
+        elif char.isdigit():
+            key.append((1, ord(char)))
+        else:
+            key.append((2, ord(char)))
+    return tuple(key)
+
+
 def sort_key(value: object) -> tuple:
-    """Collation-like sort key: NULL first, numbers numerically, text case-insensitively."""
+    """Collation-like sort key: NULL first, numbers numerically, text as MySQL orders it."""
     if value is None:
-        return (0, 0, "")
+        return (0, 0, ())
     if isinstance(value, list):
-        value = value[0] if value else None
-        return sort_key(value)
+        return sort_key(value[0] if value else None)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return (1, value, "")
-    return (2, 0, str(value).casefold())
+        return (1, value, ())
+    return (2, 0, _collate(str(value)))
