@@ -66,8 +66,9 @@ MAX_FILTER_LENGTH = 4096
 MAX_DEPTH = 64
 
 # "schemas" is not an attribute of any schema, yet RFC 7644 §3.4.2.2 filters on it:
-# filter=schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-SCHEMAS_ATTRIBUTE = Attribute("schemas", type="reference", multi_valued=True,
+# filter=schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".
+# Its values are URIs, and RFC 7643 §2.3.7: "A reference is case exact".
+SCHEMAS_ATTRIBUTE = Attribute("schemas", type="reference", multi_valued=True, case_exact=True,
                               mutability="readOnly", reference_types=("uri",))
 
 _ATTR_PATH = re.compile(r"(?:urn:[^\s\[\]()\"]*:)?[A-Za-z][\w-]*(?:\.\$?[A-Za-z][\w-]*)?\Z",

@@ -260,6 +260,10 @@ class TestOperators:
         ('nickName ne "x"', True),
         ('nickName eq "x"', False),
         ('nickName gt "a"', False),
+        # schemas: a multi-valued reference, case exact
+        (f'schemas eq "{CORE}"', True),
+        (f'schemas eq "{CORE.upper()}"', False),
+        ('schemas co "enterprise"', True),
     ])
     def test_on_bjensen(self, text, expected):
         assert matches(parse(text, USER), BJENSEN) is expected
@@ -513,6 +517,19 @@ class TestMalformed:
         assert caught.value.to_dict()["scimType"] == "invalidFilter"
         assert caught.value.status == 400
 
+    def test_detail_quotes_at_most_a_short_piece_of_the_filter(self):
+        with pytest.raises(InvalidFilterError) as caught:
+            parse("z" * 3000 + ' eq "x"', USER)
+        assert "zzz..." in caught.value.detail
+        assert len(caught.value.detail) < 200
+
+    @pytest.mark.parametrize("text", [
+        "emails[" * 300, "(" * 300 + "emails[", 'emails[type eq "work"]' * 2,
+    ])
+    def test_no_crash_on_repeated_openers(self, text):
+        with pytest.raises(InvalidFilterError):
+            parse(text, USER)
+
     def test_unknown_attribute_for_groups(self):
         with pytest.raises(InvalidFilterError, match="Unknown attribute 'userName' for Group"):
             parse('userName eq "x"', GROUP)
@@ -549,6 +566,8 @@ class TestHelpers:
         assert [type(n).__name__ for n in walk(node)] == ["And", "Compare", "ValuePath",
                                                             "Compare"]
         assert [p.canonical for p in paths(node)] == ["userName", "emails", "emails.type"]
+        node = parse(f'{ENTERPRISE}:manager eq "x" or not (schemas pr)', USER)
+        assert [p.canonical for p in paths(node)] == [f"{ENTERPRISE}:manager.value", "schemas"]
 
     @pytest.mark.parametrize(("text", "expected"), [
         ('USERNAME Eq "x"', 'userName eq "x"'),
