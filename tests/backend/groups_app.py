@@ -1,0 +1,135 @@
+"""The bridge served over the GLPI simulator, for the group tests.
+
+``served_bridge`` builds the Flask app the production way (the GLPI backend
+of :func:`app.create_app`) against a running simulator; ``Scim`` is a small
+authenticated client for the Flask test client; ``calls`` filters the
+simulator's call log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from app import create_app
+
+TOKEN = "groups-test-token-000001"
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+
+
+def bridge_config(running: Any, **tenant: Any) -> dict:
+    """A one-tenant configuration pointing at the simulator ``running``."""
+    config = {
+        "scim": {"max_results": 200},
+        "tenants": [{
+            "name": "acme",
+            "tokens": [TOKEN],
+            "glpi": {"url": running.url, "app_token": running.app_token,
+                     "user_token": running.user_token, "version": running.sim.version},
+            **tenant,
+        }],
+    }
+    return config
+
+
+def served_bridge(running: Any, **tenant: Any) -> Flask:
+    """The bridge app over the simulator, with the production GLPI backend."""
+    return create_app(bridge_config(running, **tenant), storage_factory=_GroupsOnly)
+
+
+class Scim:
+    """Flask test client speaking SCIM with the tenant's bearer token."""
+
+    def __init__(self, app: Flask):
+        self.client = app.test_client()
+        self.headers = {"Authorization": f"Bearer {TOKEN}"}
+
+    def request(self, method: str, path: str, body: Any = None, **kwargs: Any):
+        headers = dict(self.headers)
+        if body is not None:
+            kwargs["json"] = body
+            headers["Content-Type"] = "application/scim+json"
+        return self.client.open(f"/scim/v2{path}", method=method, headers=headers, **kwargs)
+
+    def get(self, path: str, **kwargs: Any):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, body: Any, **kwargs: Any):
+        return self.request("POST", path, body, **kwargs)
+
+    def put(self, path: str, body: Any, **kwargs: Any):
+        return self.request("PUT", path, body, **kwargs)
+
+    def patch(self, path: str, operations: list[dict], **kwargs: Any):
+        return self.request("PATCH", path, {"schemas": [PATCH_OP], "Operations": operations}, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any):
+        return self.request("DELETE", path, **kwargs)
+
+
+def calls(sim: Any, method: str | None = None, contains: str = "") -> list:
+    """The simulator's recorded calls, filtered by method and a path fragment."""
+    return [c for c in sim.calls if (method is None or c.method == method) and contains in c.path]
+
+
+def seed_users(sim: Any, count: int, prefix: str = "member", entity: int = 0) -> list[int]:
+    """Create ``count`` users with a Self-Service profile in ``entity``, directly in GLPI."""
+    return [sim.seed_user(name=f"{prefix}{i}", _entity=entity) for i in range(count)]
+
+
+def group_user_rows(sim: Any, group_id: int) -> list[dict]:
+    return [row for row in sim.rows("Group_User") if row["groups_id"] == group_id]
+
+
+def member_ids(sim: Any, group_id: int) -> set[int]:
+    return {row["users_id"] for row in group_user_rows(sim, group_id)}
+
+
+class _GroupsOnly:
+    """Interim storage until app.glpi.backend lands: Groups through GroupStore."""
+
+    def __init__(self, tenant: dict, settings: dict):
+        from app.glpi.cache import BackendCaches
+        from app.glpi.client import GlpiClient
+        from app.glpi.groups import GroupStore
+        from app.glpi.scope import TenantScope
+
+        client = GlpiClient.from_config(tenant["glpi"], name=tenant["name"])
+        scope = TenantScope(client, tenant, BackendCaches.from_settings(settings))
+        self.groups = GroupStore(client, tenant, scope)
+
+    def _call(self, name: str, resource_type: str, *args: Any) -> Any:
+        from app.glpi.errors import GlpiError
+        from app.scim.errors import BackendError
+        from app.scim.errors import NotFoundError
+
+        if resource_type != "Group":
+            raise NotFoundError("Users are not served by this interim storage.")
+        try:
+            return getattr(self.groups, name)(*args)
+        except GlpiError as exc:
+            raise BackendError(str(exc)) from exc
+
+    def get(self, ctx, rt, rid):
+        return self._call("get", rt, ctx, rid)
+
+    def search(self, ctx, rt, query):
+        return self._call("search", rt, ctx, query)
+
+    def create(self, ctx, rt, resource):
+        return self._call("create", rt, ctx, resource)
+
+    def replace(self, ctx, rt, rid, resource):
+        return self._call("replace", rt, ctx, rid, resource)
+
+    def patch(self, ctx, rt, rid, result):
+        return self._call("patch", rt, ctx, rid, result)
+
+    def delete(self, ctx, rt, rid):
+        return self._call("delete", rt, ctx, rid)
+
+    def close(self):
+        pass
