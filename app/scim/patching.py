@@ -37,6 +37,7 @@ from app.scim.patch import PatchResult
 from app.scim.patch import apply_patch
 from app.scim.responses import scim_response
 from app.scim.schema import RESOURCES
+from app.scim.schema import ResourceSchema
 from app.scim.service import context
 from app.scim.service import present
 from app.scim.service import query_selection
@@ -72,6 +73,38 @@ def load_operations(body: Any) -> list:
     return members.get("operations")
 
 
+def without_extension_schemas(operations: Any, schema: ResourceSchema) -> Any:
+    """Drop the ``schemas`` member of extension objects in PATCH values.
+
+    scim2-models (and so scim2-tester) serialises a whole-extension value,
+    ``{"op": "add", "path": "<extension URN>", "value": {...}}``, with the
+    extension's own ``"schemas": [<URN>]`` inside. ``schemas`` is not an
+    attribute of the extension; like a read-only member of a path-less
+    value it is ignored rather than rejected.
+    """
+    if not isinstance(operations, list):
+        return operations
+    return [_strip_schemas(op, schema) if isinstance(op, dict) else op for op in operations]
+
+
+def _strip_schemas(operation: dict, schema: ResourceSchema) -> dict:
+    members = {str(k).lower(): k for k in operation}
+    path = operation.get(members.get("path", "path"))
+    value = operation.get(members.get("value", "value"))
+    if not isinstance(value, dict):
+        return operation
+    if isinstance(path, str) and schema.extension(path) is not None:
+        value = _no_schemas(value)
+    elif path is None:
+        value = {k: _no_schemas(v) if schema.extension(str(k)) and isinstance(v, dict) else v
+                 for k, v in value.items()}
+    return {**operation, members.get("value", "value"): value}
+
+
+def _no_schemas(value: dict) -> dict:
+    return {k: v for k, v in value.items() if str(k).lower() != "schemas"}
+
+
 def compute_patch(resource_type: str, resource_id: str, operations: list) -> tuple[dict, PatchResult]:
     """Load the resource and apply ``operations``; return the loaded resource and the result."""
     schema = RESOURCES[resource_type]
@@ -81,15 +114,24 @@ def compute_patch(resource_type: str, resource_id: str, operations: list) -> tup
     try:
         return resource, apply_patch(resource, operations, schema, deltas)
     except NeedsFullAttribute:
-        full = AttributeSelection(excluded=NOT_LOADED.get(resource_type, ()))
+        full = AttributeSelection(attributes=_every_attribute(schema, NOT_LOADED.get(resource_type, ())))
         resource = storage().get(context(full), resource_type, resource_id)
         return resource, apply_patch(resource, operations, schema, frozenset())
+
+
+def _every_attribute(schema: ResourceSchema, skipped: tuple[str, ...]) -> tuple[str, ...]:
+    """Name every attribute explicitly, so that a backend also returns the
+    values it gives only on request (member ``display``)."""
+    names = [a.name for a in schema.core.attributes if a.name not in skipped]
+    for extension in schema.extensions:
+        names.extend(f"{extension.id}:{a.name}" for a in extension.attributes)
+    return tuple(names)
 
 
 def patch_resource(resource_type: str, resource_id: str) -> Response:
     """PATCH a resource and answer per the rules in the module docstring."""
     selection = query_selection(resource_type)
-    operations = load_operations(read_json())
+    operations = without_extension_schemas(load_operations(read_json()), RESOURCES[resource_type])
     _, result = compute_patch(resource_type, resource_id, operations)
     ctx = context(selection)
     updated = None if result.is_noop else storage().patch(ctx, resource_type, resource_id, result)

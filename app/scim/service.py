@@ -31,6 +31,7 @@ from app.scim.query import load_params
 from app.scim.responses import list_response
 from app.scim.responses import scim_response
 from app.scim.schema import RESOURCES
+from app.scim.schema import Attribute
 from app.scim.storage import AttributeSelection
 from app.scim.storage import Context
 from app.scim.storage import Storage
@@ -105,9 +106,42 @@ def location(resource_type: str, resource_id: str) -> str:
     return url_for(endpoint, _external=True, **{key: resource_id})
 
 
+def add_references(resource_type: str, resource: dict) -> dict:
+    """Fill the ``$ref`` of references to our own resources (members, groups, manager).
+
+    RFC 7643 §2.3.7: "A reference is a URI ... of a SCIM resource". A
+    backend knows the ``value`` (and the member ``type``); the absolute URI
+    depends on how the bridge is reached, so it is computed here.
+    """
+    schema = RESOURCES[resource_type]
+    out = dict(resource)
+    for key, value in resource.items():
+        extension = schema.extension(key)
+        if extension is not None and isinstance(value, dict):
+            out[key] = {k: _with_refs(extension.attribute(k), v) for k, v in value.items()}
+        else:
+            out[key] = _with_refs(schema.core.attribute(key), value)
+    return out
+
+
+def _with_refs(attr: Attribute | None, value: Any) -> Any:
+    ref = attr.sub("$ref") if attr is not None and attr.is_complex else None
+    targets = [t for t in (ref.reference_types if ref else ()) if t in RESOURCE_ENDPOINTS]
+    if not targets:
+        return value
+
+    def one(item: Any) -> Any:
+        if not isinstance(item, dict) or not item.get("value") or item.get("$ref"):
+            return item
+        kind = item.get("type") if item.get("type") in targets else targets[0]
+        return {**item, "$ref": location(kind, str(item["value"]))}
+
+    return [one(v) for v in value] if isinstance(value, list) else one(value)
+
+
 def present(resource_type: str, resource: dict, selection: AttributeSelection) -> dict:
     """Project a stored resource and complete its ``meta`` (RFC 7643 §3.1)."""
-    shown = project(resource, RESOURCES[resource_type], selection)
+    shown = project(add_references(resource_type, resource), RESOURCES[resource_type], selection)
     if "meta" in shown:
         meta = {k: v for k, v in shown["meta"].items() if v is not None}
         meta["resourceType"] = resource_type

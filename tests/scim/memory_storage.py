@@ -171,25 +171,26 @@ class MemoryStorage(Storage):
                 have.add(added["value"])
         return members
 
-    def _full(self, resource_type: str, stored: dict) -> dict:
+    def _full(self, resource_type: str, stored: dict, display: bool = True) -> dict:
         """The stored resource with its derived attributes (member display, user groups)."""
         out = copy.deepcopy(stored)
         if resource_type == "Group":
-            for member in out.get("members", []):
+            for member in out.get("members", []) if display else ():
                 user = self.data["User"].get(member["value"], {})
                 member["display"] = user.get("displayName") or user.get("userName")
-                member["$ref"] = f"../Users/{member['value']}"
         else:
             out["groups"] = [
-                {"value": g["id"], "display": g["displayName"], "type": "direct",
-                 "$ref": f"../Groups/{g['id']}"}
+                {"value": g["id"], "display": g["displayName"], "type": "direct"}
                 for g in self.data["Group"].values()
                 if any(m["value"] == stored["id"] for m in g.get("members", []))
             ]
         return out
 
     def _view(self, ctx: Context, resource_type: str, stored: dict) -> dict:
-        out = self._full(resource_type, stored)
+        """The resource as returned: what ``ctx`` wants; member ``display`` only when
+        ``members`` or ``members.display`` is named, as the GLPI backend does."""
+        named = {a.lower() for a in ctx.attributes.attributes}
+        out = self._full(resource_type, stored, display=bool(named & {"members", "members.display"}))
         for key in list(out):
             if key not in ("id", "schemas", "meta") and not ctx.attributes.wants(key):
                 del out[key]

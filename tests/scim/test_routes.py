@@ -76,8 +76,10 @@ def test_delete_user_answers_204_then_404(scim):
 def test_group_crud(scim):
     user = scim.create_user("bjensen", displayName="Barbara")
     group = scim.create_group("Tour Guides", members=[{"value": user["id"]}])
-    assert group["members"] == [{"value": user["id"], "display": "Barbara", "type": "User",
-                                 "$ref": f"../Users/{user['id']}"}]
+    assert group["members"] == [{"value": user["id"], "type": "User",
+                                 "$ref": f"http://localhost/scim/v2/Users/{user['id']}"}]
+    shown = scim.get(f"/Groups/{group['id']}?attributes=members.display,members.value").get_json()
+    assert shown["members"] == [{"value": user["id"], "display": "Barbara"}]
     assert scim.get(f"/Groups/{group['id']}").get_json()["displayName"] == "Tour Guides"
     replaced = scim.put(f"/Groups/{group['id']}", {"schemas": [GROUP_SCHEMA], "displayName": "Guides"})
     assert replaced.status_code == 200
