@@ -3,24 +3,29 @@
 :func:`init_app` runs first in ``create_app``, so its ``before_request``
 hooks (request id, clock, limits) run before the SCIM ones and its
 ``after_request`` hook (access line, metrics) sees every response.
+
+The submodules are imported inside :func:`init_app`: gunicorn's master
+imports :mod:`app.ops.gunicorn_conf`, which must set
+``PROMETHEUS_MULTIPROC_DIR`` before anything imports ``prometheus_client``.
 """
 
 from __future__ import annotations
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from app.ops import access
-from app.ops import health
-from app.ops import limits
-from app.ops import metrics
-from app.ops.audit import setup_audit
-from app.ops.logs import setup_logging
-from app.ops.shared import build_shared
 
 
 def init_app(app: Flask) -> None:
     """Install the operational pieces on ``app``."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from app.ops import access
+    from app.ops import health
+    from app.ops import limits
+    from app.ops import metrics
+    from app.ops.audit import setup_audit
+    from app.ops.logs import setup_logging
+    from app.ops.shared import build_shared
+
     settings = app.config["BRIDGE"]
     redactor = setup_logging(settings)
     setup_audit(settings, redactor)

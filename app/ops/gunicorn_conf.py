@@ -54,6 +54,8 @@ secure_scheme_headers: dict[str, str] = {}
 forwarded_allow_ips = "127.0.0.1,::1"
 limit_request_line = 8190
 proc_name = "glpi-scim-bridge"
+# No runtime control socket: nothing to manage there, and the image's home is not writable.
+control_socket_disable = True
 
 if _server["tls"]["certfile"]:
     certfile = _server["tls"]["certfile"]
@@ -67,6 +69,8 @@ logconfig_dict = {
     "handlers": {
         "stdout": {"class": "app.ops.logs.StdoutHandler", "formatter": "json", "filters": ["redact"]},
     },
+    # The app installs its own root handler in each worker (app.ops.logs).
+    "root": {"level": loglevel.upper(), "handlers": []},
     "loggers": {
         "gunicorn.error": {"level": loglevel.upper(), "handlers": ["stdout"], "propagate": False},
         "gunicorn.access": {"level": "WARNING", "handlers": ["stdout"], "propagate": False},
