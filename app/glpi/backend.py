@@ -1,0 +1,153 @@
+"""``GlpiBackend``: the :class:`~app.scim.storage.Storage` of one tenant, over GLPI.
+
+It dispatches each operation to the store of its resource type
+(:data:`GlpiBackend.stores`: ``UserStore`` for "User", ``GroupStore`` for
+"Group"; a new resource type is one more entry) and is the **only** place
+where GLPI errors become SCIM errors (:func:`scim_error`), so ``app.scim``
+never learns that GLPI exists. The rules (style guide §1.6):
+
+* GLPI unreachable, failing or timing out → 503 with ``Retry-After``; an
+  invalid session that a re-login could not fix → 503 too.
+* The bridge's own credentials refused, or the account lacking a right →
+  502: the IdP's token was fine, so never 401, and never 404 (an IdP
+  re-creates users it believes gone).
+* Anything else GLPI refuses → 502 with GLPI's message, cut before any SQL
+  text (GLPI 11 puts whole queries in its messages).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from app.glpi.cache import BackendCaches
+from app.glpi.client import GlpiClient
+from app.glpi.errors import GlpiAuthError
+from app.glpi.errors import GlpiError
+from app.glpi.errors import GlpiNotFoundError
+from app.glpi.errors import GlpiRightError
+from app.glpi.errors import GlpiSessionError
+from app.glpi.errors import GlpiUnavailableError
+from app.glpi.groups import GroupStore
+from app.glpi.scope import TenantScope
+from app.glpi.users import UserStore
+from app.scim.errors import BackendError
+from app.scim.errors import NotImplementedSCIMError
+from app.scim.errors import SCIMError
+from app.scim.errors import UnavailableError
+from app.scim.patch import PatchResult
+from app.scim.storage import Context
+from app.scim.storage import SearchQuery
+from app.scim.storage import SearchResult
+from app.scim.storage import Storage
+
+log = logging.getLogger(__name__)
+
+_SQL_TEXT = re.compile(r"\s*(in SQL query|MySQL query error).*", re.IGNORECASE | re.DOTALL)
+
+
+def glpi_message(exc: GlpiError) -> str:
+    """GLPI's message, without SQL text, short enough for an Error ``detail``."""
+    text = _SQL_TEXT.sub("", exc.message or "").strip()
+    return (text or "no message")[:200]
+
+
+def scim_error(exc: GlpiError) -> SCIMError:
+    """The SCIM error a GLPI failure becomes (never 401, never 404)."""
+    if isinstance(exc, GlpiUnavailableError):
+        return UnavailableError("GLPI cannot be reached or failed; retry later.", retry_after=exc.retry_after)
+    if isinstance(exc, GlpiSessionError):
+        return UnavailableError("GLPI refused the bridge's session; retry later.")
+    if isinstance(exc, GlpiAuthError):
+        return BackendError(f"GLPI refused the bridge's own credentials ({exc.credential}); "
+                            "the bridge's configuration must be fixed.")
+    if isinstance(exc, GlpiRightError):
+        return BackendError("The GLPI account of the bridge lacks a right this operation needs.")
+    if isinstance(exc, GlpiNotFoundError):
+        return BackendError(f"GLPI answered 'not found' to {exc.method} {exc.path}.")
+    return BackendError(f"GLPI refused {exc.method} {exc.path}: {glpi_message(exc)}")
+
+
+def translated(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a storage method, turning every :class:`GlpiError` into a SCIM error."""
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except GlpiError as exc:
+            log.warning("GLPI call failed: %r", exc)
+            raise scim_error(exc) from exc
+    return wrapper
+
+
+class GlpiBackend(Storage):
+    """The storage of one tenant: its GLPI client, scope, caches and stores.
+
+    :param stores: resource type → store object with ``get``, ``search``,
+        ``create``, ``replace``, ``patch`` and ``delete`` taking the same
+        arguments as :class:`Storage`, minus the resource type.
+    """
+
+    def __init__(self, client: Any, tenant: dict, settings: dict, *,
+                 stores: dict[str, Any] | None = None):
+        self.client = client
+        self.tenant = tenant
+        self.caches = BackendCaches.from_settings(settings)
+        self.scope = TenantScope(client, tenant, self.caches)
+        scan_limit = int((tenant.get("users") or {}).get("filter_scan_limit", 2000))
+        self.stores = stores if stores is not None else {
+            "User": UserStore(client, tenant, self.scope, self.caches, scan_limit=scan_limit),
+            "Group": GroupStore(client, tenant, self.scope, scan_limit=scan_limit),
+        }
+
+    @classmethod
+    def from_config(cls, tenant: dict, settings: dict) -> GlpiBackend:
+        """Build the backend of ``tenant`` (a validated tenant section) with its own client."""
+        client = GlpiClient.from_config(tenant["glpi"], name=tenant["name"])
+        try:
+            from app.ops.metrics import glpi_call_hook
+
+            client.hooks.append(glpi_call_hook(tenant["name"]))
+        except ImportError:
+            log.debug("metrics unavailable; GLPI calls are not counted")
+        return cls(client, tenant, settings)
+
+    def _store(self, resource_type: str) -> Any:
+        store = self.stores.get(resource_type)
+        if store is None:
+            raise NotImplementedSCIMError(f"{resource_type} resources are not served by this backend.")
+        return store
+
+    @translated
+    def get(self, ctx: Context, resource_type: str, resource_id: str) -> dict:
+        return self._store(resource_type).get(ctx, resource_id)
+
+    @translated
+    def search(self, ctx: Context, resource_type: str, query: SearchQuery) -> SearchResult:
+        return self._store(resource_type).search(ctx, query)
+
+    @translated
+    def create(self, ctx: Context, resource_type: str, resource: dict) -> dict:
+        return self._store(resource_type).create(ctx, resource)
+
+    @translated
+    def replace(self, ctx: Context, resource_type: str, resource_id: str, resource: dict) -> dict:
+        return self._store(resource_type).replace(ctx, resource_id, resource)
+
+    @translated
+    def patch(self, ctx: Context, resource_type: str, resource_id: str, result: PatchResult) -> dict:
+        return self._store(resource_type).patch(ctx, resource_id, result)
+
+    @translated
+    def delete(self, ctx: Context, resource_type: str, resource_id: str) -> None:
+        self._store(resource_type).delete(ctx, resource_id)
+
+    def close(self) -> None:
+        """Kill the GLPI session at shutdown."""
+        try:
+            self.client.close()
+        except GlpiError as exc:
+            log.info("closing the GLPI session failed: %r", exc)

@@ -1,0 +1,86 @@
+"""Why GLPI refused a new user, and the look-ups a create needs.
+
+A create is sent straight to GLPI (one call). Only when GLPI refuses it does
+the bridge look the login up, to answer precisely (issue 4, "Scope and
+uniqueness"):
+
+1. an in-scope user already has the login (compared case-insensitively, as
+   GLPI's collation does) → 409 ``uniqueness``. The ``userName eq`` filter
+   sees this same user: both use :meth:`TenantScope.user_criteria`;
+2. an in-scope user with that login is in GLPI's trash → it is restored
+   and updated (``users.restore_trashed``), or 409 explaining the trash;
+3. the login exists outside the tenant's entities → 409 explaining that;
+4. nothing has the login → GLPI refused for another reason: 400 with
+   GLPI's message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from app.glpi.encoding import like_value
+from app.glpi.errors import GlpiBadRequestError
+from app.glpi.mapping import OPT_LOGIN
+from app.glpi.scope import TenantScope
+from app.glpi.user_writes import find_by_name
+from app.scim.errors import BackendError
+from app.scim.errors import ConflictError
+from app.scim.errors import InvalidValueError
+
+
+class ConflictResolver:
+    """Login look-ups of one tenant."""
+
+    def __init__(self, client: Any, tenant: dict, search_rows: Callable[..., tuple[int, list[dict]]],
+                 scope: TenantScope):
+        self._client = client
+        self._tenant = tenant
+        self._search_rows = search_rows
+        self._scope = scope
+        self._profile_id: int | None = None
+
+    def default_profile_id(self) -> int:
+        """The id of ``default_profile`` (a name or an id), looked up once per process."""
+        if self._profile_id is None:
+            wanted = str(self._tenant.get("default_profile") or "Self-Service")
+            found = int(wanted) if wanted.isdigit() else find_by_name(self._client, "Profile", wanted)
+            if found is None:
+                raise BackendError(f"The tenant's default_profile {wanted!r} does not exist in GLPI.")
+            self._profile_id = found
+        return self._profile_id
+
+    def find_login(self, login: str, *, scoped: bool, is_deleted: bool = False) -> dict | None:
+        """The row of the user whose login equals ``login`` (case-insensitively), or None."""
+        value = like_value(login, self._client.version)
+        criteria = [{"field": OPT_LOGIN, "searchtype": "contains", "value": value or "^"}]
+        if scoped:
+            criteria = [*self._scope.user_criteria(), {**criteria[0], "link": "AND"}]
+        _, rows = self._search_rows(criteria, 0, 50, is_deleted=is_deleted)
+        for row in rows:
+            if str(row.get(str(OPT_LOGIN)) or "").casefold() == login.casefold():
+                return row
+        return None
+
+    def explain_refused_create(self, login: str, exc: GlpiBadRequestError) -> dict:
+        """Turn GLPI's refusal of ``POST /User`` into the right SCIM answer.
+
+        :returns: the row of a trashed in-scope user to restore.
+        :raises ConflictError: the login is taken.
+        :raises InvalidValueError: GLPI refused for another reason.
+        """
+        if self.find_login(login, scoped=True) is not None:
+            raise ConflictError(f"A user with userName {login!r} already exists "
+                                "(GLPI compares logins case-insensitively).") from exc
+        trashed = self.find_login(login, scoped=True, is_deleted=True)
+        if trashed is not None:
+            if (self._tenant.get("users") or {}).get("restore_trashed", True):
+                return trashed
+            raise ConflictError(f"A user with userName {login!r} is in GLPI's trash; restore or "
+                                "purge it in GLPI (users.restore_trashed is off).") from exc
+        if (self.find_login(login, scoped=False) is not None
+                or self.find_login(login, scoped=False, is_deleted=True) is not None):
+            raise ConflictError(
+                f"The login {login!r} already exists in GLPI outside this tenant's entities; "
+                "it cannot be created again, and this tenant may not manage it.") from exc
+        raise InvalidValueError(f"GLPI refused the user: {exc.message or 'no reason given'}.") from exc

@@ -1,0 +1,187 @@
+"""The write half of SCIM Users over GLPI: inputs, diffs, e-mails, dropdowns.
+
+Everything here turns a :class:`~app.glpi.mapping.UserWrite` into the fewest
+GLPI calls: a create is **one** ``POST /User`` (e-mails through
+``_useremails``, the static profile row through ``_profiles_id``); an update
+writes only the columns whose value changes, and touches ``UserEmail`` rows
+only when the set of addresses or the default one changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.glpi.cache import BackendCaches
+from app.glpi.errors import GlpiError
+from app.glpi.mapping import DROPDOWN_BY_COLUMN
+from app.glpi.mapping import OPT_EMAILS
+from app.glpi.mapping import OPTION_BY_COLUMN
+from app.glpi.mapping import UserWrite
+from app.scim.errors import InvalidValueError
+
+#: Columns whose "no value" GLPI stores as NULL rather than "".
+_NULLABLE = frozenset({"language"})
+
+
+def create_input(write: UserWrite, tenant: Mapping[str, Any], profile_id: int,
+                 dropdown_ids: Mapping[str, int]) -> dict:
+    """The ``POST /User`` input of a new user.
+
+    ``_profiles_id``/``_entities_id``/``_is_recursive`` make GLPI add that
+    profile as a **static** row (``is_dynamic=0``): the automatic default
+    profile is dynamic, and dynamic rows are wiped by rules at SSO login
+    (glpi #21077). ``password2`` always goes with ``password``: without it
+    GLPI 10.0.12 and 11.0.6 store the password in clear text.
+    """
+    users = tenant.get("users") or {}
+    entity = tenant.get("entity") or {}
+    data = {k: v for k, v in write.fields.items() if v not in ("", None)}
+    data.update({column: dropdown_ids[column] for column in write.dropdowns if column in dropdown_ids})
+    if write.manager_id:
+        data["users_id_supervisor"] = write.manager_id
+    if write.password:
+        data["password"] = data["password2"] = write.password
+        data["authtype"] = int(users.get("authtype_with_password", 1))
+    else:
+        data["authtype"] = int(users.get("authtype_without_password", 4))
+    data.update({"entities_id": int(entity.get("id", 0)), "_profiles_id": int(profile_id),
+                 "_entities_id": int(entity.get("id", 0)),
+                 "_is_recursive": 1 if entity.get("recursive", True) else 0})
+    if write.emails:
+        keys = {address: f"-{i + 1}" for i, (address, _) in enumerate(primary_first(write.emails))}
+        data["_useremails"] = {key: address for address, key in keys.items()}
+        data["_default_email"] = keys[next(a for a, p in write.emails if p)]
+    return data
+
+
+def primary_first(emails: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """GLPI lists a user's addresses by row id: create the primary one first."""
+    return sorted(emails, key=lambda item: not item[1])
+
+
+def current_columns(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The columns a search row shows, keyed by column name (dropdowns by their name)."""
+    out: dict[str, Any] = {}
+    for column, option in OPTION_BY_COLUMN.items():
+        value = row.get(str(option))
+        if isinstance(value, list):
+            value = value[0] if value else None
+        out[column] = value
+    return out
+
+
+def changed_fields(write: UserWrite, row: Mapping[str, Any], *, write_nickname: bool) -> dict:
+    """The plain columns of ``write`` whose value differs from the search row."""
+    current = current_columns(row)
+    changes: dict[str, Any] = {}
+    for column, value in write.fields.items():
+        if column == "nickname":
+            if write_nickname:
+                changes[column] = value
+            continue
+        old = current.get(column)
+        if column == "is_active":
+            if int(str(old).strip() in ("1", "True", "true")) != int(value):
+                changes[column] = int(value)
+            continue
+        if (old or "") != (value or ""):
+            changes[column] = None if (column in _NULLABLE and not value) else value
+    return changes
+
+
+def changed_dropdowns(write: UserWrite, row: Mapping[str, Any]) -> dict[str, str | None]:
+    """Dropdown columns whose name differs (case-insensitively) from the search row."""
+    current = current_columns(row)
+    out: dict[str, str | None] = {}
+    for column, name in write.dropdowns.items():
+        old = current.get(column) or None
+        if (old or "").casefold() != (name or "").casefold():
+            out[column] = name
+    return out
+
+
+def current_emails(row: Mapping[str, Any]) -> list[str]:
+    value = row.get(str(OPT_EMAILS))
+    if value is None:
+        return []
+    return [v for v in (value if isinstance(value, list) else [value]) if v]
+
+
+def emails_differ(wanted: list[tuple[str, bool]], row: Mapping[str, Any]) -> bool:
+    """True when the addresses, or which one is primary, differ from what was read."""
+    current = current_emails(row)
+    if {a.casefold() for a, _ in wanted} != {a.casefold() for a in current}:
+        return True
+    primary = next((a for a, p in wanted if p), None)
+    return bool(primary and current and current[0].casefold() != primary.casefold())
+
+
+class DropdownResolver:
+    """``UserTitle``/``UserCategory`` ids by name, created on the fly (issue 4: title).
+
+    Names are compared case-insensitively, as GLPI's collation does. A cached
+    id that GLPI no longer knows is evicted by the caller's write failing;
+    nothing "does not exist" is ever cached.
+    """
+
+    def __init__(self, client: Any, caches: BackendCaches):
+        self._client = client
+        self._caches = caches
+
+    def resolve(self, column: str, name: str | None) -> int:
+        """Return the id to store in ``column`` (0 clears it)."""
+        if not name:
+            return 0
+        itemtype = DROPDOWN_BY_COLUMN[column]
+        key = ("dropdown", itemtype, name.casefold())
+        return int(self._caches.ids_by_name.get_or_load(key, lambda: self._find_or_create(itemtype, name)))
+
+    def evict(self, column: str, name: str) -> None:
+        self._caches.ids_by_name.evict(("dropdown", DROPDOWN_BY_COLUMN[column], name.casefold()))
+
+    def _find_or_create(self, itemtype: str, name: str) -> int:
+        found = find_by_name(self._client, itemtype, name)
+        if found is not None:
+            return found
+        return int(self._client.add(itemtype, {"name": name}))
+
+
+def find_by_name(client: Any, itemtype: str, name: str) -> int | None:
+    """Id of the ``itemtype`` row named exactly ``name`` (case-insensitive), or None."""
+    from app.glpi.encoding import like_value
+
+    value = like_value(name, client.version)
+    criteria = [{"field": 1, "searchtype": "contains", "value": value or "^"}]
+    _, rows = client.search(itemtype, criteria, forcedisplay=[1, 2], range=(0, 49))
+    for row in rows:
+        if str(row.get("1") or "").casefold() == name.casefold():
+            return int(row["2"])
+    return None
+
+
+def sync_emails(client: Any, user_id: int, wanted: list[tuple[str, bool]]) -> None:
+    """Make the user's ``UserEmail`` rows hold exactly ``wanted``.
+
+    Reads the rows (one call), then deletes, adds and switches the default
+    with ``/UserEmail`` calls. A ``PUT`` always carries ``email``: GLPI
+    refuses ``{"is_default": 1}`` alone (``ERROR_GLPI_UPDATE ""``).
+    """
+    rows = client.get_subitems("User", user_id, "UserEmail")
+    by_address = {str(r.get("email") or "").casefold(): r for r in rows}
+    wanted_keys = {a.casefold() for a, _ in wanted}
+    stale = [int(r["id"]) for key, r in by_address.items() if key not in wanted_keys]
+    new = [{"users_id": user_id, "email": a, "is_default": int(p)}
+           for a, p in primary_first(wanted) if a.casefold() not in by_address]
+    if stale:
+        client.delete("UserEmail", stale if len(stale) > 1 else stale[0])
+    if new:
+        try:
+            client.add("UserEmail", new if len(new) > 1 else new[0])
+        except GlpiError as exc:
+            if not getattr(exc, "is_duplicate", False):
+                raise InvalidValueError(f"GLPI refused an e-mail address: {exc.message}") from exc
+    primary = next((a for a, p in wanted if p), None)
+    row = by_address.get(primary.casefold()) if primary else None
+    if row is not None and not int(row.get("is_default") or 0):
+        client.update("UserEmail", int(row["id"]), {"email": row["email"], "is_default": 1})

@@ -1,0 +1,336 @@
+"""SCIM Users over GLPI ``User``: the storage operations.
+
+GLPI calls per SCIM operation (asserted in ``tests/backend/test_user_calls.py``),
+once the per-process look-ups (session, entity tree, default profile, the
+bridge account's id) are warm:
+
+* ``GET /Users/{id}``: 1 (``/search/User`` with every column, e-mails included).
+* ``GET /Users?filter=userName eq "x"``, hit or miss: 1.
+* a page of up to 100 users: 1 (plus 1 per listed user who is in a group, for ``groups``).
+* ``POST /Users``: 1 (``POST /User`` with ``_useremails`` and ``_profiles_id``).
+* ``PATCH`` of ``active``: 2 (the read of the PATCH flow, one ``PUT /User``).
+* ``DELETE``: 1 when the user was read in the last minute, else 2.
+
+Every GLPI failure leaves as a :class:`~app.glpi.errors.GlpiError`; the
+backend (:mod:`app.glpi.backend`) translates them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timezone
+from typing import Any
+
+from app.glpi import user_writes as uw
+from app.glpi.cache import BackendCaches
+from app.glpi.criteria import combine
+from app.glpi.criteria import translate
+from app.glpi.errors import GlpiBadRequestError
+from app.glpi.errors import GlpiNotFoundError
+from app.glpi.mapping import MANAGER
+from app.glpi.mapping import OPT_GROUPS
+from app.glpi.mapping import OPT_ID
+from app.glpi.mapping import OPT_LOGIN
+from app.glpi.mapping import OPT_PROFILES
+from app.glpi.mapping import OPTION_BY_COLUMN
+from app.glpi.mapping import ReadContext
+from app.glpi.mapping import UserMapping
+from app.glpi.mapping import glpi_to_scim_user
+from app.glpi.mapping import scim_to_glpi_user
+from app.glpi.scope import TenantScope
+from app.glpi.user_conflicts import ConflictResolver
+from app.scim.errors import ConflictError
+from app.scim.errors import ForbiddenError
+from app.scim.errors import InvalidFilterError
+from app.scim.errors import InvalidValueError
+from app.scim.errors import NotFoundError
+from app.scim.filter import matches
+from app.scim.filter import paths
+from app.scim.patch import PatchResult
+from app.scim.schema import RESOURCES
+from app.scim.storage import Context
+from app.scim.storage import SearchQuery
+from app.scim.storage import SearchResult
+
+log = logging.getLogger(__name__)
+
+#: ``sortBy`` (canonical, lower-case) → search option.
+SORT_OPTIONS = {"id": 2, "username": 1, "name.familyname": 34, "name.givenname": 9,
+                "externalid": 28, "emails": 5, "emails.value": 5, "title": 81, "active": 8,
+                "meta.created": 121, "meta.lastmodified": 19, "displayname": 34}
+
+
+@dataclass(frozen=True)
+class UserFacts:
+    """What the last read of a user showed: its row, for the write that follows."""
+
+    row: dict
+
+
+class UserStore:
+    """The User half of the GLPI backend, for one tenant."""
+
+    def __init__(self, client: Any, tenant: dict, scope: TenantScope, caches: BackendCaches, *,
+                 scan_limit: int = 2000):
+        self._client = client
+        self._tenant = tenant
+        self._scope = scope
+        self._caches = caches
+        self._scan_limit = scan_limit
+        self.mapping = UserMapping.build((tenant.get("mapping") or {}).get("user"))
+        self._dropdowns = uw.DropdownResolver(client, caches)
+        self._conflicts = ConflictResolver(client, tenant, self._search_rows, scope)
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def _search_rows(self, criteria: list[dict], start: int = 0, count: int = 1, *,
+                     is_deleted: bool = False, sort: int = OPT_ID, order: str = "ASC") -> tuple[int, list[dict]]:
+        total, rows = self._client.search("User", criteria, self.mapping.forcedisplay,
+                                          range=(start, start + max(count, 1) - 1), sort=sort,
+                                          order=order, is_deleted=is_deleted)
+        for row in rows:
+            self._caches.user_facts.put(int(row[str(OPT_ID)]), UserFacts(row))
+        return total, rows
+
+    def load_row(self, user_id: str | int) -> dict:
+        """The search row of an in-scope, not trashed user (one call).
+
+        :raises NotFoundError: no such user in the tenant's scope.
+        """
+        text = str(user_id)
+        if not (text.isascii() and text.isdigit()) or int(text) <= 0:
+            raise NotFoundError(f"User {text} not found.")
+        criteria = [*self._scope.user_criteria(),
+                    {"link": "AND", "field": OPT_ID, "searchtype": "equals", "value": int(text)}]
+        _, rows = self._search_rows(criteria)
+        if not rows:
+            self._caches.user_facts.evict(int(text))
+            raise NotFoundError(f"User {text} not found.")
+        return rows[0]
+
+    def _facts_row(self, user_id: str) -> dict:
+        """The row read in the last minute (the PATCH flow reads just before), or a fresh read."""
+        if str(user_id).isdigit():
+            facts = self._caches.user_facts.get(int(user_id))
+            if facts is not None:
+                return facts.row
+        return self.load_row(user_id)
+
+    def to_scim(self, row: dict, ctx: Context | None = None, *, complete: bool = True) -> dict:
+        groups = manager = None
+        if complete:
+            wants = ctx.attributes.wants if ctx else (lambda _: True)
+            if wants("groups") and row.get(str(OPT_GROUPS)):
+                groups = self._groups_of(int(row[str(OPT_ID)]))
+            if self.mapping.column(MANAGER) and wants(MANAGER.rsplit(":", 1)[0]):
+                manager = self._manager_of(row)
+        return glpi_to_scim_user(row, self.mapping, ReadContext(groups=groups, manager=manager))
+
+    def _groups_of(self, user_id: int) -> list[dict]:
+        rows = self._client.get_subitems("User", user_id, "Group_User")
+        return [{"value": str(r["groups_id"]), "type": "direct"} for r in rows if r.get("groups_id")]
+
+    def _manager_of(self, row: dict) -> dict | None:
+        """``users_id_supervisor`` as ``{"value": id}``: option 99 shows the login, so it is resolved."""
+        login = row.get(str(OPTION_BY_COLUMN["users_id_supervisor"]))
+        login = login[0] if isinstance(login, list) else login
+        if not login:
+            return None
+        key = ("login", str(login).casefold())
+        user_id = self._caches.ids_by_name.get_or_load(key, lambda: self._id_of_login(str(login)))
+        return {"value": str(user_id), "displayName": str(login)} if user_id else None
+
+    def _id_of_login(self, login: str) -> int | None:
+        hit = self._conflicts.find_login(login, scoped=False)
+        return int(hit[str(OPT_ID)]) if hit else None
+
+    def get(self, ctx: Context, user_id: str) -> dict:
+        return self.to_scim(self.load_row(user_id), ctx)
+
+    def search(self, ctx: Context, query: SearchQuery) -> SearchResult:
+        """One page of users matching ``query.filter`` exactly, and the exact total.
+
+        When GLPI's criteria are exact (only case/accent folding can differ),
+        GLPI pages and counts; otherwise every candidate (at most
+        ``users.filter_scan_limit``) is fetched in one call and verified.
+        """
+        translation = translate(query.filter, self.mapping, self._client.version)
+        if translation.nothing:
+            return SearchResult(0, [])
+        criteria = combine(self._scope.user_criteria(), translation)
+        sort, order = self._sort(query)
+        start = max(query.start_index, 1) - 1
+        if translation.exact:
+            total, rows = self._search_rows(criteria, start, query.count, sort=sort, order=order)
+            if query.count == 0:
+                return SearchResult(total, [])
+            resources = [self.to_scim(r, ctx, complete=False) for r in rows]
+            if query.filter is None or all(matches(query.filter, r) for r in resources):
+                return SearchResult(total, self._complete(ctx, rows, resources))
+            log.info("GLPI's answer to an exact criterion failed verification; scanning")
+        return self._scan(ctx, query, criteria, sort, order)
+
+    def _scan(self, ctx: Context, query: SearchQuery, criteria: list[dict], sort: int,
+              order: str) -> SearchResult:
+        total, rows = self._search_rows(criteria, 0, self._scan_limit, sort=sort, order=order)
+        if total > self._scan_limit:
+            raise InvalidFilterError(
+                f"GLPI cannot narrow this filter, and it leaves {total} candidate users, more than "
+                f"this tenant's scan limit ({self._scan_limit}). Filter on userName, emails, "
+                "externalId, name.givenName, name.familyName or active, alone or with 'and'.")
+        needs_full = any(p.attribute.name in ("groups", "manager") for p in paths(query.filter))
+        found = [(r, self.to_scim(r, ctx, complete=needs_full)) for r in rows]
+        found = [(r, res) for r, res in found if matches(query.filter, res)]
+        start = max(query.start_index, 1) - 1
+        page = found[start:start + query.count]
+        resources = [res for _, res in page]
+        if not needs_full:
+            resources = self._complete(ctx, [r for r, _ in page], resources)
+        return SearchResult(len(found), resources)
+
+    def _complete(self, ctx: Context, rows: list[dict], resources: list[dict]) -> list[dict]:
+        """Add what needs more calls (groups, manager) to the rows actually returned."""
+        if not any(r.get(str(OPT_GROUPS)) for r in rows) and not self.mapping.column(MANAGER):
+            return resources
+        return [self.to_scim(r, ctx) for r in rows]
+
+    @staticmethod
+    def _sort(query: SearchQuery) -> tuple[int, str]:
+        order = "DESC" if (query.sort_order or "").lower().startswith("desc") else "ASC"
+        if not query.sort_by:
+            return OPT_ID, order
+        resolved = RESOURCES["User"].resolve(query.sort_by)
+        key = resolved.canonical.lower() if resolved else ""
+        return SORT_OPTIONS.get(key, OPT_ID), order
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def create(self, ctx: Context, resource: dict) -> dict:
+        write = scim_to_glpi_user(resource, self.mapping)
+        manager_login = self._check_manager(write.manager_id)
+        dropdowns = {c: self._dropdowns.resolve(c, n) for c, n in write.dropdowns.items() if n}
+        data = uw.create_input(write, self._tenant, self._conflicts.default_profile_id(), dropdowns)
+        try:
+            user_id = self._client.add("User", data)
+        except GlpiBadRequestError as exc:
+            trashed = self._conflicts.explain_refused_create(write.fields["name"], exc)
+            return self._restore(ctx, trashed, write)
+        row = self._written_row(user_id, None, write, manager_login)
+        self._caches.user_facts.put(user_id, UserFacts(row))
+        return self.to_scim(row, ctx)
+
+    def _restore(self, ctx: Context, row: dict, write: Any) -> dict:
+        """Take a trashed user with the same login back (issue 4: no 409 loop on re-provisioning)."""
+        user_id = int(row[str(OPT_ID)])
+        self._check_manager(write.manager_id)
+        write.fields.setdefault("is_active", 1)
+        self._update(user_id, row, write, extra={"is_deleted": 0}, write_nickname=True)
+        return self.get(ctx, str(user_id))
+
+    def replace(self, ctx: Context, user_id: str, resource: dict) -> dict:
+        row = self._facts_row(user_id)
+        self._check_protected(row)
+        write = scim_to_glpi_user(resource, self.mapping)
+        current = self.to_scim(row, complete=False)
+        write_nickname = resource.get("displayName") not in (None, current.get("displayName"))
+        return self._apply(ctx, row, write, write_nickname)
+
+    def patch(self, ctx: Context, user_id: str, result: PatchResult) -> dict:
+        row = self._facts_row(user_id)
+        self._check_protected(row)
+        if result.is_noop:
+            return self.to_scim(row, ctx)
+        write = scim_to_glpi_user(result.resource, self.mapping)
+        return self._apply(ctx, row, write, "displayName" in result.changed)
+
+    def _apply(self, ctx: Context, row: dict, write: Any, write_nickname: bool) -> dict:
+        user_id = int(row[str(OPT_ID)])
+        manager_login = self._check_manager(write.manager_id)
+        self._update(user_id, row, write, extra={}, write_nickname=write_nickname)
+        new_row = self._written_row(user_id, row, write, manager_login)
+        self._caches.user_facts.put(user_id, UserFacts(new_row))
+        return self.to_scim(new_row, ctx)
+
+    def _update(self, user_id: int, row: dict, write: Any, *, extra: dict, write_nickname: bool) -> dict:
+        """Write only what changed: one ``PUT /User`` (if any column changed), then e-mails."""
+        data = {**uw.changed_fields(write, row, write_nickname=write_nickname), **extra}
+        for column, name in uw.changed_dropdowns(write, row).items():
+            data[column] = self._dropdowns.resolve(column, name)
+        if write.manager_set and self._manager_changed(row, write.manager_id):
+            data["users_id_supervisor"] = write.manager_id or 0
+        if write.password:
+            data["password"] = data["password2"] = write.password
+        if data:
+            results = self._client.update("User", user_id, data)
+            refused = [r.message for r in results if r.message]
+            if refused and "name" in data:
+                raise ConflictError(f"GLPI refused to rename the user to {data['name']!r}: "
+                                    f"{refused[0]} (userName must be unique in GLPI).")
+            if refused:
+                log.warning("GLPI accepted the update of user %s with a message: %s", user_id, refused[0])
+        if write.emails is not None and uw.emails_differ(write.emails, row):
+            uw.sync_emails(self._client, user_id, write.emails)
+        return data
+
+    def _manager_changed(self, row: dict, manager_id: int | None) -> bool:
+        current = self._manager_of(row)
+        return (int(current["value"]) if current else None) != manager_id
+
+    def _check_manager(self, manager_id: int | None) -> str | None:
+        """The login of the manager, who must be a user of this tenant."""
+        if manager_id is None:
+            return None
+        facts = self._caches.user_facts.get(manager_id)
+        try:
+            row = facts.row if facts else self.load_row(manager_id)
+        except NotFoundError:
+            raise InvalidValueError(f"manager.value {manager_id} is not a user of this tenant.") from None
+        login = row.get(str(OPT_LOGIN))
+        self._caches.ids_by_name.put(("login", str(login).casefold()), manager_id)
+        return login
+
+    def _written_row(self, user_id: int, row: dict | None, write: Any, manager_login: str | None) -> dict:
+        """The search row GLPI would now return, built from what was written (no read back)."""
+        new = dict(row or {})
+        for column, value in write.fields.items():
+            if column in OPTION_BY_COLUMN:
+                new[str(OPTION_BY_COLUMN[column])] = value
+        for column, name in write.dropdowns.items():
+            new[str(OPTION_BY_COLUMN[column])] = name
+        if write.emails is not None:
+            new["5"] = [a for a, _ in uw.primary_first(write.emails)]
+        if write.manager_set:
+            new[str(OPTION_BY_COLUMN["users_id_supervisor"])] = manager_login
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        new.update({str(OPT_ID): user_id, "19": stamp})
+        new.setdefault("121", stamp)
+        if row is None:
+            new[str(OPT_PROFILES)] = [self._tenant.get("default_profile")]
+        return new
+
+    def _check_protected(self, row: dict) -> None:
+        profiles = row.get(str(OPT_PROFILES)) or []
+        profiles = profiles if isinstance(profiles, list) else [profiles]
+        reason = self._scope.is_protected(int(row[str(OPT_ID)]), row.get(str(OPT_LOGIN)), profiles)
+        if reason:
+            raise ForbiddenError(f"This user cannot be changed or deleted through SCIM: {reason}.")
+
+    def delete(self, ctx: Context, user_id: str) -> None:
+        """Deprovision per the tenant's ``deprovisioning``: trash, purge or deactivate."""
+        row = self._facts_row(user_id)
+        self._check_protected(row)
+        policy = self._tenant.get("deprovisioning", "trash")
+        uid = int(row[str(OPT_ID)])
+        try:
+            if policy == "deactivate":
+                self._client.update("User", uid, {"is_active": 0})
+            else:
+                self._client.delete("User", uid, force_purge=policy == "purge")
+        except (GlpiBadRequestError, GlpiNotFoundError):
+            self._caches.user_facts.evict(uid)
+            self.load_row(uid)
+            raise
+        finally:
+            self._caches.user_facts.evict(uid)
