@@ -153,7 +153,7 @@ class SimulatorApp:
         user["last_login"] = now_text()
         answer = {"session_token": token}
         if flag(params.get("get_full_session", False)):
-            answer["session"] = self.full_session(sim.sessions[token])
+            answer["session"] = self.full_session(sim.sessions[token], token)
         return json_response(200, answer)
 
     # -- session resources ------------------------------------------------------------------
@@ -241,28 +241,46 @@ class SimulatorApp:
         session.active_entities = sim.entity_descendants(wanted) if recursive else [wanted]
         return json_response(200, True)
 
-    def full_session(self, session: Session) -> dict:
+    def full_session(self, session: Session, token: str = "") -> dict:
+        """``$_SESSION`` of an API session, with the keys GLPI really has."""
         sim = self.sim
         user = sim.tables["User"][session.user_id]
         entity = sim.tables["Entity"].get(session.entity_id, {})
-        base = {key: None for key in schema.SESSION_KEYS[sim.version]}
-        base["MESSAGE_AFTER_REDIRECT"] = []
-        base["glpi_use_mode"] = 0
-        base["valid_id"] = None
-        return {
-            **base,
-            "glpiID": session.user_id, "glpiname": user["name"], "glpi_currenttime": now_text(),
-            "glpiactive_entity": session.entity_id,
-            "glpiactive_entity_name": entity.get("completename"),
+        result = {key: schema.SESSION_CONSTANTS.get(key) for key in schema.SESSION_KEYS[sim.version]}
+        label = (entity.get("completename") or "") + (" (tree structure)" if session.recursive else "")
+        profiles: dict[str, dict] = {}
+        for pu in sim.user_profiles(session.user_id):
+            profile = sim.tables["Profile"].get(pu["profiles_id"], {})
+            slot = profiles.setdefault(str(pu["profiles_id"]), {"name": profile.get("name"),
+                                                                "entities": []})
+            slot["entities"].append({"id": pu["entities_id"], "is_recursive": pu["is_recursive"],
+                                     "name": sim.tables["Entity"].get(pu["entities_id"], {})
+                                     .get("name")})
+        result.update({
+            "MESSAGE_AFTER_REDIRECT": [], "glpiID": session.user_id, "glpiname": user["name"],
+            "glpifriendlyname": user["name"], "glpirealname": user["realname"],
+            "glpifirstname": user["firstname"], "glpi_currenttime": now_text(),
+            "glpiactive_entity": session.entity_id, "glpiactive_entity_name": label,
+            "glpiactive_entity_shortname": label,
             "glpiactive_entity_recursive": session.recursive,
-            "glpiactiveentities": {str(e): e for e in session.active_entities},
+            "glpiactiveentities": list(session.active_entities),
+            "glpiactiveentities_string": ", ".join(f"'{e}'" for e in session.active_entities),
             "glpiactiveprofile": self.profile_payload(session.profile_id),
-            "glpidefault_entity": user["entities_id"], "glpilist_limit": crud.LIST_LIMIT,
-            "glpilanguage": user.get("language") or "en_GB",
-        }
+            "glpiprofiles": profiles, "glpidefault_entity": user["entities_id"],
+            "glpilist_limit": crud.LIST_LIMIT, "glpilanguage": user.get("language") or "en_GB",
+            "glpishowallentities": 1 if crud.LIST_LIMIT and set(session.active_entities) >= set(
+                sim.tables["Entity"]) else 0,
+            "valid_id": token, "glpicrontimer": int(time.time()),
+        })
+        if sim.version == "11":
+            parents = sim.entity_ancestors(session.entity_id)[::-1] + [session.entity_id]
+            result.update({"glpibackcreated": "1", "glpiparententities": parents,
+                           "glpiparententities_string": ", ".join(str(e) for e in parents),
+                           "glpigroups_cache_date": now_text()})
+        return result
 
     def r_getFullSession(self, session, token, params, request) -> Response:
-        return json_response(200, {"session": self.full_session(session)})
+        return json_response(200, {"session": self.full_session(session, token)})
 
     def r_getGlpiConfig(self, session, token, params, request) -> Response:
         base = f"{request.scheme}://{request.host}"

@@ -70,7 +70,7 @@ def _sql_text(table: str, row: dict, data: dict, op: str) -> str:
         return f"UPDATE `{table}` SET ..."
     columns = [key for key in data if key in row and not key.startswith("_") and key != "id"]
     columns += [key for key in _INSERT_TAIL if key in row and key not in columns]
-    values = ", ".join("'" + str(data.get(key, row.get(key)))[:40] + "'" for key in columns)
+    values = ", ".join("'" + str(data.get(key, row.get(key))) + "'" for key in columns)
     return f"INSERT INTO `{table}` ({', '.join(f'`{c}`' for c in columns)}) VALUES ({values})"
 
 
@@ -86,7 +86,7 @@ def _store(sim: Simulator, itemtype: str, row: dict, data: dict, op: str) -> Non
                 if sim.version == "11":
                     raise SqlTooLong(
                         f"MySQL query error: Data too long for column '{key}' at row 1 (1406) "
-                        f"in SQL query \"{_sql_text(table, row, data, op)}\"")
+                        f"in SQL query \"{_sql_text(table, row, data, op)}\".")
                 value = value[:255]
             value = sim.encode(value)
         row[key] = value
@@ -218,7 +218,7 @@ def update_user(sim: Simulator, session: Session, uid: int, data: dict) -> tuple
                 str(pu[column]) == str(changes[key]) for pu in sim.user_profiles(uid)):
             changes.pop(key)
     try:
-        _store(sim, "User", row, changes, "update")
+        sim.change_row("User", row, lambda target: _store(sim, "User", target, changes, "update"))
     except SqlTooLong as exc:
         return False, str(exc)
     if row.get("user_dn"):
@@ -238,24 +238,23 @@ def delete_user(sim: Simulator, session: Session, uid: int, purge: bool) -> tupl
         row["is_deleted"] = 1
         row["date_mod"] = now_text()
         return True, ""
-    del sim.tables["User"][uid]
+    sim.delete_row("User", uid)
     for itemtype in ("Group_User", "Profile_User", "UserEmail"):
-        table = sim.tables[itemtype]
-        for rid in [rid for rid, child in table.items() if child["users_id"] == uid]:
-            del table[rid]
+        for child in sim.children(itemtype, uid):
+            sim.delete_row(itemtype, child["id"])
     return True, ""
 
 
 # -- UserEmail --------------------------------------------------------------------------------
 
 def _reset_defaults(sim: Simulator, uid: int, keep: int) -> None:
-    for row in sim.tables["UserEmail"].values():
-        if row["users_id"] == uid and row["id"] != keep:
+    for row in sim.children("UserEmail", uid):
+        if row["id"] != keep:
             row["is_default"] = 0
 
 
 def add_useremail_row(sim: Simulator, uid: int, address: str, is_default: int) -> int:
-    first = not any(row["users_id"] == uid for row in sim.tables["UserEmail"].values())
+    first = not sim.children("UserEmail", uid)
     rid = sim.insert("UserEmail", {**schema.DEFAULTS["UserEmail"], "id": None, "users_id": uid,
                                    "email": address, "is_default": int(bool(is_default) or first)})
     if is_default:
@@ -264,9 +263,8 @@ def add_useremail_row(sim: Simulator, uid: int, address: str, is_default: int) -
 
 
 def _email_taken(sim: Simulator, uid: int, address: str, skip: int | None = None) -> bool:
-    return any(row["users_id"] == uid and row["id"] != skip
-               and (row["email"] or "").casefold() == address.casefold()
-               for row in sim.tables["UserEmail"].values())
+    return any(row["id"] != skip and (row["email"] or "").casefold() == address.casefold()
+               for row in sim.children("UserEmail", uid))
 
 
 def add_useremail(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
@@ -303,12 +301,11 @@ def update_useremail(sim: Simulator, session: Session, rid: int, data: dict) -> 
 
 
 def delete_useremail(sim: Simulator, rid: int) -> tuple[Any, str]:
-    row = sim.tables["UserEmail"].pop(rid, None)
+    row = sim.delete_row("UserEmail", rid)
     if row is None:
         return False, "Item not found"
     if row["is_default"]:
-        rest = [other for _, other in sorted(sim.tables["UserEmail"].items())
-                if other["users_id"] == row["users_id"]]
+        rest = sim.children("UserEmail", row["users_id"])
         if rest:
             rest[0]["is_default"] = 1
     return True, ""

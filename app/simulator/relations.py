@@ -76,11 +76,11 @@ def update_group(sim: Simulator, session: Session, gid: int, data: dict) -> tupl
 
 
 def delete_group(sim: Simulator, session: Session, gid: int) -> tuple[Any, str]:
-    row = sim.tables["Group"].pop(gid, None)
+    row = sim.delete_row("Group", gid)
     if row is None:
         return False, "Item not found"
     for rid in [rid for rid, gu in sim.tables["Group_User"].items() if gu["groups_id"] == gid]:
-        del sim.tables["Group_User"][rid]
+        sim.delete_row("Group_User", rid)
     for child in sim.tables["Group"].values():
         if child.get("groups_id") == gid:
             child["groups_id"] = row.get("groups_id") or 0
@@ -93,8 +93,7 @@ def add_group_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, s
     gid = _coerce("groups_id", data.get("groups_id"))
     if uid not in sim.tables["User"] or gid not in sim.tables["Group"]:
         return False, NO_RIGHT
-    if any(gu["users_id"] == uid and gu["groups_id"] == gid
-           for gu in sim.tables["Group_User"].values()):
+    if any(gu["groups_id"] == gid for gu in sim.children("Group_User", uid)):
         return False, duplicate_message(sim, "INSERT INTO", "glpi_groups_users", f"{uid}-{gid}",
                                         f"(`users_id`, `groups_id`) VALUES ('{uid}', '{gid}')")
     row = {**schema.DEFAULTS["Group_User"], "id": None}
@@ -152,7 +151,7 @@ def update_plain(sim: Simulator, session: Session, itemtype: str, rid: int,
     if row is None:
         return None, ""
     try:
-        _store(sim, itemtype, row, data, "update")
+        sim.change_row(itemtype, row, lambda target: _store(sim, itemtype, target, data, "update"))
     except SqlTooLong as exc:
         return False, str(exc)
     if "date_mod" in row:
@@ -164,6 +163,6 @@ def update_plain(sim: Simulator, session: Session, itemtype: str, rid: int,
 
 def delete_plain(sim: Simulator, itemtype: str, rid: int) -> tuple[Any, str]:
     """Purge a row of a type without trash."""
-    if sim.tables[itemtype].pop(rid, None) is None:
+    if sim.delete_row(itemtype, rid) is None:
         return False, "Item not found"
     return True, ""

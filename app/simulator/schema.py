@@ -212,3 +212,35 @@ SESSION_KEYS = {
         "glpiuse_flat_dropdowntree_on_search_result valid_id "
     ).split(),
 }
+
+#: Session values that do not depend on the user (as a fresh install has them).
+SESSION_CONSTANTS = {
+    "glpi_use_mode": 0, "glpiauthtype": 1, "glpibackcreated": "0", "glpicsv_delimiter": ";",
+    "glpidate_format": "0", "glpidefault_central_tab": "0",
+    "glpidefault_dashboard_assets": "assets", "glpidefault_dashboard_central": "central",
+    "glpidefault_dashboard_helpdesk": "assistance",
+    "glpidefault_dashboard_mini_ticket": "mini_tickets", "glpidefault_requesttypes_id": "1",
+    "glpidisplay_count_on_home": "5", "glpiduedatecritical_color": "#ff0000",
+    "glpiduedatecritical_less": "5", "glpiduedatecritical_unit": "%",
+    "glpiduedateok_color": "#06ff00", "glpiduedatewarning_color": "#ffb800",
+    "glpiduedatewarning_less": "20", "glpiduedatewarning_unit": "%", "glpiextauth": 1,
+    "glpifold_menu": "0", "glpifold_search": "0", "glpifollowup_private": "0", "glpigroups": [],
+    "glpihighcontrast_css": "0", "glpiis_ids_visible": "0", "glpiitil_layout": "",
+    "glpikeep_devices_when_purging_item": "0", "glpilock_autolock_mode": "1",
+    "glpilock_directunlock_notification": "0", "glpinames_format": "0",
+    "glpinotification_to_myself": "1", "glpinumber_format": "0", "glpipage_layout": "vertical",
+    "glpipalette": "auror", "glpiparententities": [], "glpiparententities_string": "",
+    "glpipdffont": "dejavusans", "glpipluralnumber": 2, "glpipriority_1": "#fff2f2",
+    "glpipriority_2": "#ffe0e0", "glpipriority_3": "#ffcece", "glpipriority_4": "#ffbfbf",
+    "glpipriority_5": "#ffadad", "glpipriority_6": "#ff5555", "glpirefresh_views": "0",
+    "glpirichtext_layout": "classic", "glpiroot": "", "glpisavedsearches_pinned": "0",
+    "glpiset_default_requester": "1", "glpiset_default_tech": "1", "glpishow_count_on_tabs": "1",
+    "glpishow_jobs_at_login": "0", "glpitask_private": "0", "glpitask_state": "1",
+    "glpitimeline_action_btn_layout": "0", "glpitimeline_date_format": "0",
+    "glpitimeline_order": "natural", "glpiuse_flat_dropdowntree": "0",
+    "glpiuse_flat_dropdowntree_on_search_result": "1", "glpientity_fullstructure": False,
+    "glpiis_notif_enable_default": "1", "glpiisrtl": False, "glpiplanned_task_state": "1",
+    "glpisearch_pagination_on_top": "0", "glpiset_followup_tech": "0",
+    "glpiset_solution_tech": "0", "glpishow_search_form": "0", "glpitimezone": "0",
+    "glpitoast_location": "bottom-right",
+}

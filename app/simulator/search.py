@@ -161,12 +161,15 @@ def list_search_options(sim: Simulator, itemtype: str) -> dict:
             types = ["contains", "notcontains", "equals", "notequals"]
         elif option.datatype == "bool":
             types = ["equals", "notequals", "contains", "notcontains"]
+        elif option.datatype == "specific":
+            types = ["equals"]
         elif option.datatype == "datetime":
-            types = ["contains", "notcontains", "equals", "notequals", "lessthan", "morethan"]
+            types = ["equals", "notequals", "lessthan", "morethan", "contains", "notcontains"]
         else:
             types = ["contains", "notcontains"]
         if sim.version == "11":
-            types = types[:4] + ["empty"] + types[4:]
+            at = types.index("under") if "under" in types else len(types)
+            types = types[:at] + ["empty"] + types[at:]
         result[str(option.id)] = {
             "name": "Cédula" if (sim.version == "11" and option.uid == "User.registration_number")
             else option.name,

@@ -20,6 +20,10 @@ from typing import Any
 from app.simulator import schema
 
 
+#: Itemtypes whose rows hang off a user (``users_id``), indexed per user.
+CHILD_TYPES = ("UserEmail", "Profile_User", "Group_User")
+
+
 @dataclass
 class CallRecord:
     """One HTTP call the simulator answered."""
@@ -82,6 +86,9 @@ class Simulator:
         self.tables: dict[str, dict[int, dict]] = {name: {} for name in schema.ITEMTYPES}
         self.next_ids: dict[str, int] = {name: 1 for name in schema.ITEMTYPES}
         self.sessions: dict[str, Session] = {}
+        self.login_index: dict[str, int] = {}
+        self.user_children: dict[str, dict[int, dict[int, None]]] = {
+            name: {} for name in CHILD_TYPES}
         self.user_tokens: dict[str, int] = {}
         self.base_url = "http://127.0.0.1"
         self._seed(user_token or secrets.token_hex(20))
@@ -116,7 +123,44 @@ class Simulator:
             row["id"] = rid
             self.tables[itemtype][rid] = row
             self.next_ids[itemtype] = max(self.next_ids[itemtype], rid + 1)
+            self._index(itemtype, row)
             return rid
+
+    def _index(self, itemtype: str, row: dict) -> None:
+        if itemtype == "User" and isinstance(row.get("name"), str):
+            self.login_index[row["name"].casefold()] = row["id"]
+        elif itemtype in CHILD_TYPES:
+            self.user_children[itemtype].setdefault(row.get("users_id"), {})[row["id"]] = None
+
+    def _unindex(self, itemtype: str, row: dict) -> None:
+        if itemtype == "User" and isinstance(row.get("name"), str):
+            if self.login_index.get(row["name"].casefold()) == row["id"]:
+                del self.login_index[row["name"].casefold()]
+        elif itemtype in CHILD_TYPES:
+            self.user_children[itemtype].get(row.get("users_id"), {}).pop(row["id"], None)
+
+    def delete_row(self, itemtype: str, rid: int) -> dict | None:
+        """Remove a row (keeping the indexes right); the removed row or None."""
+        with self.lock:
+            row = self.tables[itemtype].pop(rid, None)
+            if row is not None:
+                self._unindex(itemtype, row)
+            return row
+
+    def change_row(self, itemtype: str, row: dict, changes: Any) -> None:
+        """Apply ``changes(row)`` to a stored row and refresh the indexes."""
+        with self.lock:
+            self._unindex(itemtype, row)
+            try:
+                changes(row)
+            finally:
+                self._index(itemtype, row)
+
+    def children(self, itemtype: str, user_id: int) -> list[dict]:
+        """Rows of a per-user itemtype belonging to ``user_id``, by id."""
+        ids = self.user_children[itemtype].get(user_id, {})
+        table = self.tables[itemtype]
+        return [table[rid] for rid in sorted(ids) if rid in table]
 
     def encode(self, value: Any) -> Any:
         """Store text as this version does (10: ``<>&`` HTML-encoded; 11: raw)."""
@@ -182,12 +226,8 @@ class Simulator:
 
     def find_user_id(self, login: str) -> int | None:
         """Id of the user whose login equals ``login`` (case-insensitive), or None."""
-        wanted = self.encode(login).casefold()
         with self.lock:
-            for uid, row in self.tables["User"].items():
-                if (row.get("name") or "").casefold() == wanted:
-                    return uid
-        return None
+            return self.login_index.get(self.encode(login).casefold())
 
     # -- knobs, call log, inspection -------------------------------------------------------
 
@@ -243,8 +283,7 @@ class Simulator:
 
     def user_profiles(self, user_id: int) -> list[dict]:
         """Profile_User rows of a user, by id."""
-        return [row for _, row in sorted(self.tables["Profile_User"].items())
-                if row["users_id"] == user_id]
+        return self.children("Profile_User", user_id)
 
     def open_session(self, user_id: int) -> str:
         """Start a session on the user's default (or first) profile and entities."""

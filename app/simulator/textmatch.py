@@ -11,6 +11,7 @@ stored text; GLPI 11 compares raw text with raw text.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Callable
@@ -84,6 +85,7 @@ def text_equals(stored: object, value: object, version: str) -> bool:
 _PUNCTUATION = " _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$"
 
 
+@functools.lru_cache(maxsize=262144)
 def _collate(text: str) -> tuple:
     """Approximate ``utf8mb4_unicode_ci``: punctuation < digits < letters, case and accents ignored."""
     key = []

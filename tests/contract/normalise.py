@@ -7,6 +7,7 @@ from typing import Any
 
 from tests.contract.replay import SIM_BASE
 from tests.contract.replay import _ID_KEYS
+from tests.contract.replay import _PLACEHOLDER
 from tests.contract.replay import _RECORDED_BASES
 from tests.contract.replay import _TIMESTAMP
 from tests.contract.replay import _VOLATILE
@@ -15,6 +16,8 @@ from tests.contract.replay import _itemtype_of
 #: Messages that embed ids or totals of the recording database: compared with digits masked.
 _NUMBERED = re.compile(r"Duplicate entry|- ID \d|exceed total count of data")
 _DIGITS = re.compile(r"\d+")
+_STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+_REPLAYER: list = [None]
 _TRIM = re.compile(r"(\.\.\.)?<trimmed[^>]*>\"?$")
 
 
@@ -30,6 +33,7 @@ class _Mismatch(Exception):
 
 def compare(replayer, entry: dict, status: int, actual: Any) -> str | None:
     """None when the simulator's answer matches the recording, else the reason."""
+    _REPLAYER[0] = replayer
     expected = entry["response"]
     if status != expected["status"]:
         return f"status {status} != {expected['status']}: {str(actual)[:160]}"
@@ -64,6 +68,11 @@ def _match_str(expected: str, actual: Any, path: str) -> None:
     if not isinstance(actual, str):
         _fail(path, expected, actual)
     expected = _text(expected)
+    token = _PLACEHOLDER.fullmatch(expected)
+    if token:
+        if actual != _REPLAYER[0].substitute(expected):
+            _fail(path, expected, actual)
+        return
     if _TIMESTAMP.match(expected):
         if not _TIMESTAMP.match(actual):
             _fail(path, expected, actual)
@@ -78,6 +87,7 @@ def _match_str(expected: str, actual: Any, path: str) -> None:
         if not actual.lstrip().startswith("<!DOCTYPE"):
             _fail(path, expected, actual)
         return
+    expected, actual = _STAMP.sub("<time>", expected), _STAMP.sub("<time>", actual)
     if _NUMBERED.search(expected):
         expected, actual = _DIGITS.sub("#", expected), _DIGITS.sub("#", actual)
     if expected != actual:

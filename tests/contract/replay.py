@@ -29,7 +29,8 @@ SIM_BASE = "http://localhost"
 _RECORDED_BASES = ("http://127.0.0.1:8090", "http://127.0.0.1:8091")
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
 _VOLATILE = {"session_token", "glpi_currenttime", "dbversion", "last_login", "date_mod",
-             "date_creation", "password_last_update", "user_dn_hash"}
+             "date_creation", "password_last_update", "user_dn_hash", "glpicrontimer",
+             "glpigroups_cache_date"}
 _ID_KEYS = {"users_id": "User", "groups_id": "Group", "entities_id": "Entity",
             "_entities_id": "Entity"}
 _PLACEHOLDER = re.compile(r"<(SESSION_TOKEN[A-Z0-9_]*|APP_TOKEN|USER_TOKEN[A-Z_]*|BASE64\([^)]*\))>")
