@@ -8,7 +8,15 @@ fixture.
 
 from __future__ import annotations
 
+import tempfile
+
 import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_tempdir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep files the app puts in the temp dir (the activity store) inside this run's tmp dir."""
+    tempfile.tempdir = str(tmp_path_factory.mktemp("tmp"))
 
 
 def pytest_configure(config: pytest.Config) -> None:

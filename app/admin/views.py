@@ -186,8 +186,8 @@ def _preview(tenant, resource_type: str, text: str) -> tuple[dict | None, str | 
     if preview is None:
         return None, "This storage cannot preview writes."
     try:
-        resource = load_resource(resource_type, body,
-                                 unknown=current_app.config["BRIDGE"]["scim"]["unknown_attributes"])
+        strict = current_app.config["BRIDGE"]["scim"]["unknown_attributes"] == "error"
+        resource = load_resource(body, resource_type, strict_unknown=strict)
         return preview(resource_type, resource), None
     except SCIMError as exc:
         return None, f"{exc.status} {exc.scim_type or ''}: {exc.detail}".replace("  ", " ")
