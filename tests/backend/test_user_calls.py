@@ -1,0 +1,84 @@
+"""The GLPI call budget of each SCIM User operation (issue 4, "Call counts"), in GLPI 10 and 11."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.backend.users_app import UserBridge
+from tests.backend.users_app import glpi_calls
+
+
+@pytest.fixture(params=["10", "11"])
+def glpi_version(request):
+    return request.param
+
+
+@pytest.fixture
+def bridge(glpi_sim):
+    bridge = UserBridge(glpi_sim)
+    bridge.warm_up()
+    return bridge
+
+
+def test_get_by_id_is_one_search(bridge):
+    user = bridge.create("calls.get", emails=[{"value": "g@x.org", "primary": True}])
+    bridge.sim.reset_calls()
+    answer = bridge.get(f"/Users/{user['id']}")
+    assert answer.status_code == 200
+    assert answer.json["emails"] == [{"value": "g@x.org", "type": "work", "primary": True}]
+    assert glpi_calls(bridge.sim) == [("GET", "/search/User")]
+
+
+@pytest.mark.parametrize("login", ["calls.hit", "calls.miss"])
+def test_username_filter_is_one_search_hit_or_miss(bridge, login):
+    bridge.create("calls.hit")
+    bridge.sim.reset_calls()
+    found = bridge.find(login)
+    assert len(found) == (1 if login == "calls.hit" else 0)
+    assert glpi_calls(bridge.sim) == [("GET", "/search/User")]
+
+
+def test_post_is_one_call_with_emails_and_static_profile(bridge):
+    answer = bridge.post({"userName": "calls.post", "emails": [{"value": "p@x.org", "primary": True},
+                                                               {"value": "q@x.org"}]})
+    assert answer.status_code == 201
+    assert glpi_calls(bridge.sim) == [("POST", "/User/")]
+    uid = int(answer.json["id"])
+    assert {r["email"]: r["is_default"] for r in bridge.glpi_row("UserEmail", users_id=uid)} == {
+        "p@x.org": 1, "q@x.org": 0}
+    assert [(r["profiles_id"], r["entities_id"], r["is_dynamic"]) for r in
+            bridge.glpi_row("Profile_User", users_id=uid)] == [(1, 0, 0)]
+
+
+def test_patch_active_is_at_most_two_calls(bridge):
+    user = bridge.create("calls.patch")
+    bridge.sim.reset_calls()
+    answer = bridge.patch(user["id"], [{"op": "Replace", "path": "active", "value": "False"}])
+    assert answer.status_code == 200
+    assert answer.json["active"] is False
+    assert glpi_calls(bridge.sim) == [("GET", "/search/User"), ("PUT", f"/User/{user['id']}")]
+
+
+def test_delete_is_one_call(bridge):
+    user = bridge.create("calls.delete")
+    bridge.sim.reset_calls()
+    assert bridge.delete(user["id"]).status_code == 204
+    assert glpi_calls(bridge.sim) == [("DELETE", f"/User/{user['id']}")]
+
+
+def test_page_of_100_is_at_most_two_calls(bridge):
+    for i in range(120):
+        bridge.sim.seed_user(name=f"page.{i:03d}", _emails=[f"page{i}@x.org"])
+    bridge.sim.reset_calls()
+    answer = bridge.get("/Users", query_string={"count": 100, "startIndex": 1})
+    assert answer.status_code == 200
+    assert answer.json["itemsPerPage"] == 100
+    assert answer.json["totalResults"] == len(bridge.glpi_row("User", is_deleted=0)) - 1
+    assert len(glpi_calls(bridge.sim)) <= 2
+
+
+def test_one_session_for_many_operations(bridge):
+    for i in range(5):
+        bridge.create(f"calls.session.{i}")
+        bridge.find(f"calls.session.{i}")
+    assert not [c for c in glpi_calls(bridge.sim) if "initSession" in c[1]]

@@ -1,0 +1,83 @@
+"""The bridge served over the GLPI simulator, for the user tests.
+
+``UserBridge`` builds the app the production way (``create_app`` with the
+default GLPI backend) against a running simulator and speaks SCIM with the
+tenant's bearer token; ``glpi_calls`` reads the simulator's call log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app import create_app
+
+TOKEN = "users-test-token-0000001"
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+
+def bridge_config(running: Any, **tenant: Any) -> dict:
+    return {"tenants": [{
+        "name": "acme", "tokens": [TOKEN],
+        "glpi": {"url": running.url, "app_token": running.app_token, "user_token": running.user_token,
+                 "version": running.sim.version},
+        **tenant,
+    }]}
+
+
+class UserBridge:
+    """The Flask test client of a bridge over ``running`` (a started simulator)."""
+
+    def __init__(self, running: Any, **tenant: Any):
+        self.running = running
+        self.sim = running.sim
+        self.app = create_app(bridge_config(running, **tenant))
+        self.client = self.app.test_client()
+
+    def request(self, method: str, path: str, body: Any = None, **kwargs: Any):
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        if body is not None:
+            kwargs["json"] = body
+            headers["Content-Type"] = "application/scim+json"
+        return self.client.open(f"/scim/v2{path}", method=method, headers=headers, **kwargs)
+
+    def get(self, path: str, **kwargs: Any):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, body: Any):
+        return self.request("POST", "/Users", {"schemas": [USER_SCHEMA], **body})
+
+    def put(self, user_id: str, body: Any):
+        return self.request("PUT", f"/Users/{user_id}", {"schemas": [USER_SCHEMA], **body})
+
+    def patch(self, user_id: str, operations: list[dict]):
+        return self.request("PATCH", f"/Users/{user_id}", {"schemas": [PATCH_OP], "Operations": operations})
+
+    def delete(self, user_id: str):
+        return self.request("DELETE", f"/Users/{user_id}")
+
+    def find(self, user_name: str) -> list[dict]:
+        answer = self.get("/Users", query_string={"filter": f'userName eq "{user_name}"'})
+        assert answer.status_code == 200, answer.json
+        return answer.json["Resources"]
+
+    def create(self, user_name: str, **fields: Any) -> dict:
+        answer = self.post({"userName": user_name, **fields})
+        assert answer.status_code == 201, answer.json
+        return answer.json
+
+    def warm_up(self) -> None:
+        """Make the once-per-process look-ups (session, entity tree, profile, own id), then forget the calls."""
+        user = self.create("warm.up.user")
+        assert self.patch(user["id"], [{"op": "replace", "path": "active", "value": False}]).status_code == 200
+        self.sim.reset_calls()
+
+    def glpi_row(self, itemtype: str, **match: Any) -> list[dict]:
+        """Rows of the simulator's table whose columns equal ``match``."""
+        return [r for r in self.sim.rows(itemtype) if all(r.get(k) == v for k, v in match.items())]
+
+
+def glpi_calls(sim: Any) -> list[tuple[str, str]]:
+    """The (method, path after apirest.php) of every GLPI call since the last reset."""
+    return [(c.method, c.path.split("apirest.php", 1)[-1]) for c in sim.calls]
