@@ -63,7 +63,8 @@ def start_simulator(version: str = "10", host: str = "127.0.0.1", port: int = 0,
     server.daemon_threads = True
     bound_port = server.socket.getsockname()[1]
     sim.base_url = f"http://{host}:{bound_port}"
-    thread = threading.Thread(target=server.serve_forever, name="glpi-simulator", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="glpi-simulator", daemon=True)
     thread.start()
     return RunningSimulator(url=f"{sim.base_url}/apirest.php", app_token=sim.app_token,
                             user_token=sim.glpi_user_token, sim=sim, server=server, thread=thread)
