@@ -1,0 +1,74 @@
+"""Large groups: 5,000 members added in one PATCH, 2,500 removed, 10,000 read in pages.
+
+The call counts are the point: adding k members costs one verification search
+and one array POST whatever k; removing k costs one read of the row ids and
+one array DELETE; a read without members never touches Group_User.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.backend.groups_app import GROUP_SCHEMA
+from tests.backend.groups_app import Scim
+from tests.backend.groups_app import calls
+from tests.backend.groups_app import member_ids
+from tests.backend.groups_app import served_bridge
+
+
+@pytest.fixture(params=["10", "11"])
+def glpi_version(request):
+    return request.param
+
+
+def _seed(sim, count):
+    return [sim.seed_user(name=f"bulk{i}") for i in range(count)]
+
+
+def test_add_5000_then_remove_2500_in_bounded_calls(glpi_sim):
+    sim = glpi_sim.sim
+    scim = Scim(served_bridge(glpi_sim))
+    users = _seed(sim, 5000)
+    gid = int(scim.post("/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "All Staff"}).json["id"])
+
+    sim.reset_calls()
+    answer = scim.patch(f"/Groups/{gid}", [{"op": "add", "path": "members",
+                                           "value": [{"value": str(u)} for u in users]}])
+    assert answer.status_code == 204, answer.json
+    assert member_ids(sim, gid) == set(users)
+    assert len(calls(sim, "POST", "/Group_User")) == 1
+    assert len(calls(sim, "GET", "/search/User")) == 1
+    assert len(calls(sim)) == 3  # the view's read of the group + verify + one array POST
+
+    sim.reset_calls()
+    lean = scim.get(f"/Groups/{gid}", query_string={"excludedAttributes": "members"})
+    assert lean.status_code == 200 and "members" not in lean.json
+    assert calls(sim, contains="Group_User") == [] and len(calls(sim)) == 1
+
+    removed = users[::2]
+    sim.reset_calls()
+    answer = scim.patch(f"/Groups/{gid}", [{"op": "remove", "path": "members",
+                                           "value": [{"value": str(u)} for u in removed]}])
+    assert answer.status_code == 204, answer.json
+    assert member_ids(sim, gid) == set(users[1::2])
+    assert len(calls(sim, "DELETE", "/Group_User")) == 1
+    assert len(calls(sim, "GET", "/Group/")) == 1  # the row ids of the group, in one read
+    assert len(calls(sim)) == 3  # the view's read of the group + row ids + one array DELETE
+
+
+def test_10000_members_are_read_in_glpi_ranges(glpi_sim):
+    sim = glpi_sim.sim
+    scim = Scim(served_bridge(glpi_sim))
+    users = _seed(sim, 10000)
+    gid = sim.seed_group(name="Everyone", entities_id=0)
+    for user in users:
+        sim.insert("Group_User", {"id": None, "users_id": user, "groups_id": gid, "is_dynamic": 0,
+                                  "is_manager": 0, "is_userdelegate": 0})
+    sim.reset_calls()
+    answer = scim.get(f"/Groups/{gid}")
+    assert answer.status_code == 200
+    assert len(answer.json["members"]) == 10000
+    assert {int(m["value"]) for m in answer.json["members"]} == set(users)
+    pages = calls(sim, "GET", "/Group_User")
+    assert len(pages) == 11  # ten full pages of 1,000, then an empty one
+    assert all("range=" in c.query for c in pages)

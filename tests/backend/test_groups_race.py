@@ -1,0 +1,52 @@
+"""Concurrent creates of one displayName leave exactly one group (GLPI itself allows duplicates)."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from tests.backend.groups_app import GROUP_SCHEMA
+from tests.backend.groups_app import TOKEN
+from tests.backend.groups_app import calls
+from tests.backend.groups_app import served_bridge
+
+
+@pytest.fixture(params=["10", "11"])
+def glpi_version(request):
+    return request.param
+
+
+@pytest.fixture
+def bridge_url(glpi_sim):
+    server = make_server("127.0.0.1", 0, served_bridge(glpi_sim), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.socket.getsockname()[1]}/scim/v2"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_twenty_parallel_posts_create_one_group(glpi_sim, bridge_url):
+    sim = glpi_sim.sim
+    start = threading.Barrier(20)
+    body = {"schemas": [GROUP_SCHEMA], "displayName": "Race Condition"}
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/scim+json"}
+
+    def post(_: int) -> int:
+        start.wait(timeout=10)
+        return requests.post(f"{bridge_url}/Groups", json=body, headers=headers, timeout=30).status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(post, range(20)))
+    assert sorted(statuses) == [201] + [409] * 19
+    assert [g["name"] for g in sim.rows("Group")].count("Race Condition") == 1
+    # Each request searched the name once; only the winner wrote (and read back) its group.
+    assert len(calls(sim, "POST", "/Group")) == 1
+    assert len(calls(sim, "GET", "/search/Group")) == 20 + 1
