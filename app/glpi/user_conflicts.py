@@ -56,7 +56,7 @@ class ConflictResolver:
         criteria = [{"field": OPT_LOGIN, "searchtype": "contains", "value": value or "^"}]
         if scoped:
             criteria = [*self._scope.user_criteria(), {**criteria[0], "link": "AND"}]
-        _, rows = self._search_rows(criteria, 0, 50, is_deleted=is_deleted)
+        _, rows = self._search_rows(criteria, 0, 50, is_deleted=is_deleted, remember=scoped)
         for row in rows:
             if str(row.get(str(OPT_LOGIN)) or "").casefold() == login.casefold():
                 return row

@@ -86,11 +86,13 @@ class UserStore:
     # -- reads ------------------------------------------------------------------------------
 
     def _search_rows(self, criteria: list[dict], start: int = 0, count: int = 1, *,
-                     is_deleted: bool = False, sort: int = OPT_ID, order: str = "ASC") -> tuple[int, list[dict]]:
+                     is_deleted: bool = False, sort: int = OPT_ID, order: str = "ASC",
+                     remember: bool = True) -> tuple[int, list[dict]]:
+        """Search users; ``remember`` (only for in-scope, live users) keeps their rows for the next write."""
         total, rows = self._client.search("User", criteria, self.mapping.forcedisplay,
                                           range=(start, start + max(count, 1) - 1), sort=sort,
                                           order=order, is_deleted=is_deleted)
-        for row in rows:
+        for row in rows if remember and not is_deleted else ():
             self._caches.user_facts.put(int(row[str(OPT_ID)]), UserFacts(row))
         return total, rows
 
