@@ -1,0 +1,133 @@
+"""GLPI's bulk answers judged item by item (207 partial, 400 with a list), with a scripted client."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.glpi.errors import GlpiBadRequestError
+from app.glpi.errors import GlpiPartialError
+from app.glpi.errors import ItemResult
+from app.glpi.group_members import MembershipPlan
+from app.glpi.group_membership_io import MembershipWriter
+from app.scim.errors import BackendError
+from app.scim.errors import InvalidValueError
+
+DUP_10 = "Duplicate entry '80-17' for key 'unicity'"
+DUP_11 = ("MySQL query error: Duplicate entry '58-9' for key 'unicity' (1062) in SQL query "
+          "\"INSERT INTO `glpi_groups_users` (`users_id`, `groups_id`) VALUES ('58', '9')\".")
+NO_RIGHT = "You don't have permission to perform this action."
+
+
+class ScriptedClient:
+    """Answers ``add``/``delete``/``search``/``get_subitems`` from a script and records the calls."""
+
+    version = "10"
+
+    def __init__(self, *, add=None, delete=None, rows=(), users=()):
+        self._add, self._delete = add, delete
+        self._rows, self._users = list(rows), list(users)
+        self.calls: list[tuple] = []
+
+    def _answer(self, outcome):
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def add(self, itemtype, inputs):
+        self.calls.append(("add", itemtype, len(inputs)))
+        return self._answer(self._add)
+
+    def delete(self, itemtype, ids, *, force_purge=False):
+        self.calls.append(("delete", itemtype, tuple(ids), force_purge))
+        return self._answer(self._delete)
+
+    def get_subitems(self, itemtype, item_id, sub, *, range=(0, 999)):
+        self.calls.append(("subitems", itemtype, item_id, sub, range))
+        return self._rows[range[0]:range[1] + 1]
+
+    def search(self, itemtype, criteria, forcedisplay, *, range, sort=None, order=None):
+        self.calls.append(("search", itemtype, criteria, range))
+        return len(self._users), [{"2": u} for u in self._users]
+
+
+def partial(results):
+    return GlpiPartialError("partial", code="ERROR_GLPI_PARTIAL_ADD", status=207, results=results)
+
+
+def ok(item_id):
+    return ItemResult(ok=True, id=item_id, message="")
+
+
+def failed(message, item_id=None):
+    return ItemResult(ok=False, id=item_id, message=message)
+
+
+@pytest.mark.parametrize("answer", [
+    [ok(1), ok(2), ok(3)],
+    partial([failed(DUP_10), ok(2), failed(DUP_11)]),
+    GlpiBadRequestError("all failed", code="ERROR_GLPI_ADD", results=[failed(DUP_10)] * 3),
+])
+def test_adds_succeed_when_every_failure_is_an_existing_membership(answer):
+    client = ScriptedClient(add=answer)
+    MembershipWriter(client, lambda: []).apply(9, MembershipPlan(add=[10, 11, 12]))
+    assert client.calls == [("add", "Group_User", 3)]
+
+
+def test_single_duplicate_without_a_result_list_is_success():
+    client = ScriptedClient(add=GlpiBadRequestError(DUP_11, code="ERROR_GLPI_ADD"))
+    MembershipWriter(client, lambda: []).apply(9, MembershipPlan(add=[58]))
+
+
+def test_partial_add_names_exactly_the_refused_users():
+    client = ScriptedClient(add=partial([ok(1), failed(NO_RIGHT), failed(DUP_10), failed("")]))
+    with pytest.raises(BackendError) as info:
+        MembershipWriter(client, lambda: []).apply(9, MembershipPlan(add=[10, 11, 12, 13]))
+    detail = info.value.detail
+    assert "add 11: You don't have permission" in detail and "add 13: refused" in detail
+    assert "add 10" not in detail and "add 12" not in detail
+    assert "the rest was applied" in detail
+
+
+def test_partial_delete_rechecks_and_reports_only_rows_still_there():
+    rows = [{"id": 101, "users_id": 11, "is_dynamic": 0}]
+    answer = GlpiPartialError("partial", code="ERROR_GLPI_PARTIAL_DELETE", status=207,
+                              results=[ok(100), failed(NO_RIGHT, 101), failed("Item not found", 102)])
+    client = ScriptedClient(delete=answer, rows=rows)
+    with pytest.raises(BackendError) as info:
+        MembershipWriter(client, lambda: []).apply(9, MembershipPlan(remove={10: 100, 11: 101, 12: 102}))
+    assert "remove 11: You don't have permission" in info.value.detail
+    assert "remove 10" not in info.value.detail and "remove 12" not in info.value.detail
+    assert client.calls[0] == ("delete", "Group_User", (100, 101, 102), True)
+
+
+def test_a_refusal_that_did_not_land_is_not_success():
+    client = ScriptedClient(add=GlpiBadRequestError(NO_RIGHT, code="ERROR_GLPI_ADD"))
+    with pytest.raises(GlpiBadRequestError):
+        MembershipWriter(client, lambda: []).apply(9, MembershipPlan(add=[10]))
+
+
+def test_verify_uses_one_search_and_names_every_missing_id():
+    scope = [{"field": 80, "searchtype": "equals", "value": 0}]
+    client = ScriptedClient(users=[10, 12])
+    writer = MembershipWriter(client, lambda: scope)
+    with pytest.raises(InvalidValueError) as info:
+        writer.verify([10, 11, 12, 13], ["abc"])
+    assert info.value.detail.endswith("abc, 11, 13.")
+    (kind, itemtype, criteria, bounds), = client.calls
+    assert (kind, itemtype, bounds) == ("search", "User", (0, 3))
+    assert criteria[0] == scope[0] and len(criteria[1]["criteria"]) == 4
+
+
+def test_verify_of_many_ids_lists_the_scope_once():
+    client = ScriptedClient(users=list(range(1, 101)))
+    MembershipWriter(client, lambda: []).verify(list(range(1, 101)), [])
+    (_, _, criteria, bounds), = client.calls
+    assert criteria == [] and bounds[0] == 0 and bounds[1] >= 100
+
+
+def test_member_rows_are_paged_and_dynamic_rows_skipped():
+    rows = [{"id": 1000 + i, "users_id": i, "is_dynamic": int(i % 3 == 0)} for i in range(1, 2501)]
+    client = ScriptedClient(rows=rows)
+    members = MembershipWriter(client, lambda: []).read(9)
+    assert len(members) == 2500 - 833 and members[0] == {"value": "1", "type": "User"}
+    assert [c[4] for c in client.calls] == [(0, 999), (1000, 1999), (2000, 2999)]
