@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
     app.extensions["shared"] = build_shared(settings)
     app.extensions["readiness"] = health.Readiness()
 
+    app.wsgi_app = limits.BodyLimit(app.wsgi_app, settings["server"]["max_body_bytes"])
     proxy = settings["server"]["proxy_fix"]
     if proxy["enabled"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy["x_for"], x_proto=proxy["x_proto"],

@@ -15,7 +15,9 @@ only ever counted once.
 
 from __future__ import annotations
 
+import io
 import json
+from typing import Any
 
 from flask import Response
 from flask import current_app
@@ -92,3 +94,37 @@ def too_large(_error: Exception) -> Response:
     """Error handler for 413 raised while reading a body without Content-Length."""
     maximum = current_app.config["BRIDGE"]["server"]["max_body_bytes"]
     return scim_error_response(PayloadTooLargeError(f"The request body exceeds the limit of {maximum} bytes."))
+
+
+class BodyLimit:
+    """WSGI middleware bounding bodies sent without ``Content-Length`` (chunked).
+
+    werkzeug checks ``MAX_CONTENT_LENGTH`` against a declared length, but a
+    chunked body is simply cut at the limit, so an oversized one reached
+    the JSON parser truncated. This middleware reads such a body up to one
+    byte past the limit into memory and declares the length it found; an
+    oversized body then gets the same 413 SCIM error as a declared one
+    (:func:`enforce_limits`), and no more than limit + 1 bytes are buffered.
+    """
+
+    def __init__(self, app: Any, limit: int):
+        self.app = app
+        self.limit = limit
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if chunked and not environ.get("CONTENT_LENGTH"):
+            stream = environ["wsgi.input"]
+            chunks: list[bytes] = []
+            size = 0
+            while size <= self.limit:
+                chunk = stream.read(min(65536, self.limit + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            environ["wsgi.input"] = io.BytesIO(b"".join(chunks))
+            environ["CONTENT_LENGTH"] = str(size)
+            # The body is de-chunked now; werkzeug ignores a length next to "chunked".
+            del environ["HTTP_TRANSFER_ENCODING"]
+        return self.app(environ, start_response)

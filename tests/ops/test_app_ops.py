@@ -239,3 +239,21 @@ def test_glpi_calls_relogins_and_caches_are_counted(app_factory) -> None:
     assert metric_value(text, "glpi_relogins_total", tenant="acme") == relogins + 1
     assert metric_value(text, "cache_lookups_total", cache="acme:ids", result="hit") == hits + 1
     assert metric_value(text, "cache_lookups_total", cache="acme:ids", result="miss") == misses + 1
+
+
+@pytest.mark.parametrize(("size", "status"), [(2048, 200), (2049, 413), (100000, 413)])
+def test_chunked_body_is_bounded_like_a_declared_one(app_factory, size: int, status: int) -> None:
+    import io
+    import sys
+
+    app = app_factory(server={"max_body_bytes": 2048})
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/scim/v2/Users", "SERVER_NAME": "bridge",
+               "SERVER_PORT": "80", "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
+               "wsgi.input": io.BytesIO(b"x" * size), "wsgi.input_terminated": True,
+               "HTTP_TRANSFER_ENCODING": "chunked", "HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
+    seen: list[str] = []
+    body = b"".join(app(environ, lambda line, headers: seen.append(line)))
+    assert seen == [f"{status} {'OK' if status == 200 else 'REQUEST ENTITY TOO LARGE'}"]
+    if status == 413:
+        assert json.loads(body)["status"] == "413"
+        assert environ["wsgi.input"].getbuffer().nbytes == 2049

@@ -1,0 +1,164 @@
+"""The real server: gunicorn started by ``glpi-scim-bridge serve`` in front of the GLPI simulator."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import time
+
+import pytest
+import requests
+
+from app.simulator.server import start_simulator
+from tests.ops.conftest import TOKEN
+from tests.ops.served import Served
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+SIM_APP_TOKEN = "sim-app-token-SECRET-0011223344"
+SIM_USER_TOKEN = "sim-user-token-SECRET-5566778899"
+
+
+def tenant(url: str, **extra) -> dict:
+    return {"name": "acme", "tokens": [TOKEN],
+            "glpi": {"url": url, "app_token": SIM_APP_TOKEN, "user_token": SIM_USER_TOKEN,
+                     "timeouts": {"connect": 1, "read": 5}, "retries": 0},
+            **extra}
+
+
+def counter(text: str, name: str, **labels: str) -> float:
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+@pytest.fixture
+def simulator():
+    running = start_simulator(app_token=SIM_APP_TOKEN, user_token=SIM_USER_TOKEN)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def served(tmp_path, simulator):
+    server = Served(tmp_path, {"tenants": [tenant(simulator.url)]}).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_health_metrics_and_access_lines(served: Served) -> None:
+    assert requests.get(served.url + "/healthz", timeout=5).json() == {"status": "ok"}
+    ready = requests.get(served.url + "/readyz", timeout=10)
+    assert ready.status_code == 200
+    assert ready.json()["tenants"]["acme"]["status"] == "ok"
+
+    before = counter(requests.get(served.url + "/metrics", timeout=5).text, "scim_requests_total",
+                     resource="User", method="GET", status="401")
+    for _ in range(20):
+        assert requests.get(served.url + "/scim/v2/Users", timeout=5).status_code == 401
+    listed = requests.get(served.url + "/scim/v2/Users", headers={**AUTH, "X-Request-Id": "entra-7"}, timeout=10)
+    assert listed.status_code == 200
+    assert listed.headers["X-Request-Id"] == "entra-7"
+    text = requests.get(served.url + "/metrics", timeout=5).text
+    assert counter(text, "scim_requests_total", resource="User", method="GET", status="401") == before + 20
+    assert counter(text, "scim_requests_total", tenant="acme", resource="User", method="GET", status="200") == 1
+    assert counter(text, "glpi_calls_total", tenant="acme") >= 1
+    assert counter(text, "glpi_call_duration_seconds_count", tenant="acme") >= 1
+
+    served.stop()
+    [line] = [entry for entry in served.lines()
+              if entry.get("request_id") == "entra-7" and entry["logger"] == "glpi_scim_bridge.access"]
+    assert line["tenant"] == "acme"
+    assert line["operation"] == "GET /scim/v2/Users"
+    assert line["status"] == 200
+    assert line["duration_ms"] > 0
+
+
+def test_graceful_shutdown_ends_the_glpi_sessions(served: Served, simulator) -> None:
+    for _ in range(6):
+        assert requests.get(served.url + "/scim/v2/Users", headers=AUTH, timeout=10).status_code == 200
+    assert served.stop() == 0
+    paths = [call.path for call in simulator.sim.calls]
+    opened = sum(p.endswith("/initSession") for p in paths)
+    assert opened >= 1
+    assert sum(p.endswith("/killSession") for p in paths) == opened
+
+
+def test_secrets_never_reach_the_logs(served: Served) -> None:
+    request_secrets = ["wrong-bearer-SECRET-aaaa1111", "header-session-SECRET-bbbb2222",
+                       "header-app-SECRET-cccc3333", "query-user-SECRET-dddd4444"]
+    requests.get(served.url + "/scim/v2/Users", timeout=5,
+                 headers={"Authorization": f"Bearer {request_secrets[0]}",
+                          "Session-Token": request_secrets[1], "App-Token": request_secrets[2]})
+    requests.get(served.url + f"/scim/v2/Users?user_token={request_secrets[3]}", timeout=5)
+    requests.get(served.url + "/scim/v2/Users", headers=AUTH, timeout=10)
+    requests.post(served.url + "/scim/v2/Users", headers=AUTH, timeout=10,
+                  data=f'{{"password": "{request_secrets[0]}", "userName": ', )
+    served.stop()
+    log = served.log()
+    assert "glpi_scim_bridge.access" in log
+    for secret in [*request_secrets, TOKEN, SIM_APP_TOKEN, SIM_USER_TOKEN]:
+        assert secret not in log
+
+
+def test_oversized_bodies_get_413(served: Served) -> None:
+    declared = requests.post(served.url + "/scim/v2/Users", headers=AUTH, data=b"x" * (1024 * 1024 + 1),
+                             timeout=10)
+    assert declared.status_code == 413
+    assert declared.headers["Content-Type"].startswith("application/scim+json")
+    assert declared.json()["status"] == "413"
+
+    conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+    conn.putrequest("POST", "/scim/v2/Users")
+    conn.putheader("Authorization", AUTH["Authorization"])
+    conn.putheader("Content-Type", "application/scim+json")
+    conn.putheader("Transfer-Encoding", "chunked")
+    conn.endheaders()
+    chunk = b"x" * 65536
+    try:
+        for _ in range(20):
+            conn.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        conn.send(b"0\r\n\r\n")
+    except OSError:
+        pass
+    streamed = conn.getresponse()
+    body = streamed.read()
+    assert streamed.status == 413, body
+    assert b'"413"' in body
+    conn.close()
+
+
+def test_glpi_down_gives_503_and_readyz_names_the_tenant(tmp_path, simulator) -> None:
+    with Served(tmp_path, {"tenants": [tenant(simulator.url)]}, workers=1) as server:
+        assert requests.get(server.url + "/readyz", timeout=10).status_code == 200
+        simulator.stop()
+        down = requests.get(server.url + "/scim/v2/Users", headers=AUTH, timeout=15)
+        assert down.status_code == 503
+        assert re.fullmatch(r"\d+", down.headers["Retry-After"])
+        assert down.json()["status"] == "503"
+        time.sleep(5.2)
+        ready = requests.get(server.url + "/readyz", timeout=15)
+        assert ready.status_code == 503, "the tenant storage needs ping() (see app/ops/health.py)"
+        assert ready.json()["tenants"]["acme"]["status"] == "fail"
+        assert simulator.url.split("//")[1] not in ready.text
+        assert requests.get(server.url + "/healthz", timeout=5).status_code == 200
+
+
+def test_rate_limit_shared_by_workers_through_redis(tmp_path, simulator, redis_url: str) -> None:
+    raw = {"redis": {"url": redis_url},
+           "tenants": [tenant(simulator.url, rate_limit={"requests_per_second": 0.2, "burst": 4})]}
+    with Served(tmp_path, raw, workers=2) as server:
+        statuses = [requests.get(server.url + "/scim/v2/Users", headers=AUTH, timeout=10).status_code
+                    for _ in range(6)]
+        refused = requests.get(server.url + "/scim/v2/Users", headers=AUTH, timeout=10)
+        assert statuses == [200] * 4 + [429] * 2
+        assert refused.status_code == 429
+        assert re.fullmatch(r"[1-9]\d*", refused.headers["Retry-After"])
+        assert refused.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+        text = requests.get(server.url + "/metrics", timeout=5).text
+        assert counter(text, "rate_limited_total", tenant="acme") == 3
