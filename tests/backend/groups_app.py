@@ -37,7 +37,7 @@ def bridge_config(running: Any, **tenant: Any) -> dict:
 
 def served_bridge(running: Any, **tenant: Any) -> Flask:
     """The bridge app over the simulator, with the production GLPI backend."""
-    return create_app(bridge_config(running, **tenant), storage_factory=_GroupsOnly)
+    return create_app(bridge_config(running, **tenant))
 
 
 class Scim:
@@ -87,49 +87,3 @@ def group_user_rows(sim: Any, group_id: int) -> list[dict]:
 def member_ids(sim: Any, group_id: int) -> set[int]:
     return {row["users_id"] for row in group_user_rows(sim, group_id)}
 
-
-class _GroupsOnly:
-    """Interim storage until app.glpi.backend lands: Groups through GroupStore."""
-
-    def __init__(self, tenant: dict, settings: dict):
-        from app.glpi.cache import BackendCaches
-        from app.glpi.client import GlpiClient
-        from app.glpi.groups import GroupStore
-        from app.glpi.scope import TenantScope
-
-        client = GlpiClient.from_config(tenant["glpi"], name=tenant["name"])
-        scope = TenantScope(client, tenant, BackendCaches.from_settings(settings))
-        self.groups = GroupStore(client, tenant, scope)
-
-    def _call(self, name: str, resource_type: str, *args: Any) -> Any:
-        from app.glpi.errors import GlpiError
-        from app.scim.errors import BackendError
-        from app.scim.errors import NotFoundError
-
-        if resource_type != "Group":
-            raise NotFoundError("Users are not served by this interim storage.")
-        try:
-            return getattr(self.groups, name)(*args)
-        except GlpiError as exc:
-            raise BackendError(str(exc)) from exc
-
-    def get(self, ctx, rt, rid):
-        return self._call("get", rt, ctx, rid)
-
-    def search(self, ctx, rt, query):
-        return self._call("search", rt, ctx, query)
-
-    def create(self, ctx, rt, resource):
-        return self._call("create", rt, ctx, resource)
-
-    def replace(self, ctx, rt, rid, resource):
-        return self._call("replace", rt, ctx, rid, resource)
-
-    def patch(self, ctx, rt, rid, result):
-        return self._call("patch", rt, ctx, rid, result)
-
-    def delete(self, ctx, rt, rid):
-        return self._call("delete", rt, ctx, rid)
-
-    def close(self):
-        pass
