@@ -29,11 +29,24 @@ from app.simulator.state import Simulator
 from app.simulator.state import hash_password
 from app.simulator.state import now_text
 
-_RIGHTS_DETAIL = {4: (7327, 119, 3327), 3: (7327, 119, 3327), 6: (1055, 1, None),
-                  1: (None, None, None)}
-_SESSION_RESOURCES = ("initSession", "killSession", "getMyProfiles", "getActiveProfile",
-                      "changeActiveProfile", "getMyEntities", "getActiveEntities",
-                      "changeActiveEntities", "getFullSession", "getGlpiConfig")
+_RIGHTS_DETAIL = {
+    4: (7327, 119, 3327),
+    3: (7327, 119, 3327),
+    6: (1055, 1, None),
+    1: (None, None, None),
+}
+_SESSION_RESOURCES = (
+    "initSession",
+    "killSession",
+    "getMyProfiles",
+    "getActiveProfile",
+    "changeActiveProfile",
+    "getMyEntities",
+    "getActiveEntities",
+    "changeActiveEntities",
+    "getFullSession",
+    "getGlpiConfig",
+)
 
 
 class SimulatorApp:
@@ -46,10 +59,15 @@ class SimulatorApp:
         request = Request(environ)
         started = time.perf_counter()
         response = self.handle(request)
-        self.sim.record_call(CallRecord(request.method, request.path,
-                                        request.query_string.decode("latin-1"),
-                                        response.status_code,
-                                        (time.perf_counter() - started) * 1000.0))
+        self.sim.record_call(
+            CallRecord(
+                request.method,
+                request.path,
+                request.query_string.decode("latin-1"),
+                response.status_code,
+                (time.perf_counter() - started) * 1000.0,
+            )
+        )
         return response(environ, start_response)
 
     def handle(self, request: Request) -> Response:
@@ -63,9 +81,9 @@ class SimulatorApp:
         api_url = base + ("/api.php/v1" if sim.version == "11" else "/apirest.php")
         path = request.path
         if path.startswith("/apirest.php"):
-            rest = path[len("/apirest.php"):]
+            rest = path[len("/apirest.php") :]
         elif sim.version == "11" and path.startswith("/api.php/v1"):
-            rest = path[len("/api.php/v1"):]
+            rest = path[len("/api.php/v1") :]
         else:
             return Response("Not Found", status=404)
         parts = [part for part in rest.split("/") if part != ""]
@@ -77,9 +95,12 @@ class SimulatorApp:
 
     def dispatch(self, request: Request, parts: list[str], api_url: str) -> Response:
         if not parts:
-            return Response("\n<!DOCTYPE html>\n<html lang=\"en\"><head><title>API Documentation"
-                            "</title></head><body></body></html>", status=200,
-                            content_type="text/html; charset=UTF-8")
+            return Response(
+                '\n<!DOCTYPE html>\n<html lang="en"><head><title>API Documentation'
+                "</title></head><body></body></html>",
+                status=200,
+                content_type="text/html; charset=UTF-8",
+            )
         params = parse_query(request)
         body = parse_body(request)
         params.update(body)
@@ -132,8 +153,14 @@ class SimulatorApp:
                 decoded = ""
             login, _, password = decoded.partition(":")
         if user_token:
-            uid = next((uid for token, uid in sim.user_tokens.items()
-                        if hmac.compare_digest(token.encode(), str(user_token).encode())), None)
+            uid = next(
+                (
+                    uid
+                    for token, uid in sim.user_tokens.items()
+                    if hmac.compare_digest(token.encode(), str(user_token).encode())
+                ),
+                None,
+            )
             if uid is None or uid not in sim.tables["User"]:
                 raise ApiError(401, "ERROR_GLPI_LOGIN_USER_TOKEN")
         elif login and password:
@@ -145,8 +172,12 @@ class SimulatorApp:
             raise ApiError(400, "ERROR_LOGIN_PARAMETERS_MISSING")
         user = sim.tables["User"][uid]
         if not user["is_active"] or user["is_deleted"]:
-            raise ApiError(401, "ERROR_GLPI_LOGIN", "You don't have access to this application "
-                           "because your account was deactivated or removed")
+            raise ApiError(
+                401,
+                "ERROR_GLPI_LOGIN",
+                "You don't have access to this application "
+                "because your account was deactivated or removed",
+            )
         if not sim.user_profiles(uid):
             raise ApiError(401, "ERROR_GLPI_LOGIN", "You don't have right to connect")
         token = sim.open_session(uid)
@@ -167,19 +198,35 @@ class SimulatorApp:
         user, group, entity = _RIGHTS_DETAIL.get(profile_id, (1, None, None))
         if self.sim.version == "11" and user == 7327:
             user = 15519
-        return {"id": profile_id, "name": profile.get("name"), "interface": profile.get("interface"),
-                "is_default": profile.get("is_default", 0), "user": user, "group": group,
-                "entity": entity}
+        return {
+            "id": profile_id,
+            "name": profile.get("name"),
+            "interface": profile.get("interface"),
+            "is_default": profile.get("is_default", 0),
+            "user": user,
+            "group": group,
+            "entity": entity,
+        }
 
     def r_getMyProfiles(self, session, token, params, request) -> Response:
         grouped: dict[int, list] = {}
         for pu in self.sim.user_profiles(session.user_id):
             entity = self.sim.tables["Entity"].get(pu["entities_id"], {})
             grouped.setdefault(pu["profiles_id"], []).append(
-                {"id": pu["entities_id"], "name": entity.get("name"),
-                 "is_recursive": pu["is_recursive"]})
-        result = [{"id": pid, "name": self.sim.tables["Profile"].get(pid, {}).get("name"),
-                   "entities": entities} for pid, entities in grouped.items()]
+                {
+                    "id": pu["entities_id"],
+                    "name": entity.get("name"),
+                    "is_recursive": pu["is_recursive"],
+                }
+            )
+        result = [
+            {
+                "id": pid,
+                "name": self.sim.tables["Profile"].get(pid, {}).get("name"),
+                "entities": entities,
+            }
+            for pid, entities in grouped.items()
+        ]
         return json_response(200, {"myprofiles": result})
 
     def r_getActiveProfile(self, session, token, params, request) -> Response:
@@ -217,9 +264,16 @@ class SimulatorApp:
         return json_response(200, {"myentities": entities})
 
     def r_getActiveEntities(self, session, token, params, request) -> Response:
-        return json_response(200, {"active_entity": {
-            "id": session.entity_id, "active_entity_recursive": session.recursive,
-            "active_entities": [{"id": eid} for eid in session.active_entities]}})
+        return json_response(
+            200,
+            {
+                "active_entity": {
+                    "id": session.entity_id,
+                    "active_entity_recursive": session.recursive,
+                    "active_entities": [{"id": eid} for eid in session.active_entities],
+                }
+            },
+        )
 
     def r_changeActiveEntities(self, session, token, params, request) -> Response:
         sim = self.sim
@@ -246,37 +300,62 @@ class SimulatorApp:
         sim = self.sim
         user = sim.tables["User"][session.user_id]
         entity = sim.tables["Entity"].get(session.entity_id, {})
-        result = {key: schema.SESSION_CONSTANTS.get(key) for key in schema.SESSION_KEYS[sim.version]}
-        label = (entity.get("completename") or "") + (" (tree structure)" if session.recursive else "")
+        result = {
+            key: schema.SESSION_CONSTANTS.get(key) for key in schema.SESSION_KEYS[sim.version]
+        }
+        label = (entity.get("completename") or "") + (
+            " (tree structure)" if session.recursive else ""
+        )
         profiles: dict[str, dict] = {}
         for pu in sim.user_profiles(session.user_id):
             profile = sim.tables["Profile"].get(pu["profiles_id"], {})
-            slot = profiles.setdefault(str(pu["profiles_id"]), {"name": profile.get("name"),
-                                                                "entities": []})
-            slot["entities"].append({"id": pu["entities_id"], "is_recursive": pu["is_recursive"],
-                                     "name": sim.tables["Entity"].get(pu["entities_id"], {})
-                                     .get("name")})
-        result.update({
-            "MESSAGE_AFTER_REDIRECT": [], "glpiID": session.user_id, "glpiname": user["name"],
-            "glpifriendlyname": user["name"], "glpirealname": user["realname"],
-            "glpifirstname": user["firstname"], "glpi_currenttime": now_text(),
-            "glpiactive_entity": session.entity_id, "glpiactive_entity_name": label,
-            "glpiactive_entity_shortname": label,
-            "glpiactive_entity_recursive": session.recursive,
-            "glpiactiveentities": list(session.active_entities),
-            "glpiactiveentities_string": ", ".join(f"'{e}'" for e in session.active_entities),
-            "glpiactiveprofile": self.profile_payload(session.profile_id),
-            "glpiprofiles": profiles, "glpidefault_entity": user["entities_id"],
-            "glpilist_limit": crud.LIST_LIMIT, "glpilanguage": user.get("language") or "en_GB",
-            "glpishowallentities": 1 if crud.LIST_LIMIT and set(session.active_entities) >= set(
-                sim.tables["Entity"]) else 0,
-            "valid_id": token, "glpicrontimer": int(time.time()),
-        })
+            slot = profiles.setdefault(
+                str(pu["profiles_id"]), {"name": profile.get("name"), "entities": []}
+            )
+            slot["entities"].append(
+                {
+                    "id": pu["entities_id"],
+                    "is_recursive": pu["is_recursive"],
+                    "name": sim.tables["Entity"].get(pu["entities_id"], {}).get("name"),
+                }
+            )
+        result.update(
+            {
+                "MESSAGE_AFTER_REDIRECT": [],
+                "glpiID": session.user_id,
+                "glpiname": user["name"],
+                "glpifriendlyname": user["name"],
+                "glpirealname": user["realname"],
+                "glpifirstname": user["firstname"],
+                "glpi_currenttime": now_text(),
+                "glpiactive_entity": session.entity_id,
+                "glpiactive_entity_name": label,
+                "glpiactive_entity_shortname": label,
+                "glpiactive_entity_recursive": session.recursive,
+                "glpiactiveentities": list(session.active_entities),
+                "glpiactiveentities_string": ", ".join(f"'{e}'" for e in session.active_entities),
+                "glpiactiveprofile": self.profile_payload(session.profile_id),
+                "glpiprofiles": profiles,
+                "glpidefault_entity": user["entities_id"],
+                "glpilist_limit": crud.LIST_LIMIT,
+                "glpilanguage": user.get("language") or "en_GB",
+                "glpishowallentities": 1
+                if crud.LIST_LIMIT and set(session.active_entities) >= set(sim.tables["Entity"])
+                else 0,
+                "valid_id": token,
+                "glpicrontimer": int(time.time()),
+            }
+        )
         if sim.version == "11":
             parents = sim.entity_ancestors(session.entity_id)[::-1] + [session.entity_id]
-            result.update({"glpibackcreated": "1", "glpiparententities": parents,
-                           "glpiparententities_string": ", ".join(str(e) for e in parents),
-                           "glpigroups_cache_date": now_text()})
+            result.update(
+                {
+                    "glpibackcreated": "1",
+                    "glpiparententities": parents,
+                    "glpiparententities_string": ", ".join(str(e) for e in parents),
+                    "glpigroups_cache_date": now_text(),
+                }
+            )
         return result
 
     def r_getFullSession(self, session, token, params, request) -> Response:
@@ -285,16 +364,25 @@ class SimulatorApp:
     def r_getGlpiConfig(self, session, token, params, request) -> Response:
         base = f"{request.scheme}://{request.host}"
         version = "10.0.12" if self.sim.version == "10" else "11.0.6"
-        config = {"version": version, "dbversion": f"{version}@simulator", "language": "en_GB",
-                  "url_base": base, "enable_api": "1", "enable_api_login_credentials": "1",
-                  "enable_api_login_external_token": "1", "use_password_security": "0",
-                  "password_min_length": "8"}
+        config = {
+            "version": version,
+            "dbversion": f"{version}@simulator",
+            "language": "en_GB",
+            "url_base": base,
+            "enable_api": "1",
+            "enable_api_login_credentials": "1",
+            "enable_api_login_external_token": "1",
+            "use_password_security": "0",
+            "password_min_length": "8",
+        }
         if self.sim.version == "11":
-            config.update({"enable_hlapi": "0", "are_apiclients_tokens_encrypted": "1",
-                           "url_base_api": base + "/api.php"})
+            config.update(
+                {
+                    "enable_hlapi": "0",
+                    "are_apiclients_tokens_encrypted": "1",
+                    "url_base_api": base + "/api.php",
+                }
+            )
         else:
             config["url_base_api"] = base + "/apirest.php"
         return json_response(200, {"cfg_glpi": config})
-
-
-__all__ = ["SimulatorApp", "schema"]

@@ -12,7 +12,6 @@ from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
 
 from app.simulator import items
-from app.simulator import relations
 from app.simulator import schema
 from app.simulator import search as engine
 from app.simulator.http import ApiError
@@ -26,8 +25,12 @@ from app.simulator.textmatch import sort_key
 LIST_LIMIT = 20
 _CANONICAL = {name.lower(): name for name in schema.ITEMTYPES}
 _OTHER_KNOWN = {"document_item": "Document_Item", "computer": "Computer", "ticket": "Ticket"}
-_PARENT_FK = {"User": "users_id", "Group": "groups_id", "Profile": "profiles_id",
-              "Entity": "entities_id"}
+_PARENT_FK = {
+    "User": "users_id",
+    "Group": "groups_id",
+    "Profile": "profiles_id",
+    "Entity": "entities_id",
+}
 
 
 @dataclass
@@ -60,6 +63,7 @@ def canonical(name: str) -> str:
 
 # -- visibility ---------------------------------------------------------------------------------
 
+
 def sees_all(ctx: Context) -> bool:
     return set(ctx.session.active_entities) >= set(ctx.sim.tables["Entity"])
 
@@ -78,8 +82,10 @@ def visible(ctx: Context, itemtype: str, row: dict) -> bool:
     if itemtype == "User":
         if sees_all(ctx):
             return True
-        return any(_entity_visible(ctx, pu["entities_id"], pu["is_recursive"])
-                   for pu in ctx.sim.user_profiles(row["id"]))
+        return any(
+            _entity_visible(ctx, pu["entities_id"], pu["is_recursive"])
+            for pu in ctx.sim.user_profiles(row["id"])
+        )
     if itemtype == "Entity":
         return row["id"] in ctx.session.active_entities
     if itemtype == "Group":
@@ -88,13 +94,14 @@ def visible(ctx: Context, itemtype: str, row: dict) -> bool:
 
 
 def _can_read(ctx: Context, itemtype: str) -> bool:
-    read, _, _, admin = ctx.rights()
+    read = ctx.rights()[0]
     if itemtype in ("User", "UserEmail", "Group_User", "Profile_User", "Group"):
         return read
     return True
 
 
 # -- output -----------------------------------------------------------------------------------
+
 
 def links(ctx: Context, itemtype: str, row: dict) -> list[dict]:
     """HATEOAS links: one per foreign key set on the row, in column order."""
@@ -111,8 +118,9 @@ def links(ctx: Context, itemtype: str, row: dict) -> list[dict]:
             continue
         result.append({"rel": target, "href": f"{ctx.api_url}/{target}/{value}"})
     if itemtype == "User":
-        result.append({"rel": "Document_Item",
-                       "href": f"{ctx.api_url}/User/{row['id']}/Document_Item/"})
+        result.append(
+            {"rel": "Document_Item", "href": f"{ctx.api_url}/User/{row['id']}/Document_Item/"}
+        )
     return result
 
 
@@ -134,7 +142,8 @@ def present(ctx: Context, itemtype: str, row: dict) -> dict:
         for key in names:
             if key == "id":
                 shown["_keys_names"]["id"] = items.friendly_message(ctx.sim, itemtype, row)[
-                    len("Item successfully added: "):]
+                    len("Item successfully added: ") :
+                ]
             elif key in schema.FK_LINKS and key in row:
                 linked = ctx.sim.tables[schema.FK_LINKS[key]].get(row[key])
                 shown["_keys_names"][key] = (linked or {}).get("name") or ""
@@ -154,6 +163,7 @@ def _range(ctx: Context, total_hint: int | None = None) -> tuple[int, int, bool]
 
 
 # -- endpoints ----------------------------------------------------------------------------------
+
 
 def list_options(ctx: Context, parts: list[str]) -> Response:
     itemtype = canonical(parts[0]) if parts else canonical("")
@@ -201,16 +211,14 @@ def _filtered(ctx: Context, itemtype: str, rows: list[dict]) -> list[dict] | Res
     for key, value in ctx.params.items():
         if not key.startswith("searchText["):
             continue
-        field = key[len("searchText["):-1]
-        if field != "all" and field not in schema.USER_HIDDEN and field not in (
-                rows[0] if rows else {}) and not sim.tables[itemtype]:
-            continue
-        sample = next(iter(sim.tables[itemtype].values()), {})
-        if field != "all" and (field not in sample or field in schema.USER_HIDDEN):
+        field = key[len("searchText[") : -1]
+        columns = sample_columns(sim, itemtype)
+        if field != "all" and (field not in columns or field in schema.USER_HIDDEN):
             if sim.version == "10":
                 return Response("", status=200, content_type="application/json; charset=UTF-8")
-            raise ApiError(400, "ERROR_FIELD_NOT_FOUND",
-                           f"Field {field} is not valid for {itemtype} item.")
+            raise ApiError(
+                400, "ERROR_FIELD_NOT_FOUND", f"Field {field} is not valid for {itemtype} item."
+            )
         if value in ("", None):
             continue
         like = compile_like(value, sim.version)
@@ -219,8 +227,11 @@ def _filtered(ctx: Context, itemtype: str, rows: list[dict]) -> list[dict] | Res
     if "is_deleted" in sample_columns(sim, itemtype):
         wanted = 1 if flag(ctx.params.get("is_deleted", False)) else 0
         rows = [row for row in rows if row.get("is_deleted", 0) == wanted]
-    return [row for row in rows if all(like(row.get(column)) for column, like in predicates)
-            and visible(ctx, itemtype, row)]
+    return [
+        row
+        for row in rows
+        if all(like(row.get(column)) for column, like in predicates) and visible(ctx, itemtype, row)
+    ]
 
 
 def sample_columns(sim: Simulator, itemtype: str) -> dict:
@@ -249,23 +260,33 @@ def get_list(ctx: Context, itemtype: str, rows: list[dict] | None = None) -> Res
     total = len(filtered)
     headers = {"Accept-Range": f"{itemtype} 1000"}
     if start > total:
-        raise ApiError(400, "ERROR_RANGE_EXCEED_TOTAL",
-                       f"Provided range exceed total count of data: {total}")
+        raise ApiError(
+            400, "ERROR_RANGE_EXCEED_TOTAL", f"Provided range exceed total count of data: {total}"
+        )
     if not explicit:
         end = LIST_LIMIT
         page = filtered[start:end]
     elif end < start:
         page = filtered if ctx.sim.version == "11" else []
     else:
-        page = filtered[start:end + 1]
+        page = filtered[start : end + 1]
     if total:
         shown_end = end if end < start else min(end, total - 1)
         headers["Content-Range"] = f"{start}-{shown_end}/{total}"
     status = 200 if (len(page) >= total and end >= start) else 206
     if flag(ctx.params.get("only_id", False)):
-        body = [{"id": row["id"], "links": [{"rel": "Document_Item",
-                 "href": f"{ctx.api_url}/{itemtype}/{row['id']}/Document_Item/"}]}
-                for row in page]
+        body = [
+            {
+                "id": row["id"],
+                "links": [
+                    {
+                        "rel": "Document_Item",
+                        "href": f"{ctx.api_url}/{itemtype}/{row['id']}/Document_Item/",
+                    }
+                ],
+            }
+            for row in page
+        ]
     else:
         body = [present(ctx, itemtype, row) for row in page]
     return json_response(status, body, headers)
@@ -310,25 +331,31 @@ def search(ctx: Context, parts: list[str]) -> Response:
     deleted = 1 if flag(ctx.params.get("is_deleted", False)) else 0
     has_trash = "is_deleted" in sample_columns(sim, itemtype)
     everything = itemtype != "User" or sees_all(ctx)
-    hits = [row for row in sim.tables[itemtype].values()
-            if (not has_trash or row.get("is_deleted", 0) == deleted)
-            and (everything or visible(ctx, itemtype, row))
-            and (predicate is None or predicate(row))]
+    hits = [
+        row
+        for row in sim.tables[itemtype].values()
+        if (not has_trash or row.get("is_deleted", 0) == deleted)
+        and (everything or visible(ctx, itemtype, row))
+        and (predicate is None or predicate(row))
+    ]
     default_sort = "1" if sim.version == "10" else 0
     sort = to_int(ctx.params["sort"]) if "sort" in ctx.params else default_sort
     order = "DESC" if str(ctx.params.get("order", "ASC")).upper() == "DESC" else "ASC"
     sort_option = options.get(to_int(sort)) if str(sort) != "0" else None
     if sort_option is not None:
-        hits.sort(key=lambda row: (sort_key(resolver.display(sort_option, row)), row["id"]),
-                  reverse=order == "DESC")
+        hits.sort(
+            key=lambda row: (sort_key(resolver.display(sort_option, row)), row["id"]),
+            reverse=order == "DESC",
+        )
     else:
         hits.sort(key=lambda row: row["id"], reverse=order == "DESC")
     total = len(hits)
     start, end, _ = _range(ctx)
     if start > total:
-        raise ApiError(400, "ERROR_RANGE_EXCEED_TOTAL",
-                       f"Provided range exceed total count of data: {total}")
-    page = hits[start:end + 1] if end >= start else (hits if sim.version == "11" else [])
+        raise ApiError(
+            400, "ERROR_RANGE_EXCEED_TOTAL", f"Provided range exceed total count of data: {total}"
+        )
+    page = hits[start : end + 1] if end >= start else (hits if sim.version == "11" else [])
     uid_cols = flag(ctx.params.get("uid_cols", False))
     data = []
     for row in page:
@@ -337,8 +364,12 @@ def search(ctx: Context, parts: list[str]) -> Response:
             option = options[number]
             line[option.uid if uid_cols else str(number)] = resolver.display(option, row)
         data.append(line)
-    answer: dict[str, Any] = {"totalcount": total, "count": len(data), "sort": [sort],
-                              "order": [order]}
+    answer: dict[str, Any] = {
+        "totalcount": total,
+        "count": len(data),
+        "sort": [sort],
+        "order": [order],
+    }
     if data:
         answer["data"] = data
     answer["content-range"] = f"{start}-{start + len(data) - 1}/{total}" if data else "0--1/0"
@@ -368,6 +399,3 @@ def _criteria_fields(criteria: list[dict]) -> list[int]:
         elif str(criterion.get("field", "")).isdigit():
             result.append(int(criterion["field"]))
     return result
-
-
-__all__ = ["Context", "items", "relations"]

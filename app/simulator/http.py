@@ -11,10 +11,17 @@ from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
 
 DOC_CODES = {
-    "ERROR_APP_TOKEN_PARAMETERS_MISSING", "ERROR_WRONG_APP_TOKEN_PARAMETER",
-    "ERROR_LOGIN_PARAMETERS_MISSING", "ERROR_SESSION_TOKEN_MISSING",
-    "ERROR_RESOURCE_NOT_FOUND_NOR_COMMONDBTM", "ERROR_BAD_ARRAY", "ERROR_RANGE_EXCEED_TOTAL",
-    "ERROR", "ERROR_FIELD_NOT_FOUND", "ERROR_RESOURCE_MISSING", "ERROR_METHOD_NOT_ALLOWED",
+    "ERROR_APP_TOKEN_PARAMETERS_MISSING",
+    "ERROR_WRONG_APP_TOKEN_PARAMETER",
+    "ERROR_LOGIN_PARAMETERS_MISSING",
+    "ERROR_SESSION_TOKEN_MISSING",
+    "ERROR_RESOURCE_NOT_FOUND_NOR_COMMONDBTM",
+    "ERROR_BAD_ARRAY",
+    "ERROR_RANGE_EXCEED_TOTAL",
+    "ERROR",
+    "ERROR_FIELD_NOT_FOUND",
+    "ERROR_RESOURCE_MISSING",
+    "ERROR_METHOD_NOT_ALLOWED",
     "ERROR_ITEMTYPE_NOT_FOUND_NOR_COMMONDBTM",
 }
 
@@ -25,7 +32,9 @@ MESSAGES = {
     "ERROR_SESSION_TOKEN_MISSING": "parameter session_token is missing or empty",
     "ERROR_SESSION_TOKEN_INVALID": "session_token seems invalid",
     "ERROR_GLPI_LOGIN_USER_TOKEN": "parameter user_token seems invalid",
-    "ERROR_RESOURCE_NOT_FOUND_NOR_COMMONDBTM": "resource not found or not an instance of CommonDBTM",
+    "ERROR_RESOURCE_NOT_FOUND_NOR_COMMONDBTM": (
+        "resource not found or not an instance of CommonDBTM"
+    ),
     "ERROR_ITEM_NOT_FOUND": "Item not found",
     "ERROR_RIGHT_MISSING": "You don't have permission to perform this action.",
     "ERROR_BAD_ARRAY": "input parameter must be an array of objects",
@@ -51,8 +60,11 @@ class ApiError(Exception):
 
 def json_response(status: int, body: Any, headers: dict | None = None) -> Response:
     """A JSON answer with the headers GLPI sends."""
-    response = Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-                        status=status, content_type="application/json; charset=UTF-8")
+    response = Response(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status=status,
+        content_type="application/json; charset=UTF-8",
+    )
     response.headers["Access-Control-Expose-Headers"] = EXPOSE
     for key, value in (headers or {}).items():
         response.headers[key] = value

@@ -26,15 +26,38 @@ DUP_LOGIN_UPDATE = "Unable to update login. A user already exists."
 PW_MISMATCH = "Error: the two passwords do not match"
 
 _LOGIN_RE = re.compile(r"^[\w'@.\- ]+$", re.UNICODE)
-_EMAIL_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-                       r"@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*"
-                       r"[A-Za-z0-9])?)+$")
-_INT_FIELDS = {"is_active", "is_deleted", "is_recursive", "is_dynamic", "is_default",
-               "is_manager", "is_userdelegate", "is_default_profile", "entities_id",
-               "profiles_id", "users_id", "groups_id", "authtype", "auths_id",
-               "usertitles_id", "usercategories_id", "users_id_supervisor", "locations_id",
-               "is_requester", "is_watcher", "is_assign", "is_task", "is_notify",
-               "is_itemgroup", "is_usergroup"}
+_EMAIL_RE = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*"
+    r"[A-Za-z0-9])?)+$"
+)
+_INT_FIELDS = {
+    "is_active",
+    "is_deleted",
+    "is_recursive",
+    "is_dynamic",
+    "is_default",
+    "is_manager",
+    "is_userdelegate",
+    "is_default_profile",
+    "entities_id",
+    "profiles_id",
+    "users_id",
+    "groups_id",
+    "authtype",
+    "auths_id",
+    "usertitles_id",
+    "usercategories_id",
+    "users_id_supervisor",
+    "locations_id",
+    "is_requester",
+    "is_watcher",
+    "is_assign",
+    "is_task",
+    "is_notify",
+    "is_itemgroup",
+    "is_usergroup",
+}
 
 
 class SqlTooLong(Exception):
@@ -60,8 +83,16 @@ def _coerce(key: str, value: Any) -> Any:
     return value
 
 
-_INSERT_TAIL = ("entities_id", "authtype", "auths_id", "is_active", "is_deleted", "profiles_id",
-                "date_creation", "date_mod")
+_INSERT_TAIL = (
+    "entities_id",
+    "authtype",
+    "auths_id",
+    "is_active",
+    "is_deleted",
+    "profiles_id",
+    "date_creation",
+    "date_mod",
+)
 
 
 def _sql_text(table: str, row: dict, data: dict, op: str) -> str:
@@ -86,7 +117,8 @@ def _store(sim: Simulator, itemtype: str, row: dict, data: dict, op: str) -> Non
                 if sim.version == "11":
                     raise SqlTooLong(
                         f"MySQL query error: Data too long for column '{key}' at row 1 (1406) "
-                        f"in SQL query \"{_sql_text(table, row, data, op)}\".")
+                        f'in SQL query "{_sql_text(table, row, data, op)}".'
+                    )
                 value = value[:255]
             value = sim.encode(value)
         row[key] = value
@@ -104,21 +136,24 @@ def friendly_message(sim: Simulator, itemtype: str, row: dict) -> str:
         name = row.get("name") or f"{itemtype} - ID {row['id']}"
     name = name or ""
     if sim.version == "11":
-        return "Item successfully added: " + html.escape(name, quote=True).replace("&#x27;", "&#039;")
+        return "Item successfully added: " + html.escape(name, quote=True).replace(
+            "&#x27;", "&#039;"
+        )
     return "Item successfully added: " + name.replace("\\", "")
-
-
 
 
 def duplicate_message(sim: Simulator, verb: str, table: str, key: str, sql: str) -> str:
     """Unique-key violation text: short on 10, the full SQL error on 11."""
     if sim.version == "11":
-        return (f"MySQL query error: Duplicate entry '{key}' for key 'unicity' (1062) in SQL query "
-                f"\"{verb} `{table}` {sql}\".")
+        return (
+            f"MySQL query error: Duplicate entry '{key}' for key 'unicity' (1062) in SQL query "
+            f'"{verb} `{table}` {sql}".'
+        )
     return f"Duplicate entry '{key}' for key 'unicity'"
 
 
 # -- User -------------------------------------------------------------------------------------
+
 
 def add_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
     name = data.get("name")
@@ -157,16 +192,33 @@ def _add_profile_on_create(sim: Simulator, session: Session, uid: int, data: dic
     wanted = _coerce("profiles_id", data.get("_profiles_id"))
     if wanted not in (None, 0, "", "0"):
         if wanted in sim.tables["Profile"]:
-            sim.insert("Profile_User", {**schema.DEFAULTS["Profile_User"], "id": None,
-                                        "users_id": uid, "profiles_id": wanted,
-                                        "entities_id": entity, "is_recursive": recursive})
+            sim.insert(
+                "Profile_User",
+                {
+                    **schema.DEFAULTS["Profile_User"],
+                    "id": None,
+                    "users_id": uid,
+                    "profiles_id": wanted,
+                    "entities_id": entity,
+                    "is_recursive": recursive,
+                },
+            )
         return
     default = next((pid for pid, row in sim.tables["Profile"].items() if row["is_default"]), None)
     if default is not None:
-        sim.insert("Profile_User", {**schema.DEFAULTS["Profile_User"], "id": None,
-                                    "users_id": uid, "profiles_id": default,
-                                    "entities_id": entity, "is_recursive": 0, "is_dynamic": 1,
-                                    "is_default_profile": 1})
+        sim.insert(
+            "Profile_User",
+            {
+                **schema.DEFAULTS["Profile_User"],
+                "id": None,
+                "users_id": uid,
+                "profiles_id": default,
+                "entities_id": entity,
+                "is_recursive": 0,
+                "is_dynamic": 1,
+                "is_default_profile": 1,
+            },
+        )
 
 
 def _set_emails(sim: Simulator, uid: int, emails: Any, default_key: Any, creating: bool) -> None:
@@ -215,7 +267,8 @@ def update_user(sim: Simulator, session: Session, uid: int, data: dict) -> tuple
             row["password_last_update"] = now_text()
     for key, column in (("entities_id", "entities_id"), ("profiles_id", "profiles_id")):
         if key in changes and not any(
-                str(pu[column]) == str(changes[key]) for pu in sim.user_profiles(uid)):
+            str(pu[column]) == str(changes[key]) for pu in sim.user_profiles(uid)
+        ):
             changes.pop(key)
     try:
         sim.change_row("User", row, lambda target: _store(sim, "User", target, changes, "update"))
@@ -247,6 +300,7 @@ def delete_user(sim: Simulator, session: Session, uid: int, purge: bool) -> tupl
 
 # -- UserEmail --------------------------------------------------------------------------------
 
+
 def _reset_defaults(sim: Simulator, uid: int, keep: int) -> None:
     for row in sim.children("UserEmail", uid):
         if row["id"] != keep:
@@ -255,16 +309,26 @@ def _reset_defaults(sim: Simulator, uid: int, keep: int) -> None:
 
 def add_useremail_row(sim: Simulator, uid: int, address: str, is_default: int) -> int:
     first = not sim.children("UserEmail", uid)
-    rid = sim.insert("UserEmail", {**schema.DEFAULTS["UserEmail"], "id": None, "users_id": uid,
-                                   "email": address, "is_default": int(bool(is_default) or first)})
+    rid = sim.insert(
+        "UserEmail",
+        {
+            **schema.DEFAULTS["UserEmail"],
+            "id": None,
+            "users_id": uid,
+            "email": address,
+            "is_default": int(bool(is_default) or first),
+        },
+    )
     if is_default:
         _reset_defaults(sim, uid, rid)
     return rid
 
 
 def _email_taken(sim: Simulator, uid: int, address: str, skip: int | None = None) -> bool:
-    return any(row["id"] != skip and (row["email"] or "").casefold() == address.casefold()
-               for row in sim.children("UserEmail", uid))
+    return any(
+        row["id"] != skip and (row["email"] or "").casefold() == address.casefold()
+        for row in sim.children("UserEmail", uid)
+    )
 
 
 def add_useremail(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
@@ -275,8 +339,13 @@ def add_useremail(sim: Simulator, session: Session, data: dict) -> tuple[Any, st
     if not valid_email(address):
         return False, ""
     if _email_taken(sim, uid, address):
-        return False, duplicate_message(sim, "INSERT INTO", "glpi_useremails", f"{uid}-{address}",
-                                        f"(`users_id`, `email`) VALUES ('{uid}', '{address}')")
+        return False, duplicate_message(
+            sim,
+            "INSERT INTO",
+            "glpi_useremails",
+            f"{uid}-{address}",
+            f"(`users_id`, `email`) VALUES ('{uid}', '{address}')",
+        )
     rid = add_useremail_row(sim, uid, address, _coerce("is_default", data.get("is_default", 0)))
     return rid, ""
 
@@ -289,9 +358,13 @@ def update_useremail(sim: Simulator, session: Session, rid: int, data: dict) -> 
     if not valid_email(address):
         return False, ""
     if _email_taken(sim, row["users_id"], address, skip=rid):
-        return False, duplicate_message(sim, "UPDATE", "glpi_useremails",
-                                        f"{row['users_id']}-{address}",
-                                        f"SET `email` = '{address}' WHERE `id` = '{rid}'")
+        return False, duplicate_message(
+            sim,
+            "UPDATE",
+            "glpi_useremails",
+            f"{row['users_id']}-{address}",
+            f"SET `email` = '{address}' WHERE `id` = '{rid}'",
+        )
     row["email"] = address
     if "is_default" in data:
         row["is_default"] = int(bool(_coerce("is_default", data["is_default"])))

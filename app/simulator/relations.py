@@ -94,8 +94,13 @@ def add_group_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, s
     if uid not in sim.tables["User"] or gid not in sim.tables["Group"]:
         return False, NO_RIGHT
     if any(gu["groups_id"] == gid for gu in sim.children("Group_User", uid)):
-        return False, duplicate_message(sim, "INSERT INTO", "glpi_groups_users", f"{uid}-{gid}",
-                                        f"(`users_id`, `groups_id`) VALUES ('{uid}', '{gid}')")
+        return False, duplicate_message(
+            sim,
+            "INSERT INTO",
+            "glpi_groups_users",
+            f"{uid}-{gid}",
+            f"(`users_id`, `groups_id`) VALUES ('{uid}', '{gid}')",
+        )
     row = {**schema.DEFAULTS["Group_User"], "id": None}
     _store(sim, "Group_User", row, data, "add")
     rid = sim.insert("Group_User", row)
@@ -105,8 +110,11 @@ def add_group_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, s
 def add_profile_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
     row = {**schema.DEFAULTS["Profile_User"], "id": None, "entities_id": session.entity_id}
     _store(sim, "Profile_User", row, data, "add")
-    if (row["users_id"] not in sim.tables["User"] or row["profiles_id"] not in sim.tables["Profile"]
-            or row["entities_id"] not in sim.tables["Entity"]):
+    if (
+        row["users_id"] not in sim.tables["User"]
+        or row["profiles_id"] not in sim.tables["Profile"]
+        or row["entities_id"] not in sim.tables["Entity"]
+    ):
         return False, NO_RIGHT
     return sim.insert("Profile_User", row), ""
 
@@ -121,10 +129,13 @@ def add_entity(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
         return False, str(exc)
     if row["entities_id"] not in sim.tables["Entity"]:
         return False, NO_RIGHT
-    if any(other["name"] == row["name"] and other["entities_id"] == row["entities_id"]
-           for other in sim.tables["Entity"].values()):
-        return False, duplicate_message(sim, "INSERT INTO", "glpi_entities",
-                                        f"{row['entities_id']}-{row['name']}", "...")
+    if any(
+        other["name"] == row["name"] and other["entities_id"] == row["entities_id"]
+        for other in sim.tables["Entity"].values()
+    ):
+        return False, duplicate_message(
+            sim, "INSERT INTO", "glpi_entities", f"{row['entities_id']}-{row['name']}", "..."
+        )
     row["id"] = None
     eid = sim.insert("Entity", row)
     _tree_fields(sim, "Entity", row, "entities_id")
@@ -144,8 +155,9 @@ def add_plain(sim: Simulator, session: Session, itemtype: str, data: dict) -> tu
     return rid, friendly_message(sim, itemtype, row)
 
 
-def update_plain(sim: Simulator, session: Session, itemtype: str, rid: int,
-                 data: dict) -> tuple[Any, str]:
+def update_plain(
+    sim: Simulator, session: Session, itemtype: str, rid: int, data: dict
+) -> tuple[Any, str]:
     """Generic update (relations, dropdowns, entities)."""
     row = sim.tables[itemtype].get(rid)
     if row is None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 _USER_COMMON_HEAD = (
     "id name password_last_update phone phone2 mobile realname firstname locations_id language "
-    "use_mode list_limit is_active comment auths_id authtype last_login date_mod date_sync is_deleted "
-    "profiles_id entities_id usertitles_id usercategories_id date_format number_format names_format "
+    "use_mode list_limit is_active comment auths_id "
+    "authtype last_login date_mod date_sync is_deleted "
+    "profiles_id entities_id usertitles_id "
+    "usercategories_id date_format number_format names_format "
     "csv_delimiter is_ids_visible use_flat_dropdowntree use_flat_dropdowntree_on_search_result "
     "show_jobs_at_login priority_1 priority_2 priority_3 priority_4 priority_5 priority_6 "
     "followup_private task_private default_requesttypes_id password_forget_token "
@@ -18,7 +20,8 @@ _USER_COMMON_HEAD = (
 ).split()
 
 USER_COLUMNS = {
-    "10": _USER_COMMON_HEAD + (
+    "10": _USER_COMMON_HEAD
+    + (
         "personal_token_date api_token_date cookie_token_date display_count_on_home "
         "notification_to_myself duedateok_color duedatewarning_color duedatecritical_color "
         "duedatewarning_less duedatecritical_less duedatewarning_unit duedatecritical_unit "
@@ -26,12 +29,14 @@ USER_COLUMNS = {
         "keep_devices_when_purging_item privatebookmarkorder backcreated task_state palette "
         "page_layout fold_menu fold_search savedsearches_pinned timeline_order itil_layout "
         "richtext_layout set_default_requester lock_autolock_mode lock_directunlock_notification "
-        "date_creation highcontrast_css plannings sync_field groups_id users_id_supervisor timezone "
+        "date_creation highcontrast_css plannings "
+        "sync_field groups_id users_id_supervisor timezone "
         "default_dashboard_central default_dashboard_assets default_dashboard_helpdesk "
         "default_dashboard_mini_ticket default_central_tab nickname timeline_action_btn_layout "
         "timeline_date_format"
     ).split(),
-    "11": _USER_COMMON_HEAD + (
+    "11": _USER_COMMON_HEAD
+    + (
         "set_followup_tech set_solution_tech personal_token_date api_token_date cookie_token_date "
         "display_count_on_home notification_to_myself duedateok_color duedatewarning_color "
         "duedatecritical_color duedatewarning_less duedatecritical_less duedatewarning_unit "
@@ -39,7 +44,8 @@ USER_COLUMNS = {
         "keep_devices_when_purging_item privatebookmarkorder backcreated task_state "
         "planned_task_state palette page_layout fold_menu savedsearches_pinned timeline_order "
         "itil_layout richtext_layout set_default_requester lock_autolock_mode "
-        "lock_directunlock_notification date_creation highcontrast_css plannings sync_field groups_id "
+        "lock_directunlock_notification date_creation highcontrast_css "
+        "plannings sync_field groups_id "
         "users_id_supervisor timezone default_dashboard_central default_dashboard_assets "
         "default_dashboard_helpdesk default_dashboard_mini_ticket default_central_tab nickname "
         "substitution_end_date substitution_start_date toast_location timeline_action_btn_layout "
@@ -51,9 +57,20 @@ USER_COLUMNS = {
 USER_HIDDEN = ("password", "api_token", "personal_token", "cookie_token", "password_history", "2fa")
 
 _USER_INT_DEFAULTS = {
-    "locations_id": 0, "use_mode": 0, "is_active": 1, "auths_id": 0, "authtype": 1, "is_deleted": 0,
-    "profiles_id": 0, "entities_id": 0, "usertitles_id": 0, "usercategories_id": 0,
-    "is_deleted_ldap": 0, "highcontrast_css": 0, "groups_id": 0, "users_id_supervisor": 0,
+    "locations_id": 0,
+    "use_mode": 0,
+    "is_active": 1,
+    "auths_id": 0,
+    "authtype": 1,
+    "is_deleted": 0,
+    "profiles_id": 0,
+    "entities_id": 0,
+    "usertitles_id": 0,
+    "usercategories_id": 0,
+    "is_deleted_ldap": 0,
+    "highcontrast_css": 0,
+    "groups_id": 0,
+    "users_id_supervisor": 0,
     "default_central_tab": 0,
 }
 
@@ -79,13 +96,29 @@ def group_defaults(version: str) -> dict:
     row = {"id": 0, "entities_id": 0, "is_recursive": 0, "name": None}
     if version == "11":
         row["code"] = None
-    row.update({
-        "comment": None, "ldap_field": None, "ldap_value": None, "ldap_group_dn": None,
-        "date_mod": None, "groups_id": 0, "completename": None, "level": 1,
-        "ancestors_cache": "[]", "sons_cache": None, "is_requester": 1, "is_watcher": 1,
-        "is_assign": 1, "is_task": 1, "is_notify": 1, "is_itemgroup": 1, "is_usergroup": 1,
-        "is_manager": 1, "date_creation": None,
-    })
+    row.update(
+        {
+            "comment": None,
+            "ldap_field": None,
+            "ldap_value": None,
+            "ldap_group_dn": None,
+            "date_mod": None,
+            "groups_id": 0,
+            "completename": None,
+            "level": 1,
+            "ancestors_cache": "[]",
+            "sons_cache": None,
+            "is_requester": 1,
+            "is_watcher": 1,
+            "is_assign": 1,
+            "is_task": 1,
+            "is_notify": 1,
+            "is_itemgroup": 1,
+            "is_usergroup": 1,
+            "is_manager": 1,
+            "date_creation": None,
+        }
+    )
     if version == "11":
         row["recursive_membership"] = 0
         row["2fa_enforced"] = 0
@@ -95,31 +128,77 @@ def group_defaults(version: str) -> dict:
 def entity_defaults() -> dict:
     """Return a fresh ``glpi_entities`` row (only the columns a bridge reads)."""
     return {
-        "id": 0, "name": None, "entities_id": 0, "completename": None, "comment": None, "level": 1,
-        "sons_cache": None, "ancestors_cache": None, "registration_number": None, "address": None,
-        "postcode": None, "town": None, "state": None, "country": None, "website": None,
-        "phonenumber": None, "fax": None, "email": None, "admin_email": None, "date_mod": None,
+        "id": 0,
+        "name": None,
+        "entities_id": 0,
+        "completename": None,
+        "comment": None,
+        "level": 1,
+        "sons_cache": None,
+        "ancestors_cache": None,
+        "registration_number": None,
+        "address": None,
+        "postcode": None,
+        "town": None,
+        "state": None,
+        "country": None,
+        "website": None,
+        "phonenumber": None,
+        "fax": None,
+        "email": None,
+        "admin_email": None,
+        "date_mod": None,
         "date_creation": None,
     }
 
 
 DEFAULTS = {
     "UserEmail": {"id": 0, "users_id": 0, "is_default": 0, "is_dynamic": 0, "email": None},
-    "Group_User": {"id": 0, "users_id": 0, "groups_id": 0, "is_dynamic": 0, "is_manager": 0,
-                   "is_userdelegate": 0},
-    "Profile_User": {"id": 0, "users_id": 0, "profiles_id": 0, "entities_id": 0, "is_recursive": 1,
-                     "is_dynamic": 0, "is_default_profile": 0},
-    "Profile": {"id": 0, "name": None, "interface": "central", "is_default": 0, "comment": None,
-                "date_mod": None, "date_creation": None},
+    "Group_User": {
+        "id": 0,
+        "users_id": 0,
+        "groups_id": 0,
+        "is_dynamic": 0,
+        "is_manager": 0,
+        "is_userdelegate": 0,
+    },
+    "Profile_User": {
+        "id": 0,
+        "users_id": 0,
+        "profiles_id": 0,
+        "entities_id": 0,
+        "is_recursive": 1,
+        "is_dynamic": 0,
+        "is_default_profile": 0,
+    },
+    "Profile": {
+        "id": 0,
+        "name": None,
+        "interface": "central",
+        "is_default": 0,
+        "comment": None,
+        "date_mod": None,
+        "date_creation": None,
+    },
     "UserTitle": {"id": 0, "name": None, "comment": None, "date_mod": None, "date_creation": None},
-    "UserCategory": {"id": 0, "name": None, "comment": None, "date_mod": None,
-                     "date_creation": None},
+    "UserCategory": {
+        "id": 0,
+        "name": None,
+        "comment": None,
+        "date_mod": None,
+        "date_creation": None,
+    },
 }
 
 TABLES = {
-    "User": "glpi_users", "UserEmail": "glpi_useremails", "Group": "glpi_groups",
-    "Group_User": "glpi_groups_users", "Profile_User": "glpi_profiles_users",
-    "Entity": "glpi_entities", "Profile": "glpi_profiles", "UserTitle": "glpi_usertitles",
+    "User": "glpi_users",
+    "UserEmail": "glpi_useremails",
+    "Group": "glpi_groups",
+    "Group_User": "glpi_groups_users",
+    "Profile_User": "glpi_profiles_users",
+    "Entity": "glpi_entities",
+    "Profile": "glpi_profiles",
+    "UserTitle": "glpi_usertitles",
     "UserCategory": "glpi_usercategories",
 }
 
@@ -127,10 +206,28 @@ ITEMTYPES = tuple(TABLES)
 
 #: Text columns GLPI 10 stores HTML-encoded (``Sanitizer::sanitize``).
 TEXT_FIELDS = {
-    "User": ("name", "realname", "firstname", "phone", "phone2", "mobile", "comment",
-             "registration_number", "sync_field", "user_dn", "nickname"),
-    "Group": ("name", "comment", "code", "completename", "ldap_field", "ldap_value",
-              "ldap_group_dn"),
+    "User": (
+        "name",
+        "realname",
+        "firstname",
+        "phone",
+        "phone2",
+        "mobile",
+        "comment",
+        "registration_number",
+        "sync_field",
+        "user_dn",
+        "nickname",
+    ),
+    "Group": (
+        "name",
+        "comment",
+        "code",
+        "completename",
+        "ldap_field",
+        "ldap_value",
+        "ldap_group_dn",
+    ),
     "Entity": ("name", "comment", "completename"),
     "UserTitle": ("name", "comment"),
     "UserCategory": ("name", "comment"),
@@ -142,22 +239,35 @@ TEXT_FIELDS = {
 
 #: Link relations GLPI adds to an item's ``links`` (foreign key → itemtype).
 FK_LINKS = {
-    "entities_id": "Entity", "users_id": "User", "groups_id": "Group", "profiles_id": "Profile",
-    "usertitles_id": "UserTitle", "usercategories_id": "UserCategory",
+    "entities_id": "Entity",
+    "users_id": "User",
+    "groups_id": "Group",
+    "profiles_id": "Profile",
+    "usertitles_id": "UserTitle",
+    "usercategories_id": "UserCategory",
 }
 
 PROFILES = (
-    (1, "Self-Service", "helpdesk", 1), (2, "Observer", "central", 0), (3, "Admin", "central", 0),
-    (4, "Super-Admin", "central", 0), (5, "Hotliner", "central", 0),
-    (6, "Technician", "central", 0), (7, "Supervisor", "central", 0),
+    (1, "Self-Service", "helpdesk", 1),
+    (2, "Observer", "central", 0),
+    (3, "Admin", "central", 0),
+    (4, "Super-Admin", "central", 0),
+    (5, "Hotliner", "central", 0),
+    (6, "Technician", "central", 0),
+    (7, "Supervisor", "central", 0),
     (8, "Read-Only", "central", 0),
 )
 
 #: Rights per profile id: (user read, user write, group write, entity/profile admin).
 PROFILE_RIGHTS = {
-    1: (False, False, False, False), 2: (True, False, False, False),
-    3: (True, True, True, True), 4: (True, True, True, True), 5: (True, False, False, False),
-    6: (True, True, False, False), 7: (True, True, True, False), 8: (True, False, False, False),
+    1: (False, False, False, False),
+    2: (True, False, False, False),
+    3: (True, True, True, True),
+    4: (True, True, True, True),
+    5: (True, False, False, False),
+    6: (True, True, False, False),
+    7: (True, True, True, False),
+    8: (True, False, False, False),
 }
 
 #: Keys of ``$_SESSION`` that getFullSession returns, per version.
@@ -205,7 +315,8 @@ SESSION_KEYS = {
         "glpipluralnumber glpipriority_1 glpipriority_2 glpipriority_3 glpipriority_4 "
         "glpipriority_5 glpipriority_6 glpiprofiles glpirealname glpirefresh_views "
         "glpirichtext_layout glpisavedsearches_pinned glpisearch glpisearch_pagination_on_top "
-        "glpiset_default_requester glpiset_default_tech glpiset_followup_tech glpiset_solution_tech "
+        "glpiset_default_requester glpiset_default_tech "
+        "glpiset_followup_tech glpiset_solution_tech "
         "glpishow_count_on_tabs glpishow_jobs_at_login glpishow_search_form glpishowallentities "
         "glpitask_private glpitask_state glpitimeline_action_btn_layout glpitimeline_date_format "
         "glpitimeline_order glpitimezone glpitoast_location glpiuse_flat_dropdowntree "
@@ -215,32 +326,74 @@ SESSION_KEYS = {
 
 #: Session values that do not depend on the user (as a fresh install has them).
 SESSION_CONSTANTS = {
-    "glpi_use_mode": 0, "glpiauthtype": 1, "glpibackcreated": "0", "glpicsv_delimiter": ";",
-    "glpidate_format": "0", "glpidefault_central_tab": "0",
-    "glpidefault_dashboard_assets": "assets", "glpidefault_dashboard_central": "central",
+    "glpi_use_mode": 0,
+    "glpiauthtype": 1,
+    "glpibackcreated": "0",
+    "glpicsv_delimiter": ";",
+    "glpidate_format": "0",
+    "glpidefault_central_tab": "0",
+    "glpidefault_dashboard_assets": "assets",
+    "glpidefault_dashboard_central": "central",
     "glpidefault_dashboard_helpdesk": "assistance",
-    "glpidefault_dashboard_mini_ticket": "mini_tickets", "glpidefault_requesttypes_id": "1",
-    "glpidisplay_count_on_home": "5", "glpiduedatecritical_color": "#ff0000",
-    "glpiduedatecritical_less": "5", "glpiduedatecritical_unit": "%",
-    "glpiduedateok_color": "#06ff00", "glpiduedatewarning_color": "#ffb800",
-    "glpiduedatewarning_less": "20", "glpiduedatewarning_unit": "%", "glpiextauth": 1,
-    "glpifold_menu": "0", "glpifold_search": "0", "glpifollowup_private": "0", "glpigroups": [],
-    "glpihighcontrast_css": "0", "glpiis_ids_visible": "0", "glpiitil_layout": "",
-    "glpikeep_devices_when_purging_item": "0", "glpilock_autolock_mode": "1",
-    "glpilock_directunlock_notification": "0", "glpinames_format": "0",
-    "glpinotification_to_myself": "1", "glpinumber_format": "0", "glpipage_layout": "vertical",
-    "glpipalette": "auror", "glpiparententities": [], "glpiparententities_string": "",
-    "glpipdffont": "dejavusans", "glpipluralnumber": 2, "glpipriority_1": "#fff2f2",
-    "glpipriority_2": "#ffe0e0", "glpipriority_3": "#ffcece", "glpipriority_4": "#ffbfbf",
-    "glpipriority_5": "#ffadad", "glpipriority_6": "#ff5555", "glpirefresh_views": "0",
-    "glpirichtext_layout": "classic", "glpiroot": "", "glpisavedsearches_pinned": "0",
-    "glpiset_default_requester": "1", "glpiset_default_tech": "1", "glpishow_count_on_tabs": "1",
-    "glpishow_jobs_at_login": "0", "glpitask_private": "0", "glpitask_state": "1",
-    "glpitimeline_action_btn_layout": "0", "glpitimeline_date_format": "0",
-    "glpitimeline_order": "natural", "glpiuse_flat_dropdowntree": "0",
-    "glpiuse_flat_dropdowntree_on_search_result": "1", "glpientity_fullstructure": False,
-    "glpiis_notif_enable_default": "1", "glpiisrtl": False, "glpiplanned_task_state": "1",
-    "glpisearch_pagination_on_top": "0", "glpiset_followup_tech": "0",
-    "glpiset_solution_tech": "0", "glpishow_search_form": "0", "glpitimezone": "0",
+    "glpidefault_dashboard_mini_ticket": "mini_tickets",
+    "glpidefault_requesttypes_id": "1",
+    "glpidisplay_count_on_home": "5",
+    "glpiduedatecritical_color": "#ff0000",
+    "glpiduedatecritical_less": "5",
+    "glpiduedatecritical_unit": "%",
+    "glpiduedateok_color": "#06ff00",
+    "glpiduedatewarning_color": "#ffb800",
+    "glpiduedatewarning_less": "20",
+    "glpiduedatewarning_unit": "%",
+    "glpiextauth": 1,
+    "glpifold_menu": "0",
+    "glpifold_search": "0",
+    "glpifollowup_private": "0",
+    "glpigroups": [],
+    "glpihighcontrast_css": "0",
+    "glpiis_ids_visible": "0",
+    "glpiitil_layout": "",
+    "glpikeep_devices_when_purging_item": "0",
+    "glpilock_autolock_mode": "1",
+    "glpilock_directunlock_notification": "0",
+    "glpinames_format": "0",
+    "glpinotification_to_myself": "1",
+    "glpinumber_format": "0",
+    "glpipage_layout": "vertical",
+    "glpipalette": "auror",
+    "glpiparententities": [],
+    "glpiparententities_string": "",
+    "glpipdffont": "dejavusans",
+    "glpipluralnumber": 2,
+    "glpipriority_1": "#fff2f2",
+    "glpipriority_2": "#ffe0e0",
+    "glpipriority_3": "#ffcece",
+    "glpipriority_4": "#ffbfbf",
+    "glpipriority_5": "#ffadad",
+    "glpipriority_6": "#ff5555",
+    "glpirefresh_views": "0",
+    "glpirichtext_layout": "classic",
+    "glpiroot": "",
+    "glpisavedsearches_pinned": "0",
+    "glpiset_default_requester": "1",
+    "glpiset_default_tech": "1",
+    "glpishow_count_on_tabs": "1",
+    "glpishow_jobs_at_login": "0",
+    "glpitask_private": "0",
+    "glpitask_state": "1",
+    "glpitimeline_action_btn_layout": "0",
+    "glpitimeline_date_format": "0",
+    "glpitimeline_order": "natural",
+    "glpiuse_flat_dropdowntree": "0",
+    "glpiuse_flat_dropdowntree_on_search_result": "1",
+    "glpientity_fullstructure": False,
+    "glpiis_notif_enable_default": "1",
+    "glpiisrtl": False,
+    "glpiplanned_task_state": "1",
+    "glpisearch_pagination_on_top": "0",
+    "glpiset_followup_tech": "0",
+    "glpiset_solution_tech": "0",
+    "glpishow_search_form": "0",
+    "glpitimezone": "0",
     "glpitoast_location": "bottom-right",
 }

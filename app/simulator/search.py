@@ -7,14 +7,13 @@ listing 100k users stays cheap.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from typing import Callable
 
 from app.simulator.state import Simulator
 from app.simulator.textmatch import compile_like
 from app.simulator.textmatch import html_decode
-from app.simulator.textmatch import sort_key
 from app.simulator.textmatch import text_equals
 
 
@@ -37,8 +36,16 @@ def _user_options() -> dict[int, Option]:
     specs = [
         (1, "Login", col, "name", "itemlink", "User.name", "column", ""),
         (2, "ID", col, "id", "number", "User.id", "column", ""),
-        (3, "Location", "glpi_locations", "completename", "dropdown", "User.Location.completename",
-         "fk", "locations_id"),
+        (
+            3,
+            "Location",
+            "glpi_locations",
+            "completename",
+            "dropdown",
+            "User.Location.completename",
+            "fk",
+            "locations_id",
+        ),
         (34, "Last name", col, "realname", "string", "User.realname", "column", ""),
         (9, "First name", col, "firstname", "string", "User.firstname", "column", ""),
         (5, "Emails", "glpi_useremails", "email", "email", "User.UserEmail.email", "email", ""),
@@ -46,8 +53,16 @@ def _user_options() -> dict[int, Option]:
         (6, "Phone", col, "phone", "string", "User.phone", "column", ""),
         (10, "Phone 2", col, "phone2", "string", "User.phone2", "column", ""),
         (11, "Mobile phone", col, "mobile", "string", "User.mobile", "column", ""),
-        (22, "Administrative number", col, "registration_number", "string",
-         "User.registration_number", "column", ""),
+        (
+            22,
+            "Administrative number",
+            col,
+            "registration_number",
+            "string",
+            "User.registration_number",
+            "column",
+            "",
+        ),
         (28, "Synchronization field", col, "sync_field", "string", "User.sync_field", "column", ""),
         (21, "User DN", col, "user_dn", "text", "User.user_dn", "column", ""),
         (16, "Comments", col, "comment", "text", "User.comment", "column", ""),
@@ -55,25 +70,89 @@ def _user_options() -> dict[int, Option]:
         (15, "Authentication", col, "authtype", "specific", "User.authtype", "column", ""),
         (14, "Last login", col, "last_login", "datetime", "User.last_login", "column", ""),
         (19, "Last update", col, "date_mod", "datetime", "User.date_mod", "column", ""),
-        (121, "Creation date", col, "date_creation", "datetime", "User.date_creation", "column", ""),
+        (
+            121,
+            "Creation date",
+            col,
+            "date_creation",
+            "datetime",
+            "User.date_creation",
+            "column",
+            "",
+        ),
         (62, "Begin date", col, "begin_date", "datetime", "User.begin_date", "column", ""),
         (63, "End date", col, "end_date", "datetime", "User.end_date", "column", ""),
-        (13, "Groups", "glpi_groups", "completename", "itemlink",
-         "User.Group_User.Group.completename", "groups", ""),
-        (20, "Profiles (Entity)", "glpi_profiles", "name", "dropdown",
-         "User.Profile_User.Profile.name", "profiles", ""),
-        (80, "Entities (Profile)", "glpi_entities", "completename", "dropdown",
-         "User.Profile_User.Entity.completename", "entities", ""),
-        (77, "Default entity", "glpi_entities", "name", "dropdown", "User.Entity.name", "fk",
-         "entities_id"),
-        (79, "Default profile", "glpi_profiles", "name", "dropdown", "User.Profile.name", "fk",
-         "profiles_id"),
-        (81, "Title", "glpi_usertitles", "name", "dropdown", "User.UserTitle.name", "fk",
-         "usertitles_id"),
-        (82, "Category", "glpi_usercategories", "name", "dropdown", "User.UserCategory.name", "fk",
-         "usercategories_id"),
-        (99, "Responsible", col, "name", "dropdown", "User.User.name", "fk",
-         "users_id_supervisor"),
+        (
+            13,
+            "Groups",
+            "glpi_groups",
+            "completename",
+            "itemlink",
+            "User.Group_User.Group.completename",
+            "groups",
+            "",
+        ),
+        (
+            20,
+            "Profiles (Entity)",
+            "glpi_profiles",
+            "name",
+            "dropdown",
+            "User.Profile_User.Profile.name",
+            "profiles",
+            "",
+        ),
+        (
+            80,
+            "Entities (Profile)",
+            "glpi_entities",
+            "completename",
+            "dropdown",
+            "User.Profile_User.Entity.completename",
+            "entities",
+            "",
+        ),
+        (
+            77,
+            "Default entity",
+            "glpi_entities",
+            "name",
+            "dropdown",
+            "User.Entity.name",
+            "fk",
+            "entities_id",
+        ),
+        (
+            79,
+            "Default profile",
+            "glpi_profiles",
+            "name",
+            "dropdown",
+            "User.Profile.name",
+            "fk",
+            "profiles_id",
+        ),
+        (
+            81,
+            "Title",
+            "glpi_usertitles",
+            "name",
+            "dropdown",
+            "User.UserTitle.name",
+            "fk",
+            "usertitles_id",
+        ),
+        (
+            82,
+            "Category",
+            "glpi_usercategories",
+            "name",
+            "dropdown",
+            "User.UserCategory.name",
+            "fk",
+            "usercategories_id",
+        ),
+        (99, "Responsible", col, "name", "dropdown", "User.User.name", "fk", "users_id_supervisor"),
     ]
     return {spec[0]: Option(*spec) for spec in specs}
 
@@ -84,21 +163,54 @@ def _group_options() -> dict[int, Option]:
         (1, "Complete name", col, "completename", "itemlink", "Group.completename", "column", ""),
         (2, "ID", col, "id", "number", "Group.id", "column", ""),
         (14, "Name", col, "name", "itemlink", "Group.name", "column", ""),
-        (13, "As child of", col, "completename", "dropdown", "Group.Group.completename", "fk",
-         "groups_id"),
+        (
+            13,
+            "As child of",
+            col,
+            "completename",
+            "dropdown",
+            "Group.Group.completename",
+            "fk",
+            "groups_id",
+        ),
         (16, "Comments", col, "comment", "text", "Group.comment", "column", ""),
-        (80, "Entity", "glpi_entities", "completename", "dropdown", "Group.Entity.completename",
-         "fk", "entities_id"),
+        (
+            80,
+            "Entity",
+            "glpi_entities",
+            "completename",
+            "dropdown",
+            "Group.Entity.completename",
+            "fk",
+            "entities_id",
+        ),
         (86, "Child entities", col, "is_recursive", "bool", "Group.is_recursive", "column", ""),
-        (3, "Attribute of the user containing its groups", col, "ldap_field", "string",
-         "Group.ldap_field", "column", ""),
+        (
+            3,
+            "Attribute of the user containing its groups",
+            col,
+            "ldap_field",
+            "string",
+            "Group.ldap_field",
+            "column",
+            "",
+        ),
         (4, "Attribute value", col, "ldap_value", "text", "Group.ldap_value", "column", ""),
         (5, "Group DN", col, "ldap_group_dn", "text", "Group.ldap_group_dn", "column", ""),
         (15, "Can contain users", col, "is_usergroup", "bool", "Group.is_usergroup", "column", ""),
         (18, "Can be manager", col, "is_manager", "bool", "Group.is_manager", "column", ""),
         (74, "Group code", col, "code", "string", "Group.code", "column", ""),
         (19, "Last update", col, "date_mod", "datetime", "Group.date_mod", "column", ""),
-        (121, "Creation date", col, "date_creation", "datetime", "Group.date_creation", "column", ""),
+        (
+            121,
+            "Creation date",
+            col,
+            "date_creation",
+            "datetime",
+            "Group.date_creation",
+            "column",
+            "",
+        ),
     ]
     return {spec[0]: Option(*spec) for spec in specs}
 
@@ -108,12 +220,28 @@ def _group_user_options() -> dict[int, Option]:
     specs = [
         (2, "ID", col, "id", "number", "Group_User.id", "column", ""),
         (3, "Dynamic", col, "is_dynamic", "bool", "Group_User.is_dynamic", "column", ""),
-        (4, "Group", "glpi_groups", "completename", "dropdown", "Group_User.Group.completename",
-         "fk", "groups_id"),
+        (
+            4,
+            "Group",
+            "glpi_groups",
+            "completename",
+            "dropdown",
+            "Group_User.Group.completename",
+            "fk",
+            "groups_id",
+        ),
         (5, "User", "glpi_users", "name", "dropdown", "Group_User.User.name", "fk", "users_id"),
         (6, "Manager", col, "is_manager", "bool", "Group_User.is_manager", "column", ""),
-        (7, "Delegatee", col, "is_userdelegate", "bool", "Group_User.is_userdelegate", "column",
-         ""),
+        (
+            7,
+            "Delegatee",
+            col,
+            "is_userdelegate",
+            "bool",
+            "Group_User.is_userdelegate",
+            "column",
+            "",
+        ),
     ]
     return {spec[0]: Option(*spec) for spec in specs}
 
@@ -143,9 +271,16 @@ DEFAULT_COLUMNS = {"User": [1, 34, 5, 6, 3, 8], "Group": [1, 80], "Group_User": 
 #: Columns every search of the type shows (multi-entity mode adds the entity).
 ALWAYS_COLUMNS = {"Group": [1, 80]}
 
-_FK_TABLES = {"locations_id": None, "entities_id": "Entity", "profiles_id": "Profile",
-              "usertitles_id": "UserTitle", "usercategories_id": "UserCategory",
-              "users_id_supervisor": "User", "users_id": "User", "groups_id": "Group"}
+_FK_TABLES = {
+    "locations_id": None,
+    "entities_id": "Entity",
+    "profiles_id": "Profile",
+    "usertitles_id": "UserTitle",
+    "usercategories_id": "UserCategory",
+    "users_id_supervisor": "User",
+    "users_id": "User",
+    "groups_id": "Group",
+}
 
 
 def list_search_options(sim: Simulator, itemtype: str) -> dict:
@@ -153,7 +288,8 @@ def list_search_options(sim: Simulator, itemtype: str) -> dict:
     result: dict[str, Any] = {"common": {"name": "Characteristics"}}
     for option in OPTIONS[itemtype].values():
         if option.table in ("glpi_entities", "glpi_groups") and (
-                option.datatype in ("itemlink", "dropdown") or option.kind != "column"):
+            option.datatype in ("itemlink", "dropdown") or option.kind != "column"
+        ):
             types = ["contains", "notcontains", "equals", "notequals", "under", "notunder"]
         elif option.kind == "email":
             types = ["contains", "notcontains"]
@@ -171,10 +307,15 @@ def list_search_options(sim: Simulator, itemtype: str) -> dict:
             at = types.index("under") if "under" in types else len(types)
             types = types[:at] + ["empty"] + types[at:]
         result[str(option.id)] = {
-            "name": "Cédula" if (sim.version == "11" and option.uid == "User.registration_number")
+            "name": "Cédula"
+            if (sim.version == "11" and option.uid == "User.registration_number")
             else option.name,
-            "table": option.table, "field": option.field, "datatype": option.datatype,
-            "nosearch": False, "nodisplay": False, "available_searchtypes": types,
+            "table": option.table,
+            "field": option.field,
+            "datatype": option.datatype,
+            "nosearch": False,
+            "nodisplay": False,
+            "available_searchtypes": types,
             "uid": option.uid,
         }
     return result
@@ -200,14 +341,20 @@ class Resolver:
                 group = sim.tables["Group"].get(row["groups_id"])
                 if group is not None:
                     self.groups.setdefault(row["users_id"], []).append(
-                        (group["id"], group["completename"]))
+                        (group["id"], group["completename"])
+                    )
         if kinds & {"profiles", "entities"}:
             for _, row in sorted(sim.tables["Profile_User"].items()):
                 profile = sim.tables["Profile"].get(row["profiles_id"])
                 entity = sim.tables["Entity"].get(row["entities_id"])
-                self.profiles.setdefault(row["users_id"], []).append((
-                    row["profiles_id"], profile["name"] if profile else None,
-                    row["entities_id"], html_decode(entity["completename"]) if entity else None))
+                self.profiles.setdefault(row["users_id"], []).append(
+                    (
+                        row["profiles_id"],
+                        profile["name"] if profile else None,
+                        row["entities_id"],
+                        html_decode(entity["completename"]) if entity else None,
+                    )
+                )
 
     def values(self, option: Option, row: dict) -> list[tuple[Any, Any]]:
         """(id, display value) pairs of ``option`` for ``row``."""
@@ -242,8 +389,9 @@ class Resolver:
         return [value for _, value in pairs]
 
 
-def build_predicate(sim: Simulator, itemtype: str, criterion: dict,
-                    resolver: Resolver) -> Callable[[dict], bool]:
+def build_predicate(
+    sim: Simulator, itemtype: str, criterion: dict, resolver: Resolver
+) -> Callable[[dict], bool]:
     """Predicate for one (non-nested) criterion."""
     option = OPTIONS[itemtype][int(criterion["field"])]
     searchtype = str(criterion.get("searchtype", "contains"))
@@ -256,16 +404,24 @@ def build_predicate(sim: Simulator, itemtype: str, criterion: dict,
             def test(row: dict) -> bool:
                 return any(str(rid) == wanted for rid, _ in resolver.values(option, row))
         else:
+
             def test(row: dict) -> bool:
-                return any(text_equals(shown, value, sim.version)
-                           for _, shown in resolver.values(option, row))
+                return any(
+                    text_equals(shown, value, sim.version)
+                    for _, shown in resolver.values(option, row)
+                )
+
         if searchtype == "notequals":
             return lambda row: not test(row)
         return test
     if searchtype in ("lessthan", "morethan"):
         return _ordering(option, resolver, value, searchtype == "lessthan")
-    if (sim.version == "11" and option.datatype == "number" and searchtype == "contains"
-            and str(value).strip().isdigit()):
+    if (
+        sim.version == "11"
+        and option.datatype == "number"
+        and searchtype == "contains"
+        and str(value).strip().isdigit()
+    ):
         wanted_number = int(str(value).strip())
         return lambda row: any(shown == wanted_number for _, shown in resolver.values(option, row))
     like = compile_like(value, sim.version, numeric=option.datatype == "number")
@@ -275,13 +431,13 @@ def build_predicate(sim: Simulator, itemtype: str, criterion: dict,
         if not pairs:
             return like(None)
         return any(like(shown) for _, shown in pairs)
+
     if searchtype == "notcontains":
         return lambda row: not contains(row)
     return contains
 
 
-def _ordering(option: Option, resolver: Resolver, value: Any,
-              less: bool) -> Callable[[dict], bool]:
+def _ordering(option: Option, resolver: Resolver, value: Any, less: bool) -> Callable[[dict], bool]:
     """``lessthan``/``morethan``: numeric when both sides are numbers, else textual."""
     text = str(value).strip()
 
@@ -296,11 +452,13 @@ def _ordering(option: Option, resolver: Resolver, value: Any,
             if (left < right) if less else (left > right):
                 return True
         return False
+
     return test
 
 
-def combine(sim: Simulator, itemtype: str, criteria: list[dict],
-            resolver: Resolver) -> Callable[[dict], bool]:
+def combine(
+    sim: Simulator, itemtype: str, criteria: list[dict], resolver: Resolver
+) -> Callable[[dict], bool]:
     """AND/OR/NOT chain with SQL precedence (AND binds tighter than OR)."""
     groups: list[list[Callable[[dict], bool]]] = []
     for index, criterion in enumerate(criteria):
@@ -325,7 +483,7 @@ def parse_nested(query: dict, prefix: str) -> list[dict]:
     for key, value in query.items():
         if not key.startswith(prefix + "["):
             continue
-        parts = pattern.findall(key[len(prefix):])
+        parts = pattern.findall(key[len(prefix) :])
         node = tree
         for part in parts[:-1]:
             node = node.setdefault(part, {})
@@ -340,6 +498,7 @@ def parse_nested(query: dict, prefix: str) -> list[dict]:
                 entry["criteria"] = to_list(entry["criteria"])
             items.append(entry)
         return items
+
     return to_list(tree)
 
 

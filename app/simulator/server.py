@@ -53,29 +53,56 @@ class RunningSimulator:
         self.thread.join(timeout=5)
 
 
-def start_simulator(version: str = "10", host: str = "127.0.0.1", port: int = 0,
-                    app_token: str | None = None, user_token: str | None = None,
-                    latency_ms: float = 0.0) -> RunningSimulator:
+def start_simulator(
+    version: str = "10",
+    host: str = "127.0.0.1",
+    port: int = 0,
+    app_token: str | None = None,
+    user_token: str | None = None,
+    latency_ms: float = 0.0,
+) -> RunningSimulator:
     """Start a seeded simulator in a background thread and return it."""
-    sim = Simulator(version=version, app_token=app_token, user_token=user_token,
-                    latency_ms=latency_ms)
+    sim = Simulator(
+        version=version, app_token=app_token, user_token=user_token, latency_ms=latency_ms
+    )
     server = make_server(host, port, SimulatorApp(sim), threaded=True, request_handler=_Handler)
     server.daemon_threads = True
     bound_port = server.socket.getsockname()[1]
     sim.base_url = f"http://{host}:{bound_port}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="glpi-simulator", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="glpi-simulator",
+        daemon=True,
+    )
     thread.start()
-    return RunningSimulator(url=f"{sim.base_url}/apirest.php", app_token=sim.app_token,
-                            user_token=sim.glpi_user_token, sim=sim, server=server, thread=thread)
+    return RunningSimulator(
+        url=f"{sim.base_url}/apirest.php",
+        app_token=sim.app_token,
+        user_token=sim.glpi_user_token,
+        sim=sim,
+        server=server,
+        thread=thread,
+    )
 
 
-def run_simulator(host: str = "127.0.0.1", port: int = 8090, version: str = "10",
-                  app_token: str | None = None, user_token: str | None = None,
-                  latency_ms: float = 0.0) -> int:
+def run_simulator(
+    host: str = "127.0.0.1",
+    port: int = 8090,
+    version: str = "10",
+    app_token: str | None = None,
+    user_token: str | None = None,
+    latency_ms: float = 0.0,
+) -> int:
     """Serve until interrupted (the ``simulator`` CLI command); prints URL and tokens."""
-    running = start_simulator(version=version, host=host, port=port, app_token=app_token,
-                              user_token=user_token, latency_ms=latency_ms)
+    running = start_simulator(
+        version=version,
+        host=host,
+        port=port,
+        app_token=app_token,
+        user_token=user_token,
+        latency_ms=latency_ms,
+    )
     print(f"GLPI simulator (version {running.sim.version}) at {running.url}", flush=True)
     print(f"App-Token: {running.app_token}", flush=True)
     print(f"user_token: {running.user_token}", flush=True)

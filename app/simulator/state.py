@@ -19,7 +19,6 @@ from typing import Any
 
 from app.simulator import schema
 
-
 #: Itemtypes whose rows hang off a user (``users_id``), indexed per user.
 CHILD_TYPES = ("UserEmail", "Profile_User", "Group_User")
 
@@ -73,8 +72,13 @@ class Simulator:
     :param version: ``"10"`` (10.0.12) or ``"11"`` (11.0.6).
     """
 
-    def __init__(self, version: str = "10", app_token: str | None = None,
-                 user_token: str | None = None, latency_ms: float = 0.0) -> None:
+    def __init__(
+        self,
+        version: str = "10",
+        app_token: str | None = None,
+        user_token: str | None = None,
+        latency_ms: float = 0.0,
+    ) -> None:
         if str(version).split(".")[0] not in ("10", "11"):
             raise ValueError(f"unsupported GLPI version {version!r}")
         self.version = str(version).split(".")[0]
@@ -87,8 +91,10 @@ class Simulator:
         self.next_ids: dict[str, int] = {name: 1 for name in schema.ITEMTYPES}
         self.sessions: dict[str, Session] = {}
         self.login_index: dict[str, int] = {}
+        self._indexed: dict[str, int] = {name: 0 for name in ("User",) + CHILD_TYPES}
         self.user_children: dict[str, dict[int, dict[int, None]]] = {
-            name: {} for name in CHILD_TYPES}
+            name: {} for name in CHILD_TYPES
+        }
         self.user_tokens: dict[str, int] = {}
         self.base_url = "http://127.0.0.1"
         self._seed(user_token or secrets.token_hex(20))
@@ -97,17 +103,41 @@ class Simulator:
 
     def _seed(self, glpi_token: str) -> None:
         stamp = now_text()
-        self.insert("Entity", {**schema.entity_defaults(), "id": 0, "name": "Root entity",
-                               "entities_id": None, "completename": "Root entity", "level": 1,
-                               "date_mod": stamp, "date_creation": stamp})
+        self.insert(
+            "Entity",
+            {
+                **schema.entity_defaults(),
+                "id": 0,
+                "name": "Root entity",
+                "entities_id": None,
+                "completename": "Root entity",
+                "level": 1,
+                "date_mod": stamp,
+                "date_creation": stamp,
+            },
+        )
         self.next_ids["Entity"] = 1
         for pid, name, interface, is_default in schema.PROFILES:
-            self.insert("Profile", {**schema.DEFAULTS["Profile"], "id": pid, "name": name,
-                                    "interface": interface, "is_default": is_default,
-                                    "date_mod": stamp, "date_creation": stamp})
+            self.insert(
+                "Profile",
+                {
+                    **schema.DEFAULTS["Profile"],
+                    "id": pid,
+                    "name": name,
+                    "interface": interface,
+                    "is_default": is_default,
+                    "date_mod": stamp,
+                    "date_creation": stamp,
+                },
+            )
         self.next_ids["User"] = 2
-        for login, profile in (("glpi", 4), ("post-only", 1), ("tech", 6), ("normal", 2),
-                               ("glpi-system", None)):
+        for login, profile in (
+            ("glpi", 4),
+            ("post-only", 1),
+            ("tech", 6),
+            ("normal", 2),
+            ("glpi-system", None),
+        ):
             uid = self.seed_user(name=login, _profile=profile, _recursive=1)
             if login == "glpi":
                 self.user_tokens[glpi_token] = uid
@@ -117,6 +147,7 @@ class Simulator:
     def insert(self, itemtype: str, row: dict) -> int:
         """Store ``row`` (its ``id`` or the next one) and return the id."""
         with self.lock:
+            self._sync(itemtype)
             rid = row.get("id") or self.next_ids[itemtype]
             if itemtype == "Entity" and row.get("id") == 0:
                 rid = 0
@@ -124,7 +155,21 @@ class Simulator:
             self.tables[itemtype][rid] = row
             self.next_ids[itemtype] = max(self.next_ids[itemtype], rid + 1)
             self._index(itemtype, row)
+            if itemtype in self._indexed:
+                self._indexed[itemtype] = len(self.tables[itemtype])
             return rid
+
+    def _sync(self, itemtype: str) -> None:
+        """Rebuild an index when a test changed the table behind the simulator's back."""
+        if itemtype not in self._indexed or self._indexed[itemtype] == len(self.tables[itemtype]):
+            return
+        if itemtype == "User":
+            self.login_index.clear()
+        else:
+            self.user_children[itemtype].clear()
+        for row in self.tables[itemtype].values():
+            self._index(itemtype, row)
+        self._indexed[itemtype] = len(self.tables[itemtype])
 
     def _index(self, itemtype: str, row: dict) -> None:
         if itemtype == "User" and isinstance(row.get("name"), str):
@@ -142,9 +187,12 @@ class Simulator:
     def delete_row(self, itemtype: str, rid: int) -> dict | None:
         """Remove a row (keeping the indexes right); the removed row or None."""
         with self.lock:
+            self._sync(itemtype)
             row = self.tables[itemtype].pop(rid, None)
             if row is not None:
                 self._unindex(itemtype, row)
+                if itemtype in self._indexed:
+                    self._indexed[itemtype] = len(self.tables[itemtype])
             return row
 
     def change_row(self, itemtype: str, row: dict, changes: Any) -> None:
@@ -158,6 +206,7 @@ class Simulator:
 
     def children(self, itemtype: str, user_id: int) -> list[dict]:
         """Rows of a per-user itemtype belonging to ``user_id``, by id."""
+        self._sync(itemtype)
         ids = self.user_children[itemtype].get(user_id, {})
         table = self.tables[itemtype]
         return [table[rid] for rid in sorted(ids) if rid in table]
@@ -187,16 +236,32 @@ class Simulator:
             row.update({"date_mod": stamp, "date_creation": stamp})
             for key, value in fields.items():
                 row[key] = self.encode(value)
-            row.pop("id", None) if not fields.get("id") else None
+            if not fields.get("id"):
+                row["id"] = None
             uid = self.insert("User", row)
             if profile is not None:
-                self.insert("Profile_User", {**schema.DEFAULTS["Profile_User"], "id": None,
-                                             "users_id": uid, "profiles_id": profile,
-                                             "entities_id": entity, "is_recursive": int(recursive)})
+                self.insert(
+                    "Profile_User",
+                    {
+                        **schema.DEFAULTS["Profile_User"],
+                        "id": None,
+                        "users_id": uid,
+                        "profiles_id": profile,
+                        "entities_id": entity,
+                        "is_recursive": int(recursive),
+                    },
+                )
             for index, address in enumerate(emails):
-                self.insert("UserEmail", {**schema.DEFAULTS["UserEmail"], "id": None,
-                                          "users_id": uid, "email": address,
-                                          "is_default": int(index == 0)})
+                self.insert(
+                    "UserEmail",
+                    {
+                        **schema.DEFAULTS["UserEmail"],
+                        "id": None,
+                        "users_id": uid,
+                        "email": address,
+                        "is_default": int(index == 0),
+                    },
+                )
             return uid
 
     def seed_group(self, **fields: Any) -> int:
@@ -212,22 +277,37 @@ class Simulator:
                 row["completename"] = row.get("name")
             return self.insert("Group", row)
 
-    def add_user_token(self, login: str, profile: int = 4, entity: int = 0,
-                       recursive: bool = True, token: str | None = None) -> str:
+    def add_user_token(
+        self,
+        login: str,
+        profile: int = 4,
+        entity: int = 0,
+        recursive: bool = True,
+        token: str | None = None,
+    ) -> str:
         """Give ``login`` an API user_token (creating the user with that profile if needed)."""
         with self.lock:
             uid = self.find_user_id(login)
             if uid is None:
-                uid = self.seed_user(name=login, _profile=profile, _entity=entity,
-                                     _recursive=int(recursive))
+                uid = self.seed_user(
+                    name=login, _profile=profile, _entity=entity, _recursive=int(recursive)
+                )
             token = token or secrets.token_hex(20)
             self.user_tokens[token] = uid
             return token
 
     def find_user_id(self, login: str) -> int | None:
         """Id of the user whose login equals ``login`` (case-insensitive), or None."""
+        wanted = self.encode(login).casefold()
         with self.lock:
-            return self.login_index.get(self.encode(login).casefold())
+            self._sync("User")
+            uid = self.login_index.get(wanted)
+            row = self.tables["User"].get(uid) if uid is not None else None
+            if uid is not None and (row is None or (row.get("name") or "").casefold() != wanted):
+                self._indexed["User"] = -1
+                self._sync("User")
+                uid = self.login_index.get(wanted)
+            return uid
 
     # -- knobs, call log, inspection -------------------------------------------------------
 
@@ -291,11 +371,17 @@ class Simulator:
             links = self.user_profiles(user_id)
             profile_id = links[0]["profiles_id"] if links else 0
             user = self.tables["User"][user_id]
-            if user.get("profiles_id") and any(pu["profiles_id"] == user["profiles_id"]
-                                               for pu in links):
+            if user.get("profiles_id") and any(
+                pu["profiles_id"] == user["profiles_id"] for pu in links
+            ):
                 profile_id = user["profiles_id"]
-            session = Session(user_id=user_id, profile_id=profile_id, entity_id=0,
-                              recursive=True, active_entities=[])
+            session = Session(
+                user_id=user_id,
+                profile_id=profile_id,
+                entity_id=0,
+                recursive=True,
+                active_entities=[],
+            )
             self.activate_all(session)
             token = secrets.token_hex(13)
             self.sessions[token] = session
@@ -303,9 +389,11 @@ class Simulator:
 
     def profile_entities(self, session: Session) -> list[tuple[int, bool]]:
         """(entity, recursive) pairs the active profile of the session covers."""
-        return [(pu["entities_id"], bool(pu["is_recursive"]))
-                for pu in self.user_profiles(session.user_id)
-                if pu["profiles_id"] == session.profile_id]
+        return [
+            (pu["entities_id"], bool(pu["is_recursive"]))
+            for pu in self.user_profiles(session.user_id)
+            if pu["profiles_id"] == session.profile_id
+        ]
 
     def activate_all(self, session: Session) -> None:
         """Activate every entity of the active profile (``changeActiveEntities`` 'all')."""

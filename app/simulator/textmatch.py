@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from typing import Callable
+from collections.abc import Callable
 
 _ENTITY_RE = re.compile(r"&#60;|&#62;|&#38;|&lt;|&gt;|&amp;")
 _ENTITY_MAP = {"&#60;": "<", "&#62;": ">", "&#38;": "&", "&lt;": "<", "&gt;": ">", "&amp;": "&"}
@@ -87,7 +87,7 @@ _PUNCTUATION = " _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$"
 
 @functools.lru_cache(maxsize=262144)
 def _collate(text: str) -> tuple:
-    """Approximate ``utf8mb4_unicode_ci``: punctuation < digits < letters, case and accents ignored."""
+    """Approximate ``utf8mb4_unicode_ci``: punctuation < digits < letters, no case or accents."""
     key = []
     for char in unicodedata.normalize("NFD", text.casefold()):
         if unicodedata.combining(char):

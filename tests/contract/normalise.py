@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.contract.replay import SIM_BASE
 from tests.contract.replay import _ID_KEYS
 from tests.contract.replay import _PLACEHOLDER
 from tests.contract.replay import _RECORDED_BASES
 from tests.contract.replay import _TIMESTAMP
 from tests.contract.replay import _VOLATILE
+from tests.contract.replay import SIM_BASE
 from tests.contract.replay import _itemtype_of
 
 #: Messages that embed ids or totals of the recording database: compared with digits masked.
@@ -50,8 +50,12 @@ def _fail(path: str, expected: Any, actual: Any) -> None:
 
 
 def _match(rep, itemtype: str | None, expected: Any, actual: Any, path: str) -> None:
-    if isinstance(expected, str) and expected.startswith("<") and expected.endswith(">") \
-            and "trimmed" in expected:
+    if (
+        isinstance(expected, str)
+        and expected.startswith("<")
+        and expected.endswith(">")
+        and "trimmed" in expected
+    ):
         return
     if isinstance(expected, dict):
         _match_dict(rep, itemtype, expected, actual, path)
@@ -79,7 +83,7 @@ def _match_str(expected: str, actual: Any, path: str) -> None:
         return
     trimmed = _TRIM.search(expected)
     if trimmed:
-        prefix = expected[:trimmed.start()]
+        prefix = expected[: trimmed.start()]
         if not actual.startswith(prefix):
             _fail(path, expected, actual)
         return
@@ -142,8 +146,12 @@ def _match_dict(rep, itemtype: str | None, expected: dict, actual: Any, path: st
                 _fail(path + ".ancestors_cache", value, got)
             continue
         if key == "data" and isinstance(value, list) and itemtype:
-            value = [{k: (rep.map_id(itemtype, v) if k == "2" else v) for k, v in row.items()}
-                     if isinstance(row, dict) else row for row in value]
+            value = [
+                {k: (rep.map_id(itemtype, v) if k == "2" else v) for k, v in row.items()}
+                if isinstance(row, dict)
+                else row
+                for row in value
+            ]
         _match(rep, itemtype, _map_value(rep, itemtype, key, value), got, f"{path}.{key}")
 
 
@@ -152,5 +160,5 @@ def _match_list(rep, itemtype: str | None, expected: list, actual: Any, path: st
         _fail(path, expected, actual)
     if len(expected) != len(actual):
         _fail(path + ".length", len(expected), len(actual))
-    for index, (want, got) in enumerate(zip(expected, actual)):
+    for index, (want, got) in enumerate(zip(expected, actual, strict=False)):
         _match(rep, itemtype, want, got, f"{path}[{index}]")

@@ -28,26 +28,47 @@ VERSIONS = {"10": "glpi-10.0.12", "11": "glpi-11.0.6"}
 SIM_BASE = "http://localhost"
 _RECORDED_BASES = ("http://127.0.0.1:8090", "http://127.0.0.1:8091")
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
-_VOLATILE = {"session_token", "glpi_currenttime", "dbversion", "last_login", "date_mod",
-             "date_creation", "password_last_update", "user_dn_hash", "glpicrontimer",
-             "glpigroups_cache_date"}
-_ID_KEYS = {"users_id": "User", "groups_id": "Group", "entities_id": "Entity",
-            "_entities_id": "Entity"}
-_PLACEHOLDER = re.compile(r"<(SESSION_TOKEN[A-Z0-9_]*|APP_TOKEN|USER_TOKEN[A-Z_]*|BASE64\([^)]*\))>")
+_VOLATILE = {
+    "session_token",
+    "glpi_currenttime",
+    "dbversion",
+    "last_login",
+    "date_mod",
+    "date_creation",
+    "password_last_update",
+    "user_dn_hash",
+    "glpicrontimer",
+    "glpigroups_cache_date",
+}
+_ID_KEYS = {
+    "users_id": "User",
+    "groups_id": "Group",
+    "entities_id": "Entity",
+    "_entities_id": "Entity",
+}
+_PLACEHOLDER = re.compile(
+    r"<(SESSION_TOKEN[A-Z0-9_]*|APP_TOKEN|USER_TOKEN[A-Z_]*|BASE64\([^)]*\))>"
+)
 
 
 #: Exchanges whose request body the recorder lost. The recorded answer names what was
 #: sent (``03_user_create`` #42: "JSON body without any Content-Type header" created
 #: ``scim.noctype``), so the body is restored rather than dropping the exchange.
-REPAIRED_BODIES = {("03_user_create.json", "JSON body without any Content-Type header"):
-                   '{"input": {"name": "scim.noctype"}}'}
+REPAIRED_BODIES = {
+    (
+        "03_user_create.json",
+        "JSON body without any Content-Type header",
+    ): '{"input": {"name": "scim.noctype"}}'
+}
 
 
 def load(version: str) -> list[tuple[str, list[dict]]]:
     """Every recorded file of a version: (name, entries), in recording order."""
     folder = HERE / VERSIONS[version]
-    return [(path.name, json.loads(path.read_text(encoding="utf-8")))
-            for path in sorted(folder.glob("*.json"))]
+    return [
+        (path.name, json.loads(path.read_text(encoding="utf-8")))
+        for path in sorted(folder.glob("*.json"))
+    ]
 
 
 @dataclass
@@ -84,12 +105,21 @@ class Replayer:
         if fixture is None:
             return
         if 1 not in self.sim.tables["Entity"]:
-            self.sim.insert("Entity", {**self.sim.tables["Entity"][0], "id": 1,
-                                       "name": "SCIM Child", "entities_id": 0,
-                                       "completename": self.sim.encode("Root entity > SCIM Child"),
-                                       "level": 2})
+            self.sim.insert(
+                "Entity",
+                {
+                    **self.sim.tables["Entity"][0],
+                    "id": 1,
+                    "name": "SCIM Child",
+                    "entities_id": 0,
+                    "completename": self.sim.encode("Root entity > SCIM Child"),
+                    "level": 2,
+                },
+            )
         self.tokens["USER_TOKEN_TECH"] = self.sim.add_user_token("api-tech", 6, 0, True)
-        self.tokens["USER_TOKEN_SELFSERVICE"] = self.sim.add_user_token("api-selfservice", 1, 0, True)
+        self.tokens["USER_TOKEN_SELFSERVICE"] = self.sim.add_user_token(
+            "api-selfservice", 1, 0, True
+        )
         self.tokens["USER_TOKEN_CHILDTECH"] = self.sim.add_user_token("api-childtech", 6, 1, False)
         for login, text in fixture.items():
             match = re.match(r"id (\d+):", str(text))
@@ -99,8 +129,9 @@ class Replayer:
             uid = self.sim.find_user_id(login)
             if uid is None:
                 entity = 1 if "child entity 1" in text else 0
-                uid = self.sim.seed_user(name=login, entities_id=entity, _profile=1,
-                                         _entity=entity, _recursive=0)
+                uid = self.sim.seed_user(
+                    name=login, entities_id=entity, _profile=1, _entity=entity, _recursive=0
+                )
             self.ids[("User", recorded)] = uid
 
     # -- mapping ------------------------------------------------------------------------------
@@ -120,6 +151,7 @@ class Replayer:
             if name.startswith("BASE64("):
                 return base64.b64encode(name[7:-1].encode()).decode()
             return self.tokens.get(name, match.group(0))
+
         return _PLACEHOLDER.sub(repl, text)
 
     def map_path(self, path: str) -> str:
@@ -143,8 +175,10 @@ class Replayer:
             elif key == "_default_email" and str(item).isdigit():
                 item = str(self.map_id("UserEmail", int(item)))
             elif key == "_useremails" and isinstance(item, dict):
-                item = {str(self.map_id("UserEmail", k)) if k.isdigit() else k: v
-                        for k, v in item.items()}
+                item = {
+                    str(self.map_id("UserEmail", k)) if k.isdigit() else k: v
+                    for k, v in item.items()
+                }
             elif isinstance(item, (dict, list)):
                 item = self.map_input(itemtype, item)
             result[key] = item
@@ -175,7 +209,9 @@ class Replayer:
     def bind_sessions(self, request: dict) -> None:
         """A session placeholder first seen in a request stands for a session the recorder
         opened outside the transcript: open one for ``glpi``."""
-        texts = list(request["headers"].values()) + [str(v) for v in (request.get("query") or {}).values()]
+        texts = list(request["headers"].values()) + [
+            str(v) for v in (request.get("query") or {}).values()
+        ]
         for text in texts:
             for name in re.findall(r"<(SESSION_TOKEN[A-Z0-9_]*)>", str(text)):
                 if name not in self.tokens:
@@ -195,9 +231,13 @@ class Replayer:
             data = self.substitute(body)
         if repaired is not None:
             data = repaired
-        return self.client.open(self.map_path(path), method=request["method"],
-                                query_string=self.map_query(itemtype, request.get("query")),
-                                headers=headers, data=data)
+        return self.client.open(
+            self.map_path(path),
+            method=request["method"],
+            query_string=self.map_query(itemtype, request.get("query")),
+            headers=headers,
+            data=data,
+        )
 
     def learn(self, entry: dict, actual_status: int, actual: Any) -> None:
         """Bind tokens and ids the recorded answer introduces."""
@@ -218,10 +258,12 @@ class Replayer:
         if isinstance(recorded, dict) and isinstance(actual, dict):
             pairs.append((recorded.get("id"), actual.get("id")))
         elif isinstance(recorded, list) and isinstance(actual, list):
-            rec_items = recorded[1] if recorded and recorded[0] == "ERROR_GLPI_PARTIAL_ADD" else recorded
+            rec_items = (
+                recorded[1] if recorded and recorded[0] == "ERROR_GLPI_PARTIAL_ADD" else recorded
+            )
             act_items = actual[1] if actual and actual[0] == "ERROR_GLPI_PARTIAL_ADD" else actual
             if isinstance(rec_items, list) and isinstance(act_items, list):
-                for rec, act in zip(rec_items, act_items):
+                for rec, act in zip(rec_items, act_items, strict=False):
                     if isinstance(rec, dict) and isinstance(act, dict):
                         pairs.append((rec.get("id"), act.get("id")))
         for rec_id, act_id in pairs:
@@ -235,11 +277,14 @@ class Replayer:
             recorded, actual = [recorded], [actual]
         if not (isinstance(recorded, list) and isinstance(actual, list)):
             return
-        for rec, act in zip(recorded, actual):
+        for rec, act in zip(recorded, actual, strict=False):
             if isinstance(rec, dict) and isinstance(act, dict):
                 rec_id, act_id = rec.get("id"), act.get("id")
-                if isinstance(rec_id, int) and isinstance(act_id, int) \
-                        and (itemtype, rec_id) not in self.ids:
+                if (
+                    isinstance(rec_id, int)
+                    and isinstance(act_id, int)
+                    and (itemtype, rec_id) not in self.ids
+                ):
                     self.ids[(itemtype, rec_id)] = act_id
 
     def replay(self, name: str, entries: list[dict], scored: bool) -> list[Outcome]:
@@ -257,8 +302,9 @@ class Replayer:
             from tests.contract.normalise import compare
 
             reason = compare(self, entry, status, actual)
-            outcomes.append(Outcome(name, index, entry.get("title", ""), reason is None,
-                                    reason or ""))
+            outcomes.append(
+                Outcome(name, index, entry.get("title", ""), reason is None, reason or "")
+            )
         return outcomes
 
     def client_response(self, entry: dict, repaired: str | None = None) -> tuple[int, Any]:
@@ -281,8 +327,22 @@ def _itemtype_of(path: str) -> str | None:
         head = parts[1]
     if len(parts) > 2 and parts[2] in ("UserEmail", "Group_User", "Profile_User"):
         head = parts[2]
-    return head if head in ("User", "UserEmail", "Group", "Group_User", "Profile_User", "Entity",
-                            "Profile", "UserTitle", "UserCategory") else None
+    return (
+        head
+        if head
+        in (
+            "User",
+            "UserEmail",
+            "Group",
+            "Group_User",
+            "Profile_User",
+            "Entity",
+            "Profile",
+            "UserTitle",
+            "UserCategory",
+        )
+        else None
+    )
 
 
 def _criteria_target(itemtype: str | None, field_no: str, searchtype: Any) -> str | None:

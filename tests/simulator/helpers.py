@@ -13,8 +13,11 @@ class Glpi:
         self.url = running.url
         self.http = requests.Session()
         self.http.headers["App-Token"] = running.app_token
-        answer = self.http.get(f"{self.url}/initSession", timeout=5,
-                               headers={"Authorization": f"user_token {user_token or running.user_token}"})
+        answer = self.http.get(
+            f"{self.url}/initSession",
+            timeout=5,
+            headers={"Authorization": f"user_token {user_token or running.user_token}"},
+        )
         answer.raise_for_status()
         self.http.headers["Session-Token"] = answer.json()["session_token"]
 

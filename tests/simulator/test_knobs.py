@@ -16,8 +16,10 @@ def test_call_log_records_every_call_and_resets(glpi_sim) -> None:
     glpi.get("User/999999")
     calls = glpi_sim.sim.calls
     assert [(c.method, c.path, c.status) for c in calls] == [
-        ("GET", "/apirest.php/initSession", 200), ("GET", "/apirest.php/User/2", 200),
-        ("GET", "/apirest.php/User/999999", 404)]
+        ("GET", "/apirest.php/initSession", 200),
+        ("GET", "/apirest.php/User/2", 200),
+        ("GET", "/apirest.php/User/999999", 404),
+    ]
     glpi_sim.sim.reset_calls()
     assert glpi_sim.sim.calls == []
 
@@ -60,7 +62,9 @@ def test_seeded_data_and_extra_api_accounts(glpi_sim) -> None:
     sim = glpi_sim.sim
     uid = sim.seed_user(name="seeded", realname="R&D", _emails=["s@example.com"])
     gid = sim.seed_group(name="Team")
-    assert [row["email"] for row in sim.rows("UserEmail") if row["users_id"] == uid] == ["s@example.com"]
+    assert [row["email"] for row in sim.rows("UserEmail") if row["users_id"] == uid] == [
+        "s@example.com"
+    ]
     assert next(row for row in sim.rows("User") if row["id"] == uid)["realname"] == "R&#38;D"
     assert next(row for row in sim.rows("Group") if row["id"] == gid)["completename"] == "Team"
     token = sim.add_user_token("api-ss", profile=1, entity=0)
@@ -94,6 +98,7 @@ def test_concurrent_creates_get_distinct_ids(glpi_sim) -> None:
             answer = glpi.post("User", {"input": {"name": f"thread{number}.{index}"}})
             with lock:
                 ids.append(answer.json()["id"])
+
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(16)]
     for thread in threads:
         thread.start()

@@ -6,8 +6,15 @@ import pytest
 
 from tests.simulator.helpers import Glpi
 
-SPECIAL = {"pct": "50% off", "us": "under_score", "bs": "back\\slash", "sq": "quote'single",
-           "lt": "<angle>", "amp": "amp & co", "plain": "plainrealname"}
+SPECIAL = {
+    "pct": "50% off",
+    "us": "under_score",
+    "bs": "back\\slash",
+    "sq": "quote'single",
+    "lt": "<angle>",
+    "amp": "amp & co",
+    "plain": "plainrealname",
+}
 
 
 @pytest.fixture(params=["10", "11"])
@@ -19,7 +26,12 @@ def glpi_version(request) -> str:
 def glpi(glpi_sim):
     client = Glpi(glpi_sim)
     for suffix, realname in SPECIAL.items():
-        assert client.post("User", {"input": {"name": f"sc.{suffix}", "realname": realname}}).status_code == 201
+        assert (
+            client.post(
+                "User", {"input": {"name": f"sc.{suffix}", "realname": realname}}
+            ).status_code
+            == 201
+        )
     return client
 
 
@@ -32,30 +44,44 @@ def realname_hits(glpi, value: str) -> list[str]:
     return logins(glpi.search("User", [(34, "contains", value), (1, "contains", "sc.", "AND")]))
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("%", sorted(f"sc.{s}" for s in SPECIAL)),
-    ("^", sorted(f"sc.{s}" for s in SPECIAL)),
-    ("_", ["sc.us"]),
-    ("^under_score$", ["sc.us"]),
-    ("\\", ["sc.bs"]),
-    ("'", ["sc.sq"]),
-    ("  ^plainrealname$  ", ["sc.plain"]),
-    ("NULL", []),
-    ("^$", []),
-    ("plain$realname", []),
-    ("^50% off$", ["sc.pct"]),
-    ("^PLAINREALNAME$", ["sc.plain"]),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("%", sorted(f"sc.{s}" for s in SPECIAL)),
+        ("^", sorted(f"sc.{s}" for s in SPECIAL)),
+        ("_", ["sc.us"]),
+        ("^under_score$", ["sc.us"]),
+        ("\\", ["sc.bs"]),
+        ("'", ["sc.sq"]),
+        ("  ^plainrealname$  ", ["sc.plain"]),
+        ("NULL", []),
+        ("^$", []),
+        ("plain$realname", []),
+        ("^50% off$", ["sc.pct"]),
+        ("^PLAINREALNAME$", ["sc.plain"]),
+    ],
+)
 def test_contains_rules_common_to_both_versions(glpi, value: str, expected: list[str]) -> None:
     assert realname_hits(glpi, value) == expected
 
 
 def test_html_characters_version_specific(glpi, glpi_version: str) -> None:
-    raw = {"^<angle>$": ["sc.lt"], "^amp & co$": ["sc.amp"], "^&#60;angle&#62;$": [],
-           "^&#38;#60;angle&#38;#62;$": [], "^amp &#38;#38; co$": [], "&": ["sc.amp"]}
-    encoded = {"^<angle>$": [], "^amp & co$": [], "^&#60;angle&#62;$": [],
-               "^&#38;#60;angle&#38;#62;$": ["sc.lt"], "^amp &#38;#38; co$": ["sc.amp"],
-               "&": ["sc.amp", "sc.lt"]}
+    raw = {
+        "^<angle>$": ["sc.lt"],
+        "^amp & co$": ["sc.amp"],
+        "^&#60;angle&#62;$": [],
+        "^&#38;#60;angle&#38;#62;$": [],
+        "^amp &#38;#38; co$": [],
+        "&": ["sc.amp"],
+    }
+    encoded = {
+        "^<angle>$": [],
+        "^amp & co$": [],
+        "^&#60;angle&#62;$": [],
+        "^&#38;#60;angle&#38;#62;$": ["sc.lt"],
+        "^amp &#38;#38; co$": ["sc.amp"],
+        "&": ["sc.amp", "sc.lt"],
+    }
     table = raw if glpi_version == "11" else encoded
     for value, expected in table.items():
         assert realname_hits(glpi, value) == expected, value
@@ -72,7 +98,9 @@ def test_equals_on_login_compares_the_id(glpi) -> None:
     uid = glpi.search("User", [(1, "contains", "^sc.plain$")]).json()["data"][0]["2"]
     assert glpi.search("User", [(1, "equals", "sc.plain")]).json()["totalcount"] == 0
     assert logins(glpi.search("User", [(1, "equals", str(uid))])) == ["sc.plain"]
-    assert "sc.plain" not in logins(glpi.search("User", [(1, "notequals", str(uid))], range="0-999"))
+    assert "sc.plain" not in logins(
+        glpi.search("User", [(1, "notequals", str(uid))], range="0-999")
+    )
 
 
 def test_zero_hits_have_no_data_key(glpi) -> None:
@@ -83,7 +111,9 @@ def test_zero_hits_have_no_data_key(glpi) -> None:
 
 
 def test_multi_valued_email_column_is_a_list(glpi) -> None:
-    glpi.post("User", {"input": {"name": "sc.mails", "_useremails": ["a@example.com", "b@example.com"]}})
+    glpi.post(
+        "User", {"input": {"name": "sc.mails", "_useremails": ["a@example.com", "b@example.com"]}}
+    )
     body = glpi.search("User", [(1, "contains", "^sc.mails$")], forcedisplay=(2, 5)).json()
     assert body["data"][0]["5"] == ["a@example.com", "b@example.com"]
     by_mail = glpi.search("User", [(5, "contains", "^B@EXAMPLE.COM$")]).json()
@@ -98,14 +128,19 @@ def test_or_and_not_links(glpi) -> None:
 
 
 def test_nested_criteria(glpi) -> None:
-    params = {"criteria[0][field]": 1, "criteria[0][searchtype]": "contains",
-              "criteria[0][value]": "sc.",
-              "criteria[1][link]": "AND",
-              "criteria[1][criteria][0][field]": 34, "criteria[1][criteria][0][searchtype]": "contains",
-              "criteria[1][criteria][0][value]": "^under_score$",
-              "criteria[1][criteria][1][link]": "OR",
-              "criteria[1][criteria][1][field]": 34, "criteria[1][criteria][1][searchtype]": "contains",
-              "criteria[1][criteria][1][value]": "^plainrealname$"}
+    params = {
+        "criteria[0][field]": 1,
+        "criteria[0][searchtype]": "contains",
+        "criteria[0][value]": "sc.",
+        "criteria[1][link]": "AND",
+        "criteria[1][criteria][0][field]": 34,
+        "criteria[1][criteria][0][searchtype]": "contains",
+        "criteria[1][criteria][0][value]": "^under_score$",
+        "criteria[1][criteria][1][link]": "OR",
+        "criteria[1][criteria][1][field]": 34,
+        "criteria[1][criteria][1][searchtype]": "contains",
+        "criteria[1][criteria][1][value]": "^plainrealname$",
+    }
     assert logins(glpi.get("search/User", **params)) == ["sc.plain", "sc.us"]
 
 
@@ -117,8 +152,12 @@ def test_default_sort_differs(glpi, glpi_version: str) -> None:
 def test_bad_criteria_are_refused(glpi) -> None:
     bad_field = glpi.search("User", [(99999, "contains", "x")])
     assert bad_field.status_code == 400 and bad_field.json()[1].startswith("Bad field ID")
-    malformed = glpi.get("search/User", **{"criteria[0][field]": 1, "criteria[0][searchtype]": "contains"})
-    assert malformed.status_code == 400 and malformed.json()[1].startswith("Malformed search criteria")
+    malformed = glpi.get(
+        "search/User", **{"criteria[0][field]": 1, "criteria[0][searchtype]": "contains"}
+    )
+    assert malformed.status_code == 400 and malformed.json()[1].startswith(
+        "Malformed search criteria"
+    )
 
 
 def test_search_text_list_uses_the_same_matching(glpi) -> None:
