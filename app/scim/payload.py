@@ -39,7 +39,7 @@ projection never returns it, and no error message quotes a value.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from marshmallow import RAISE
@@ -96,12 +96,13 @@ def _writable(attributes: tuple[Attribute, ...]) -> list[Attribute]:
     return [a for a in attributes if a.mutability != "readOnly"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _complex_schema(attr: Attribute) -> type[Schema]:
-    return _schema_class(f"{attr.name}Schema", {a.name: _field(a) for a in _writable(attr.sub_attributes)})
+    declared = {a.name: _field(a) for a in _writable(attr.sub_attributes)}
+    return _schema_class(f"{attr.name}Schema", declared)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _extension_schema(extension: ScimSchema) -> type[Schema]:
     return _schema_class(f"{extension.name}Schema",
                          {a.name: _field(a) for a in _writable(extension.attributes)})
@@ -113,14 +114,15 @@ def _schema_class(name: str, declared: dict[str, fields.Field]) -> type[Schema]:
     return schema
 
 
-@lru_cache(maxsize=None)
+@cache
 def resource_schema_class(resource_name: str) -> type[Schema]:
     """Return the marshmallow schema of the canonical form of ``resource_name``."""
     resource = RESOURCES[resource_name]
     declared: dict[str, fields.Field] = {
         "schemas": fields.List(fields.String(), required=True, error_messages=_REQUIRED),
     }
-    declared.update({a.name: _field(a, top_level=True) for a in _writable(resource.core.attributes)})
+    for attr in _writable(resource.core.attributes):
+        declared[attr.name] = _field(attr, top_level=True)
     return _schema_class(f"{resource_name}PayloadSchema", declared)
 
 

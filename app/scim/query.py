@@ -65,7 +65,8 @@ class _NameList(fields.Field):
 
     default_error_messages = {"invalid": "Not a list of attribute names."}
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> tuple[str, ...]:
+    def _deserialize(self, value: Any, attr: str | None, data: Any,
+                     **kwargs: Any) -> tuple[str, ...]:
         if isinstance(value, str):
             items = value.split(",")
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):

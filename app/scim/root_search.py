@@ -38,8 +38,8 @@ from app.scim.responses import list_response
 from app.scim.responses import scim_response
 from app.scim.schema import RESOURCES
 from app.scim.schema import ResourceSchema
-from app.scim.service import max_results
 from app.scim.service import context
+from app.scim.service import max_results
 from app.scim.service import present
 from app.scim.service import storage
 from app.scim.storage import SearchQuery

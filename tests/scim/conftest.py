@@ -24,11 +24,13 @@ LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
 BASE_CONFIG: dict[str, Any] = {
     "scim": {"max_results": 50},
-    "tenants": [{
-        "name": "acme",
-        "tokens": [TOKEN, SECOND_TOKEN],
-        "glpi": {"url": "http://glpi.invalid/apirest.php", "user_token": "unused"},
-    }],
+    "tenants": [
+        {
+            "name": "acme",
+            "tokens": [TOKEN, SECOND_TOKEN],
+            "glpi": {"url": "http://glpi.invalid/apirest.php", "user_token": "unused"},
+        }
+    ],
 }
 
 
@@ -71,13 +73,16 @@ class ScimClient:
         return self.request("DELETE", path, **kwargs)
 
     def create_user(self, user_name: str, **attributes: Any) -> dict:
-        response = self.post("/Users", {"schemas": [USER_SCHEMA], "userName": user_name, **attributes})
+        response = self.post(
+            "/Users", {"schemas": [USER_SCHEMA], "userName": user_name, **attributes}
+        )
         assert response.status_code == 201, response.get_data(as_text=True)
         return response.get_json()
 
     def create_group(self, display_name: str, **attributes: Any) -> dict:
-        response = self.post("/Groups", {"schemas": [GROUP_SCHEMA], "displayName": display_name,
-                                         **attributes})
+        response = self.post(
+            "/Groups", {"schemas": [GROUP_SCHEMA], "displayName": display_name, **attributes}
+        )
         assert response.status_code == 201, response.get_data(as_text=True)
         return response.get_json()
 

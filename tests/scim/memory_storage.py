@@ -23,8 +23,8 @@ import itertools
 import threading
 import uuid
 from dataclasses import dataclass
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 from typing import Any
 
 from app.scim.errors import ConflictError
@@ -50,7 +50,7 @@ class Call:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class MemoryStorage(Storage):
@@ -76,9 +76,11 @@ class MemoryStorage(Storage):
             full = [self._full(resource_type, r) for r in self.data[resource_type].values()]
             found = [r for r in full if query.filter is None or matches(query.filter, r)]
             if query.sort_by:
-                found.sort(key=lambda r: self._sort_key(resource_type, r, query.sort_by),
-                           reverse=query.sort_order == "descending")
-            page = found[query.start_index - 1:query.start_index - 1 + query.count]
+                found.sort(
+                    key=lambda r: self._sort_key(resource_type, r, query.sort_by),
+                    reverse=query.sort_order == "descending",
+                )
+            page = found[query.start_index - 1 : query.start_index - 1 + query.count]
             return SearchResult(len(found), [self._view(ctx, resource_type, r) for r in page])
 
     def create(self, ctx: Context, resource_type: str, resource: dict) -> dict:
@@ -103,7 +105,9 @@ class MemoryStorage(Storage):
             self._save(resource_type, new)
             return self._view(ctx, resource_type, new)
 
-    def patch(self, ctx: Context, resource_type: str, resource_id: str, result: PatchResult) -> dict:
+    def patch(
+        self, ctx: Context, resource_type: str, resource_id: str, result: PatchResult
+    ) -> dict:
         with self._lock:
             self.calls.append(Call("patch", resource_type, ctx, resource_id))
             old = self._stored(resource_type, resource_id)
@@ -113,7 +117,11 @@ class MemoryStorage(Storage):
             members = result.deltas.get("members")
             if members is not None:
                 new["members"] = self._apply_delta(old.get("members", []), members)
-            elif resource_type == "Group" and "members" not in new and "members" not in result.changed:
+            elif (
+                resource_type == "Group"
+                and "members" not in new
+                and "members" not in result.changed
+            ):
                 new["members"] = old.get("members", [])
             self._check(resource_type, new)
             self._save(resource_type, new)
@@ -126,7 +134,9 @@ class MemoryStorage(Storage):
             del self.data[resource_type][resource_id]
             self.passwords.pop(resource_id, None)
             for group in self.data["Group"].values():
-                group["members"] = [m for m in group.get("members", []) if m["value"] != resource_id]
+                group["members"] = [
+                    m for m in group.get("members", []) if m["value"] != resource_id
+                ]
 
     # -- helpers -------------------------------------------------------------
 
@@ -143,18 +153,24 @@ class MemoryStorage(Storage):
             if other["id"] != resource["id"] and str(other.get(key, "")).lower() == wanted:
                 raise ConflictError(f"{key} {resource.get(key)!r} is already taken.")
         if resource_type == "Group":
-            unknown = [m.get("value") for m in resource.get("members", [])
-                       if m.get("value") not in self.data["User"]]
+            unknown = [
+                m.get("value")
+                for m in resource.get("members", [])
+                if m.get("value") not in self.data["User"]
+            ]
             if unknown:
-                raise InvalidValueError(f"members: unknown user id(s) {', '.join(map(str, unknown))}.")
+                raise InvalidValueError(
+                    f"members: unknown user id(s) {', '.join(map(str, unknown))}."
+                )
 
     def _save(self, resource_type: str, resource: dict) -> None:
         password = resource.pop("password", None)
         if password is not None:
             self.passwords[resource["id"]] = password
         if resource_type == "Group":
-            resource["members"] = [{"value": m["value"], "type": "User"}
-                                   for m in resource.get("members", [])]
+            resource["members"] = [
+                {"value": m["value"], "type": "User"} for m in resource.get("members", [])
+            ]
         resource["meta"]["lastModified"] = _now()
         resource["meta"]["version"] = f'W/"{next(self._versions)}"'
         self.data[resource_type][resource["id"]] = resource
@@ -190,7 +206,9 @@ class MemoryStorage(Storage):
         """The resource as returned: what ``ctx`` wants; member ``display`` only when
         ``members`` or ``members.display`` is named, as the GLPI backend does."""
         named = {a.lower() for a in ctx.attributes.attributes}
-        out = self._full(resource_type, stored, display=bool(named & {"members", "members.display"}))
+        out = self._full(
+            resource_type, stored, display=bool(named & {"members", "members.display"})
+        )
         for key in list(out):
             if key not in ("id", "schemas", "meta") and not ctx.attributes.wants(key):
                 del out[key]

@@ -21,18 +21,23 @@ from tests.scim.memory_storage import MemoryStorage
 UNAUTHORIZED = {"schemas": [ERROR], "status": "401", "detail": "Authentication is required."}
 
 
-@pytest.mark.parametrize("header", [
-    None,
-    "",
-    "Bearer",
-    "Bearer ",
-    f"Basic {TOKEN}",
-    f"{TOKEN}",
-    "Bearer wrong-token-000000000",
-    f"Bearer {TOKEN}x",
-    f"Bearer {TOKEN[:-1]}",
-])
-@pytest.mark.parametrize("path", ["/Users", "/Groups/1", "/ServiceProviderConfig", "/Schemas", "/Me"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        f"Basic {TOKEN}",
+        f"{TOKEN}",
+        "Bearer wrong-token-000000000",
+        f"Bearer {TOKEN}x",
+        f"Bearer {TOKEN[:-1]}",
+    ],
+)
+@pytest.mark.parametrize(
+    "path", ["/Users", "/Groups/1", "/ServiceProviderConfig", "/Schemas", "/Me"]
+)
 def test_missing_or_wrong_token_is_401_revealing_nothing(anonymous, header, path):
     headers = {} if header is None else {"Authorization": header}
     response = anonymous.get(f"/scim/v2{path}", headers=headers)
@@ -43,8 +48,11 @@ def test_missing_or_wrong_token_is_401_revealing_nothing(anonymous, header, path
 
 
 def test_401_on_writes_changes_nothing(anonymous, storage):
-    response = anonymous.post("/scim/v2/Users", json={"schemas": [USER_SCHEMA], "userName": "x"},
-                              headers={"Authorization": "Bearer nope-nope-nope-nope"})
+    response = anonymous.post(
+        "/scim/v2/Users",
+        json={"schemas": [USER_SCHEMA], "userName": "x"},
+        headers={"Authorization": "Bearer nope-nope-nope-nope"},
+    )
     assert response.status_code == 401
     assert storage.data["User"] == {} and storage.calls == []
 
@@ -63,10 +71,16 @@ def test_scheme_is_case_insensitive(anonymous):
 def test_hashed_tokens_and_tenant_routing():
     config = {
         "tenants": [
-            {"name": "one", "tokens": ["sha256:" + hashlib.sha256(b"first-tenant-token").hexdigest()],
-             "glpi": {"url": "http://glpi.invalid/apirest.php", "user_token": "u"}},
-            {"name": "two", "tokens": ["second-tenant-token"],
-             "glpi": {"url": "http://glpi.invalid/apirest.php", "user_token": "u"}},
+            {
+                "name": "one",
+                "tokens": ["sha256:" + hashlib.sha256(b"first-tenant-token").hexdigest()],
+                "glpi": {"url": "http://glpi.invalid/apirest.php", "user_token": "u"},
+            },
+            {
+                "name": "two",
+                "tokens": ["second-tenant-token"],
+                "glpi": {"url": "http://glpi.invalid/apirest.php", "user_token": "u"},
+            },
         ],
     }
     storages = {}
@@ -90,24 +104,35 @@ def test_hashed_tokens_and_tenant_routing():
 def test_404_unknown_resource_body(scim):
     response = scim.get("/Users/does-not-exist")
     assert response.status_code == 404
-    assert response.get_json() == {"schemas": [ERROR], "status": "404",
-                                   "detail": "User 'does-not-exist' not found."}
+    assert response.get_json() == {
+        "schemas": [ERROR],
+        "status": "404",
+        "detail": "User 'does-not-exist' not found.",
+    }
 
 
-@pytest.mark.parametrize("path", ["/scim/v2/Foo", "/scim/v2/Users/1/extra", "/scim/v2/", "/", "/scim",
-                                  "/favicon.ico"])
+@pytest.mark.parametrize(
+    "path", ["/scim/v2/Foo", "/scim/v2/Users/1/extra", "/scim/v2/", "/", "/scim", "/favicon.ico"]
+)
 def test_404_unknown_path_is_a_scim_error_never_html(scim, path):
     response = scim.client.get(path, headers=scim.headers)
     assert response.status_code == 404
     assert response.mimetype == "application/scim+json"
-    assert response.get_json() == {"schemas": [ERROR], "status": "404", "detail": "Resource not found."}
+    assert response.get_json() == {
+        "schemas": [ERROR],
+        "status": "404",
+        "detail": "Resource not found.",
+    }
 
 
 def test_405_body(scim):
     response = scim.request("PUT", "/Users")
     assert response.status_code == 405
-    assert response.get_json() == {"schemas": [ERROR], "status": "405",
-                                   "detail": "Method not allowed on this endpoint."}
+    assert response.get_json() == {
+        "schemas": [ERROR],
+        "status": "405",
+        "detail": "Method not allowed on this endpoint.",
+    }
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
 
 
@@ -115,8 +140,12 @@ def test_409_duplicate_user_name_is_case_insensitive(scim):
     scim.create_user("bjensen")
     response = scim.post("/Users", {"schemas": [USER_SCHEMA], "userName": "BJensen"})
     assert response.status_code == 409
-    assert response.get_json() == {"schemas": [ERROR], "status": "409", "scimType": "uniqueness",
-                                   "detail": "userName 'BJensen' is already taken."}
+    assert response.get_json() == {
+        "schemas": [ERROR],
+        "status": "409",
+        "scimType": "uniqueness",
+        "detail": "userName 'BJensen' is already taken.",
+    }
     assert scim.get("/Users").get_json()["totalResults"] == 1
 
 
@@ -131,9 +160,13 @@ def test_409_duplicate_group_display_name(scim):
 def test_409_on_rename_to_a_taken_name(scim):
     scim.create_user("alice")
     bob = scim.create_user("bob")
-    response = scim.patch(f"/Users/{bob['id']}", {
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-        "Operations": [{"op": "replace", "path": "userName", "value": "ALICE"}]})
+    response = scim.patch(
+        f"/Users/{bob['id']}",
+        {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "path": "userName", "value": "ALICE"}],
+        },
+    )
     assert response.status_code == 409
     assert scim.get(f"/Users/{bob['id']}").get_json()["userName"] == "bob"
 
@@ -173,4 +206,8 @@ def test_backend_unavailable_is_503_with_retry_after():
     response = ScimClient(app.test_client()).get("/Users/1")
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "12"
-    assert response.get_json() == {"schemas": [ERROR], "status": "503", "detail": "GLPI is unreachable."}
+    assert response.get_json() == {
+        "schemas": [ERROR],
+        "status": "503",
+        "detail": "GLPI is unreachable.",
+    }

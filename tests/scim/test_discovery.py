@@ -15,8 +15,13 @@ from tests.scim.conftest import make_app
 from tests.scim.conftest import patch_body
 
 SPC = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
-DISCOVERY_PATHS = ["/ServiceProviderConfig", "/ResourceTypes", "/ResourceTypes/User", "/Schemas",
-                   f"/Schemas/{USER_SCHEMA}"]
+DISCOVERY_PATHS = [
+    "/ServiceProviderConfig",
+    "/ResourceTypes",
+    "/ResourceTypes/User",
+    "/Schemas",
+    f"/Schemas/{USER_SCHEMA}",
+]
 
 
 @pytest.fixture
@@ -75,21 +80,28 @@ def test_sort_supported_means_sorting_works(scim, config):
 def test_patch_supported_means_patch_works(scim, config):
     assert config["patch"]["supported"]
     user = scim.create_user("alice")
-    response = scim.patch(f"/Users/{user['id']}",
-                          patch_body({"op": "add", "path": "nickName", "value": "Al"}))
+    response = scim.patch(
+        f"/Users/{user['id']}", patch_body({"op": "add", "path": "nickName", "value": "Al"})
+    )
     assert response.get_json()["nickName"] == "Al"
 
 
-def test_change_password_supported_means_password_is_accepted_and_never_returned(scim, storage, config):
+def test_change_password_supported_means_password_is_accepted_and_never_returned(
+    scim, storage, config
+):
     assert config["changePassword"]["supported"]
     user = scim.create_user("alice", password="first-Secret1")
     assert "password" not in user
-    put = scim.put(f"/Users/{user['id']}", {"schemas": [USER_SCHEMA], "userName": "alice",
-                                             "password": "second-Secret2"})
+    put = scim.put(
+        f"/Users/{user['id']}",
+        {"schemas": [USER_SCHEMA], "userName": "alice", "password": "second-Secret2"},
+    )
     assert put.status_code == 200 and "password" not in put.get_json()
     assert storage.passwords[user["id"]] == "second-Secret2"
-    patched = scim.patch(f"/Users/{user['id']}",
-                         patch_body({"op": "replace", "path": "password", "value": "third-Secret3"}))
+    patched = scim.patch(
+        f"/Users/{user['id']}",
+        patch_body({"op": "replace", "path": "password", "value": "third-Secret3"}),
+    )
     assert patched.status_code == 200 and "third-Secret3" not in patched.get_data(as_text=True)
     assert storage.passwords[user["id"]] == "third-Secret3"
     assert "password" not in scim.get(f"/Users/{user['id']}?attributes=password").get_json()
@@ -97,8 +109,13 @@ def test_change_password_supported_means_password_is_accepted_and_never_returned
 
 def test_bulk_not_supported_means_bulk_is_refused(scim, config):
     assert not config["bulk"]["supported"]
-    assert scim.post("/Bulk", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
-                               "Operations": []}).status_code == 501
+    assert (
+        scim.post(
+            "/Bulk",
+            {"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": []},
+        ).status_code
+        == 501
+    )
 
 
 def test_etag_not_supported_means_no_etag_header(scim, config):
@@ -132,19 +149,39 @@ def test_schemas_are_generated_from_the_attribute_model(scim):
         assert scim.get(f"/Schemas/{urn}").get_json() == documents[urn]
 
 
-@pytest.mark.parametrize(("schema", "name", "expected"), [
-    (USER_SCHEMA, "id", {"mutability": "readOnly", "returned": "always", "uniqueness": "server",
-                         "caseExact": True}),
-    (USER_SCHEMA, "userName", {"required": True, "uniqueness": "server", "caseExact": False,
-                               "type": "string", "multiValued": False}),
-    (USER_SCHEMA, "password", {"mutability": "writeOnly", "returned": "never"}),
-    (USER_SCHEMA, "active", {"type": "boolean"}),
-    (USER_SCHEMA, "emails", {"type": "complex", "multiValued": True}),
-    (USER_SCHEMA, "groups", {"mutability": "readOnly", "multiValued": True}),
-    (GROUP_SCHEMA, "displayName", {"required": True, "uniqueness": "server"}),
-    (GROUP_SCHEMA, "members", {"type": "complex", "multiValued": True}),
-    (ENTERPRISE, "manager", {"type": "complex", "multiValued": False}),
-])
+@pytest.mark.parametrize(
+    ("schema", "name", "expected"),
+    [
+        (
+            USER_SCHEMA,
+            "id",
+            {
+                "mutability": "readOnly",
+                "returned": "always",
+                "uniqueness": "server",
+                "caseExact": True,
+            },
+        ),
+        (
+            USER_SCHEMA,
+            "userName",
+            {
+                "required": True,
+                "uniqueness": "server",
+                "caseExact": False,
+                "type": "string",
+                "multiValued": False,
+            },
+        ),
+        (USER_SCHEMA, "password", {"mutability": "writeOnly", "returned": "never"}),
+        (USER_SCHEMA, "active", {"type": "boolean"}),
+        (USER_SCHEMA, "emails", {"type": "complex", "multiValued": True}),
+        (USER_SCHEMA, "groups", {"mutability": "readOnly", "multiValued": True}),
+        (GROUP_SCHEMA, "displayName", {"required": True, "uniqueness": "server"}),
+        (GROUP_SCHEMA, "members", {"type": "complex", "multiValued": True}),
+        (ENTERPRISE, "manager", {"type": "complex", "multiValued": False}),
+    ],
+)
 def test_attribute_characteristics(scim, schema, name, expected):
     document = scim.get(f"/Schemas/{schema}").get_json()
     attribute = next(a for a in document["attributes"] if a["name"] == name)
@@ -164,8 +201,11 @@ def test_writes_on_discovery_are_405(scim, path, method):
     response = scim.request(method, path, {"schemas": [USER_SCHEMA]})
     assert response.status_code == 405
     assert response.mimetype == "application/scim+json"
-    assert response.get_json() == {"schemas": [ERROR], "status": "405",
-                                   "detail": "Method not allowed on this endpoint."}
+    assert response.get_json() == {
+        "schemas": [ERROR],
+        "status": "405",
+        "detail": "Method not allowed on this endpoint.",
+    }
     assert "GET" in response.headers["Allow"]
 
 

@@ -42,12 +42,17 @@ class DocsTenant:
 
     def __init__(self, scim):
         self.scim = scim
-        self.user = scim.create_user("Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee",
-                                     displayName="Test User", active=True,
-                                     emails=[{"value": "old@contoso.com", "type": "work", "primary": True}],
-                                     name={"givenName": "Old", "familyName": "Name"})
+        self.user = scim.create_user(
+            "Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee",
+            displayName="Test User",
+            active=True,
+            emails=[{"value": "old@contoso.com", "type": "work", "primary": True}],
+            name={"givenName": "Old", "familyName": "Name"},
+        )
         self.members = {doc_id: scim.create_user(f"member-{doc_id}")["id"] for doc_id in MEMBER_IDS}
-        self.group = scim.create_group("displayName", members=[{"value": v} for v in self.members.values()])
+        self.group = scim.create_group(
+            "displayName", members=[{"value": v} for v in self.members.values()]
+        )
 
     def send(self, request: dict):
         path = request["path"]
@@ -77,30 +82,50 @@ def _effect_checks(tenant: DocsTenant) -> dict[int, Any]:
     user = tenant.user_now
     a, b = tenant.members[MEMBER_IDS[0]], tenant.members[MEMBER_IDS[1]]
     return {
-        9: lambda r: (user()["emails"][0]["value"] == "updatedEmail@microsoft.com"
-                      and user()["name"]["familyName"] == "updatedFamilyName"),
+        9: lambda r: (
+            user()["emails"][0]["value"] == "updatedEmail@microsoft.com"
+            and user()["name"]["familyName"] == "updatedFamilyName"
+        ),
         10: lambda r: user()["userName"] == "5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com",
         11: lambda r: user()["active"] is False,
         12: lambda r: user()["active"] is False,
         13: lambda r: user()["active"] is False,
         14: lambda r: user()["nickName"] == "Babs",
         15: lambda r: user()["nickName"] == "Babs",
-        16: lambda r: (user()["displayName"] == "Pvlo" and user()["name"]["givenName"] == "Gtfd"
-                       and user()[ENTERPRISE]["employeeNumber"] == "Eqpj"
-                       and user()["emails"][0]["value"] == "TestBcwqnm@test.microsoft.com"),
-        17: lambda r: (user()["displayName"] == "Bjfe" and user()["name"]["familyName"] == "Unua"
-                       and user()[ENTERPRISE]["employeeNumber"] == "Aklq"
-                       and user()["emails"][0]["value"] == "TestMhvaes@test.microsoft.com"),
-        18: lambda r: user()[ENTERPRISE]["manager"]["value"] == "00aa00aa-bb11-cc22-dd33-44ee44ee44ee",
-        19: lambda r: user()[ENTERPRISE]["manager"]["value"] == "2c2f6fb8-254f-492e-b7fe-c09c5a61c8a2",
-        20: lambda r: r.get_json()["roles"][0]["value"] == "Admin" and r.get_json()["active"] is True,
+        16: lambda r: (
+            user()["displayName"] == "Pvlo"
+            and user()["name"]["givenName"] == "Gtfd"
+            and user()[ENTERPRISE]["employeeNumber"] == "Eqpj"
+            and user()["emails"][0]["value"] == "TestBcwqnm@test.microsoft.com"
+        ),
+        17: lambda r: (
+            user()["displayName"] == "Bjfe"
+            and user()["name"]["familyName"] == "Unua"
+            and user()[ENTERPRISE]["employeeNumber"] == "Aklq"
+            and user()["emails"][0]["value"] == "TestMhvaes@test.microsoft.com"
+        ),
+        18: lambda r: (
+            user()[ENTERPRISE]["manager"]["value"] == "00aa00aa-bb11-cc22-dd33-44ee44ee44ee"
+        ),
+        19: lambda r: (
+            user()[ENTERPRISE]["manager"]["value"] == "2c2f6fb8-254f-492e-b7fe-c09c5a61c8a2"
+        ),
+        20: lambda r: (
+            r.get_json()["roles"][0]["value"] == "Admin" and r.get_json()["active"] is True
+        ),
         21: lambda r: json.loads(user()["roles"][0]["value"])["value"] == "25",
         22: lambda r: tenant.scim.get(f"/Users/{tenant.user['id']}").status_code == 404,
-        23: lambda r: r.get_json()["displayName"] == "displayName" and "members" not in r.get_json(),
+        23: lambda r: (
+            r.get_json()["displayName"] == "displayName" and "members" not in r.get_json()
+        ),
         24: lambda r: "members" not in r.get_json(),
-        25: lambda r: r.get_json()["totalResults"] == 1 and "members" not in r.get_json()["Resources"][0],
-        26: lambda r: (tenant.scim.get(f"/Groups/{tenant.group['id']}").get_json()["displayName"]
-                       == "1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName"),
+        25: lambda r: (
+            r.get_json()["totalResults"] == 1 and "members" not in r.get_json()["Resources"][0]
+        ),
+        26: lambda r: (
+            tenant.scim.get(f"/Groups/{tenant.group['id']}").get_json()["displayName"]
+            == "1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName"
+        ),
         27: lambda r: tenant.member_values() == {a, b},
         28: lambda r: tenant.member_values() == {b},
         29: lambda r: tenant.member_values() == {a},
@@ -142,8 +167,12 @@ def test_both_dialects_leave_the_same_state(without_flag, with_flag):
         assert tenant.send(request).status_code == request["expected_status"]
         user = tenant.user_now()
         by_id = {real: doc for doc, real in tenant.members.items()}
-        states.append(({k: v for k, v in user.items() if k not in ("id", "meta", "groups")},
-                       sorted(by_id[v] for v in tenant.member_values())))
+        states.append(
+            (
+                {k: v for k, v in user.items() if k not in ("id", "meta", "groups")},
+                sorted(by_id[v] for v in tenant.member_values()),
+            )
+        )
     assert states[0] == states[1]
 
 
@@ -153,8 +182,10 @@ def _same_values_as(seq: int, request: dict) -> dict:
     body = json.loads(json.dumps(request["body"]))
     body["Operations"][0]["value"] = values['emails[type eq "work"].value']
     body["Operations"][1]["value"] = {
-        "displayName": values["displayName"], "name.givenName": values["name.givenName"],
-        "name.familyName": values["name.familyName"], "externalId": values["externalId"],
+        "displayName": values["displayName"],
+        "name.givenName": values["name.givenName"],
+        "name.familyName": values["name.familyName"],
+        "externalId": values["externalId"],
         f"{ENTERPRISE}:employeeNumber": values[f"{ENTERPRISE}:employeeNumber"],
     }
     return {**request, "body": body}
@@ -169,21 +200,24 @@ POSTMAN_NOT_REPLAYED = {
 #: Requests replayed with a change, and why.
 POSTMAN_ADAPTED = {
     5: "the collection calls /serviceConfiguration, a bug of the collection (the reference "
-       "server serves /ServiceProviderConfig): replayed on /ServiceProviderConfig",
+    "server serves /ServiceProviderConfig): replayed on /ServiceProviderConfig",
     67: "adds the member 'string id 1', which is no user: our storages refuse unknown member "
-        "ids with 400 (issue 5); replayed with an existing user id",
+    "ids with 400 (issue 5); replayed with an existing user id",
     68: "same as 67 with 'string id 2'",
 }
 #: Statuses we answer instead of the collection's, with the RFC sentence that allows it.
 POSTMAN_STATUS = {
-    56: (200, "a User PATCH answers 200 with the resource (RFC 7644 §3.5.2: 200 with the "
-              "resource or 204); Entra accepts both"),
+    56: (
+        200,
+        "a User PATCH answers 200 with the resource (RFC 7644 §3.5.2: 200 with the "
+        "resource or 204); Entra accepts both",
+    ),
     57: (200, "same as 56"),
 }
 #: Assertions of the collection's scripts we do not meet, and why.
 POSTMAN_SCRIPT_DEVIATIONS = {
     30: "expects the member's sent 'displayName: new User' echoed back; member display is "
-        "read-only (RFC 7643 §8.7.1) and comes from the user, so it is not stored",
+    "read-only (RFC 7643 §8.7.1) and comes from the user, so it is not stored",
 }
 
 
@@ -200,7 +234,9 @@ def _postman_checks(vars: dict[str, str]) -> dict[int, Any]:
         12: lambda r: vars["id1"] in r.get_data(as_text=True),
         14: lambda r: r.get_json()["id"] == vars["id1"] and r.get_json()["userName"] == "ryan3",
         16: lambda r: r.get_json()["name"]["formatted"] == "NewName",
-        26: lambda r: r.get_json()["id"] == vars["groupid3"] and vars["id3"] in r.get_data(as_text=True),
+        26: lambda r: (
+            r.get_json()["id"] == vars["groupid3"] and vars["id3"] in r.get_data(as_text=True)
+        ),
         32: lambda r: "new User" not in r.get_data(as_text=True),
         40: has("emailName357"),
         41: has("emailName357"),
@@ -209,10 +245,15 @@ def _postman_checks(vars: dict[str, str]) -> dict[int, Any]:
         46: lambda r: r.get_json()["totalResults"] == 2 and "OMalley" in r.get_data(as_text=True),
         51: has("detail"),
         52: has("detail"),
-        54: lambda r: "Addresses" not in r.get_data(as_text=True) and "addresses" not in r.get_json(),
+        54: lambda r: (
+            "Addresses" not in r.get_data(as_text=True) and "addresses" not in r.get_json()
+        ),
         58: lambda r: r.get_json()["userName"] == "newusername" and r.get_json()["active"] is False,
-        59: lambda r: (r.get_json()["userName"] == "OMalley" and r.get_json()["active"] is False
-                      and "Germany" in r.get_data(as_text=True)),
+        59: lambda r: (
+            r.get_json()["userName"] == "OMalley"
+            and r.get_json()["active"] is False
+            and "Germany" in r.get_data(as_text=True)
+        ),
         60: lambda r: r.get_json()["totalResults"] == 5 and r.get_json()["itemsPerPage"] == 2,
         61: lambda r: r.get_json()["totalResults"] == 5,
         62: has("detail"),
@@ -242,10 +283,18 @@ def _postman_send(scim, request: dict, vars: dict[str, str]):
         body["Operations"][0]["value"] = vars["3rduserid" if seq == 67 else "4thuserid"]
     query = f"?{request['query']}" if request["query"] else ""
     if isinstance(body, dict) and "_raw_unparsed" in body:
-        return scim.client.open(f"/scim/v2{path}", method=request["method"], data=body["_raw_unparsed"],
-                                headers={**scim.headers, "Content-Type": "application/json"})
-    return scim.request(request["method"], path + query, body,
-                        headers={"Content-Type": "application/json"} if body is not None else {})
+        return scim.client.open(
+            f"/scim/v2{path}",
+            method=request["method"],
+            data=body["_raw_unparsed"],
+            headers={**scim.headers, "Content-Type": "application/json"},
+        )
+    return scim.request(
+        request["method"],
+        path + query,
+        body,
+        headers={"Content-Type": "application/json"} if body is not None else {},
+    )
 
 
 def test_postman_collection_replays_in_order(scim):
@@ -256,7 +305,11 @@ def test_postman_collection_replays_in_order(scim):
         if seq in POSTMAN_NOT_REPLAYED:
             continue
         response = _postman_send(scim, request, vars)
-        expected = [int(n.rsplit(" ", 1)[1]) for n in request["test_names"] if n.startswith("Status code is")]
+        expected = [
+            int(n.rsplit(" ", 1)[1])
+            for n in request["test_names"]
+            if n.startswith("Status code is")
+        ]
         if seq in POSTMAN_STATUS:
             expected = [POSTMAN_STATUS[seq][0]]
         if expected:
@@ -271,28 +324,42 @@ def test_postman_collection_replays_in_order(scim):
 
 
 def test_postman_deviations_are_explained():
-    listed = set(POSTMAN_NOT_REPLAYED) | set(POSTMAN_ADAPTED) | set(POSTMAN_STATUS) | set(
-        POSTMAN_SCRIPT_DEVIATIONS)
+    listed = (
+        set(POSTMAN_NOT_REPLAYED)
+        | set(POSTMAN_ADAPTED)
+        | set(POSTMAN_STATUS)
+        | set(POSTMAN_SCRIPT_DEVIATIONS)
+    )
     assert all(POSTMAN[seq - 1]["seq"] == seq for seq in listed)
-    assert all(len(reason) > 20 for reason in {**POSTMAN_NOT_REPLAYED, **POSTMAN_ADAPTED,
-                                                **POSTMAN_SCRIPT_DEVIATIONS}.values())
+    assert all(
+        len(reason) > 20
+        for reason in {
+            **POSTMAN_NOT_REPLAYED,
+            **POSTMAN_ADAPTED,
+            **POSTMAN_SCRIPT_DEVIATIONS,
+        }.values()
+    )
 
 
 # --- Entra inbound provisioning shapes -----------------------------------------
 
+
 def test_inbound_paging_and_watermark_filters(scim):
     for i in range(7):
         scim.create_user(f"inbound{i}", active=i != 3)
-    window = ('active eq true and (meta.lastModified ge "0001-01-03T00:00:00.0000000Z" and '
-              'meta.lastModified le "9999-12-31T00:00:00.0000000Z")')
+    window = (
+        'active eq true and (meta.lastModified ge "0001-01-03T00:00:00.0000000Z" and '
+        'meta.lastModified le "9999-12-31T00:00:00.0000000Z")'
+    )
     first = scim.get(f"/Users?filter={window}&count=5&startIndex=1").get_json()
     second = scim.get(f"/Users?filter={window}&count=5&startIndex=6").get_json()
     assert first["totalResults"] == second["totalResults"] == 6
     assert first["itemsPerPage"] == 5 and second["itemsPerPage"] == 1
     zero = scim.get(f"/Users?filter={window}&count=100&startindex=0").get_json()
     assert zero["startIndex"] == 1 and zero["itemsPerPage"] == 6
-    mixed_case = scim.get('/Users?filter=(ActiVe eq true) and meta.lastmodified ge '
-                          '"2021-09-23T19:35:41.8420572Z"').get_json()
+    mixed_case = scim.get(
+        '/Users?filter=(ActiVe eq true) and meta.lastmodified ge "2021-09-23T19:35:41.8420572Z"'
+    ).get_json()
     assert mixed_case["totalResults"] == 6
     assert scim.get("/Users?count=1").get_json()["itemsPerPage"] == 1
 

@@ -81,8 +81,9 @@ def test_aiw_updates_and_deactivates_by_put_of_the_whole_user(okta):
 def test_oin_pathless_patch_deactivates_and_reactivates(okta):
     created = okta.post("/Users", CREATE).get_json()
     for active in (False, True):
-        response = okta.patch(f"/Users/{created['id']}",
-                              patch_body({"op": "replace", "value": {"active": active}}))
+        response = okta.patch(
+            f"/Users/{created['id']}", patch_body({"op": "replace", "value": {"active": active}})
+        )
         assert response.status_code == 200
         assert response.get_json()["active"] is active
     user = okta.get(f"/Users/{created['id']}").get_json()
@@ -91,8 +92,10 @@ def test_oin_pathless_patch_deactivates_and_reactivates(okta):
 
 def test_oin_password_push(okta, storage):
     created = okta.post("/Users", CREATE).get_json()
-    response = okta.patch(f"/Users/{created['id']}",
-                          patch_body({"op": "replace", "value": {"password": "new-Passw0rd"}}))
+    response = okta.patch(
+        f"/Users/{created['id']}",
+        patch_body({"op": "replace", "value": {"password": "new-Passw0rd"}}),
+    )
     assert response.status_code == 200
     assert "new-Passw0rd" not in response.get_data(as_text=True)
     assert storage.passwords[created["id"]] == "new-Passw0rd"
@@ -102,35 +105,62 @@ def test_group_push(okta):
     alice = okta.create_user("alice")
     bob = okta.create_user("bob")
     carol = okta.create_user("carol")
-    created = okta.post("/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "Push", "members": []})
+    created = okta.post(
+        "/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "Push", "members": []}
+    )
     assert created.status_code == 201
     gid = created.get_json()["id"]
     found = okta.get('/Groups?filter=displayName eq "Push"&startIndex=1&count=100').get_json()
     assert [g["id"] for g in found["Resources"]] == [gid]
 
-    rename = okta.patch(f"/Groups/{gid}", patch_body(
-        {"op": "replace", "value": {"id": gid, "displayName": "Push Renamed"}}))
+    rename = okta.patch(
+        f"/Groups/{gid}",
+        patch_body({"op": "replace", "value": {"id": gid, "displayName": "Push Renamed"}}),
+    )
     assert rename.status_code == 204
 
-    add = okta.patch(f"/Groups/{gid}", patch_body(
-        {"op": "add", "path": "members", "value": [{"value": alice["id"], "display": "alice"},
-                                                  {"value": bob["id"], "display": "bob"}]}))
+    add = okta.patch(
+        f"/Groups/{gid}",
+        patch_body(
+            {
+                "op": "add",
+                "path": "members",
+                "value": [
+                    {"value": alice["id"], "display": "alice"},
+                    {"value": bob["id"], "display": "bob"},
+                ],
+            }
+        ),
+    )
     assert add.status_code == 204
-    swap = okta.patch(f"/Groups/{gid}", patch_body(
-        {"op": "remove", "path": f'members[value eq "{alice["id"]}"]'},
-        {"op": "add", "path": "members", "value": [{"value": carol["id"], "display": "carol"}]}))
+    swap = okta.patch(
+        f"/Groups/{gid}",
+        patch_body(
+            {"op": "remove", "path": f'members[value eq "{alice["id"]}"]'},
+            {"op": "add", "path": "members", "value": [{"value": carol["id"], "display": "carol"}]},
+        ),
+    )
     assert swap.status_code == 204
     group = okta.get(f"/Groups/{gid}").get_json()
     assert group["displayName"] == "Push Renamed"
     assert {m["value"] for m in group["members"]} == {bob["id"], carol["id"]}
 
-    full = okta.patch(f"/Groups/{gid}", patch_body(
-        {"op": "replace", "path": "members", "value": [{"value": alice["id"]}]}))
+    full = okta.patch(
+        f"/Groups/{gid}",
+        patch_body({"op": "replace", "path": "members", "value": [{"value": alice["id"]}]}),
+    )
     assert full.status_code == 204
     assert [m["value"] for m in okta.get(f"/Groups/{gid}").get_json()["members"]] == [alice["id"]]
 
-    aiw_put = okta.put(f"/Groups/{gid}", {"schemas": [GROUP_SCHEMA], "id": gid, "displayName": "Push Renamed",
-                                         "members": [{"value": bob["id"]}, {"value": carol["id"]}]})
+    aiw_put = okta.put(
+        f"/Groups/{gid}",
+        {
+            "schemas": [GROUP_SCHEMA],
+            "id": gid,
+            "displayName": "Push Renamed",
+            "members": [{"value": bob["id"]}, {"value": carol["id"]}],
+        },
+    )
     assert aiw_put.status_code == 200
     assert {m["value"] for m in aiw_put.get_json()["members"]} == {bob["id"], carol["id"]}
 
@@ -155,8 +185,10 @@ def test_import_pages_until_total_results(okta):
 def test_unknown_member_is_refused_and_nothing_changes(okta):
     alice = okta.create_user("alice")
     gid = okta.create_group("G", members=[{"value": alice["id"]}])["id"]
-    response = okta.patch(f"/Groups/{gid}", patch_body(
-        {"op": "add", "path": "members", "value": [{"value": "no-such-user"}]}))
+    response = okta.patch(
+        f"/Groups/{gid}",
+        patch_body({"op": "add", "path": "members", "value": [{"value": "no-such-user"}]}),
+    )
     assert response.status_code == 400
     assert response.get_json()["scimType"] == "invalidValue"
     assert "no-such-user" in response.get_json()["detail"]

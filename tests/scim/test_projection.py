@@ -38,37 +38,79 @@ def test_default_set_has_everything_but_password():
     shown = _show()
     assert shown["schemas"] == [USER_SCHEMA, ENTERPRISE]
     assert "password" not in shown and "notInTheSchema" not in shown
-    assert set(shown) == {"schemas", "id", "externalId", "userName", "name", "emails", "active",
-                          "groups", "meta", ENTERPRISE}
+    assert set(shown) == {
+        "schemas",
+        "id",
+        "externalId",
+        "userName",
+        "name",
+        "emails",
+        "active",
+        "groups",
+        "meta",
+        ENTERPRISE,
+    }
 
 
-@pytest.mark.parametrize(("attributes", "expected"), [
-    (["userName"], {"schemas": [USER_SCHEMA], "id": "42", "userName": "bjensen"}),
-    (["USERNAME", "password"], {"schemas": [USER_SCHEMA], "id": "42", "userName": "bjensen"}),
-    (["name.givenName"], {"schemas": [USER_SCHEMA], "id": "42", "name": {"givenName": "Barbara"}}),
-    (['emails[type eq "work"]'], {"schemas": [USER_SCHEMA], "id": "42",
-                                  "emails": [{"value": "b@example.com", "type": "work", "primary": True}]}),
-    (["emails.value"], {"schemas": [USER_SCHEMA], "id": "42", "emails": [{"value": "b@example.com"}]}),
-    ([f"{ENTERPRISE}:employeeNumber"], {"schemas": [USER_SCHEMA, ENTERPRISE], "id": "42",
-                                        ENTERPRISE: {"employeeNumber": "701984"}}),
-    ([f"{ENTERPRISE}:manager.value"], {"schemas": [USER_SCHEMA, ENTERPRISE], "id": "42",
-                                       ENTERPRISE: {"manager": {"value": "9"}}}),
-    ([ENTERPRISE], {"schemas": [USER_SCHEMA, ENTERPRISE], "id": "42",
-                    ENTERPRISE: STORED[ENTERPRISE]}),
-    (["nope", "id"], {"schemas": [USER_SCHEMA], "id": "42"}),
-])
+@pytest.mark.parametrize(
+    ("attributes", "expected"),
+    [
+        (["userName"], {"schemas": [USER_SCHEMA], "id": "42", "userName": "bjensen"}),
+        (["USERNAME", "password"], {"schemas": [USER_SCHEMA], "id": "42", "userName": "bjensen"}),
+        (
+            ["name.givenName"],
+            {"schemas": [USER_SCHEMA], "id": "42", "name": {"givenName": "Barbara"}},
+        ),
+        (
+            ['emails[type eq "work"]'],
+            {
+                "schemas": [USER_SCHEMA],
+                "id": "42",
+                "emails": [{"value": "b@example.com", "type": "work", "primary": True}],
+            },
+        ),
+        (
+            ["emails.value"],
+            {"schemas": [USER_SCHEMA], "id": "42", "emails": [{"value": "b@example.com"}]},
+        ),
+        (
+            [f"{ENTERPRISE}:employeeNumber"],
+            {
+                "schemas": [USER_SCHEMA, ENTERPRISE],
+                "id": "42",
+                ENTERPRISE: {"employeeNumber": "701984"},
+            },
+        ),
+        (
+            [f"{ENTERPRISE}:manager.value"],
+            {
+                "schemas": [USER_SCHEMA, ENTERPRISE],
+                "id": "42",
+                ENTERPRISE: {"manager": {"value": "9"}},
+            },
+        ),
+        (
+            [ENTERPRISE],
+            {"schemas": [USER_SCHEMA, ENTERPRISE], "id": "42", ENTERPRISE: STORED[ENTERPRISE]},
+        ),
+        (["nope", "id"], {"schemas": [USER_SCHEMA], "id": "42"}),
+    ],
+)
 def test_attributes(attributes, expected):
     assert _show(attributes=attributes) == expected
 
 
-@pytest.mark.parametrize(("excluded", "missing", "kept"), [
-    (["emails"], {"emails"}, {"userName", "name"}),
-    (["id"], set(), {"id"}),
-    (["password"], {"password"}, {"userName"}),
-    (["name.givenName"], set(), {"name"}),
-    ([ENTERPRISE], {ENTERPRISE}, {"userName"}),
-    (["GROUPS", "meta"], {"groups", "meta"}, {"userName"}),
-])
+@pytest.mark.parametrize(
+    ("excluded", "missing", "kept"),
+    [
+        (["emails"], {"emails"}, {"userName", "name"}),
+        (["id"], set(), {"id"}),
+        (["password"], {"password"}, {"userName"}),
+        (["name.givenName"], set(), {"name"}),
+        ([ENTERPRISE], {ENTERPRISE}, {"userName"}),
+        (["GROUPS", "meta"], {"groups", "meta"}, {"userName"}),
+    ],
+)
 def test_excluded_attributes(excluded, missing, kept):
     shown = _show(excluded=excluded)
     assert not (missing & set(shown))
@@ -80,7 +122,9 @@ def test_excluded_sub_attribute():
 
 
 def test_null_and_empty_values_are_left_out():
-    shown = project({"id": "1", "userName": "a", "emails": [], "title": None}, USER, AttributeSelection())
+    shown = project(
+        {"id": "1", "userName": "a", "emails": [], "title": None}, USER, AttributeSelection()
+    )
     assert shown == {"schemas": [USER_SCHEMA], "id": "1", "userName": "a"}
 
 
@@ -94,7 +138,9 @@ def test_selection_for_adds_always_returned_attributes_and_expands_extensions():
 
 def test_canonical_names_fold_case_and_drop_unknown():
     assert canonical_names(GROUP, ["DISPLAYNAME", "Members.Value", "bogus"]) == (
-        "displayName", "members.value")
+        "displayName",
+        "members.value",
+    )
 
 
 def test_group_excluded_members_never_asked_from_storage(scim, storage):
@@ -108,11 +154,16 @@ def test_group_excluded_members_never_asked_from_storage(scim, storage):
 
 
 def test_attributes_on_write_responses(scim):
-    response = scim.post("/Users?attributes=userName", {"schemas": [USER_SCHEMA], "userName": "u",
-                                                         "displayName": "U"})
+    response = scim.post(
+        "/Users?attributes=userName",
+        {"schemas": [USER_SCHEMA], "userName": "u", "displayName": "U"},
+    )
     assert response.status_code == 201
-    assert response.get_json() == {"schemas": [USER_SCHEMA], "id": response.get_json()["id"],
-                                   "userName": "u"}
+    assert response.get_json() == {
+        "schemas": [USER_SCHEMA],
+        "id": response.get_json()["id"],
+        "userName": "u",
+    }
     assert response.headers["Location"].endswith(response.get_json()["id"])
 
 

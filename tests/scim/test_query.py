@@ -11,35 +11,47 @@ from app.scim.query import page_size
 from tests.scim.conftest import SEARCH_REQUEST
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ({}, ListParams()),
-    ({"startIndex": "0"}, ListParams(start_index=1)),
-    ({"startIndex": "-4"}, ListParams(start_index=1)),
-    ({"startIndex": "3"}, ListParams(start_index=3)),
-    ({"count": "0"}, ListParams(count=0)),
-    ({"count": "-5"}, ListParams(count=0)),
-    ({"count": "10"}, ListParams(count=10)),
-    ({"startindex": "2", "COUNT": "3"}, ListParams(start_index=2, count=3)),
-    ({"aadOptscim062020": "", "foo": "bar"}, ListParams()),
-    ({"sortBy": "userName", "sortOrder": "Descending"},
-     ListParams(sort_by="userName", sort_order="descending")),
-    ({"attributes": "userName, emails", "excludedAttributes": "groups"},
-     ListParams(attributes=("userName", "emails"), excluded=("groups",))),
-    ({"attributes": ["userName"], "startIndex": 2, "count": 4},
-     ListParams(attributes=("userName",), start_index=2, count=4)),
-    ({"filter": "  "}, ListParams()),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({}, ListParams()),
+        ({"startIndex": "0"}, ListParams(start_index=1)),
+        ({"startIndex": "-4"}, ListParams(start_index=1)),
+        ({"startIndex": "3"}, ListParams(start_index=3)),
+        ({"count": "0"}, ListParams(count=0)),
+        ({"count": "-5"}, ListParams(count=0)),
+        ({"count": "10"}, ListParams(count=10)),
+        ({"startindex": "2", "COUNT": "3"}, ListParams(start_index=2, count=3)),
+        ({"aadOptscim062020": "", "foo": "bar"}, ListParams()),
+        (
+            {"sortBy": "userName", "sortOrder": "Descending"},
+            ListParams(sort_by="userName", sort_order="descending"),
+        ),
+        (
+            {"attributes": "userName, emails", "excludedAttributes": "groups"},
+            ListParams(attributes=("userName", "emails"), excluded=("groups",)),
+        ),
+        (
+            {"attributes": ["userName"], "startIndex": 2, "count": 4},
+            ListParams(attributes=("userName",), start_index=2, count=4),
+        ),
+        ({"filter": "  "}, ListParams()),
+    ],
+)
 def test_load_params(raw, expected):
     assert load_params(raw) == expected
 
 
-@pytest.mark.parametrize(("raw", "detail"), [
-    ({"count": "ten"}, "count: Not a valid integer."),
-    ({"count": "1.5"}, "count: Not a valid integer."),
-    ({"startIndex": "x"}, "startIndex: Not a valid integer."),
-    ({"sortOrder": "up"}, 'sortOrder: must be "ascending" or "descending".'),
-    ({"attributes": 3}, "attributes: Not a list of attribute names."),
-])
+@pytest.mark.parametrize(
+    ("raw", "detail"),
+    [
+        ({"count": "ten"}, "count: Not a valid integer."),
+        ({"count": "1.5"}, "count: Not a valid integer."),
+        ({"startIndex": "x"}, "startIndex: Not a valid integer."),
+        ({"sortOrder": "up"}, 'sortOrder: must be "ascending" or "descending".'),
+        ({"attributes": 3}, "attributes: Not a list of attribute names."),
+    ],
+)
 def test_invalid_params(raw, detail):
     with pytest.raises(InvalidValueError) as caught:
         load_params(raw)
@@ -85,8 +97,10 @@ def test_count_zero_returns_only_the_total(scim, storage, five_users, count):
 
 
 def test_storage_receives_the_resolved_query(scim, storage):
-    scim.get('/Users?filter=USERNAME eq "x"&startIndex=3&count=7&sortBy=NAME.GIVENNAME'
-             '&sortOrder=descending&excludedAttributes=groups')
+    scim.get(
+        '/Users?filter=USERNAME eq "x"&startIndex=3&count=7&sortBy=NAME.GIVENNAME'
+        "&sortOrder=descending&excludedAttributes=groups"
+    )
     call = storage.calls[-1]
     assert call.operation == "search"
     assert call.ctx.tenant == "acme"
@@ -94,15 +108,18 @@ def test_storage_receives_the_resolved_query(scim, storage):
     assert not call.ctx.attributes.wants("groups")
 
 
-@pytest.mark.parametrize(("query", "status", "scim_type"), [
-    ("count=abc", 400, "invalidValue"),
-    ("startIndex=1.5", 400, "invalidValue"),
-    ("sortBy=nope", 400, "invalidValue"),
-    ("sortBy=userName&sortOrder=sideways", 400, "invalidValue"),
-    ('filter=userName eq', 400, "invalidFilter"),
-    ('filter=nope eq "x"', 400, "invalidFilter"),
-    ('filter=userName eq "a" and', 400, "invalidFilter"),
-])
+@pytest.mark.parametrize(
+    ("query", "status", "scim_type"),
+    [
+        ("count=abc", 400, "invalidValue"),
+        ("startIndex=1.5", 400, "invalidValue"),
+        ("sortBy=nope", 400, "invalidValue"),
+        ("sortBy=userName&sortOrder=sideways", 400, "invalidValue"),
+        ("filter=userName eq", 400, "invalidFilter"),
+        ('filter=nope eq "x"', 400, "invalidFilter"),
+        ('filter=userName eq "a" and', 400, "invalidFilter"),
+    ],
+)
 def test_bad_parameters_are_400(scim, query, status, scim_type):
     response = scim.get(f"/Users?{query}")
     assert response.status_code == status
@@ -112,17 +129,32 @@ def test_bad_parameters_are_400(scim, query, status, scim_type):
 
 def test_sort_by_an_extension_attribute(scim):
     for name, number in (("a", "3"), ("b", "1"), ("c", "2")):
-        scim.create_user(name, **{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":
-                                  {"employeeNumber": number}})
-    body = scim.get("/Users?sortBy=urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:"
-                    "employeeNumber").get_json()
+        scim.create_user(
+            name,
+            **{
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+                    "employeeNumber": number
+                }
+            },
+        )
+    body = scim.get(
+        "/Users?sortBy=urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"
+    ).get_json()
     assert [r["userName"] for r in body["Resources"]] == ["b", "c", "a"]
 
 
 def test_search_body_parameters(scim, five_users):
-    response = scim.post("/Users/.search", {"schemas": [SEARCH_REQUEST], "startIndex": 2, "count": 2,
-                                            "sortBy": "userName", "sortOrder": "descending",
-                                            "attributes": ["displayName"]})
+    response = scim.post(
+        "/Users/.search",
+        {
+            "schemas": [SEARCH_REQUEST],
+            "startIndex": 2,
+            "count": 2,
+            "sortBy": "userName",
+            "sortOrder": "descending",
+            "attributes": ["displayName"],
+        },
+    )
     body = response.get_json()
     assert body["totalResults"] == 5
     assert [r["displayName"] for r in body["Resources"]] == ["User 4", "User 3"]
@@ -160,8 +192,9 @@ def test_root_search_leaves_out_a_type_that_cannot_match(scim, five_users):
     assert status == 200 and body["totalResults"] == 1
 
 
-@pytest.mark.parametrize("text", ['userName eq "user1" or externalId eq "x"',
-                                  'not (userName eq "user1")'])
+@pytest.mark.parametrize(
+    "text", ['userName eq "user1" or externalId eq "x"', 'not (userName eq "user1")']
+)
 def test_root_search_refuses_a_filter_it_could_only_answer_in_part(scim, five_users, text):
     status, body = _root(scim, filter=text)
     assert status == 400

@@ -37,9 +37,10 @@ def test_get_user_by_id(scim):
 
 def test_replace_user_answers_200_with_the_new_state(scim):
     created = scim.create_user("bjensen", displayName="Barbara", title="Tour guide")
-    response = scim.put(f"/Users/{created['id']}",
-                        {"schemas": [USER_SCHEMA], "id": "ignored", "userName": "bjensen",
-                         "displayName": "Babs"})
+    response = scim.put(
+        f"/Users/{created['id']}",
+        {"schemas": [USER_SCHEMA], "id": "ignored", "userName": "bjensen", "displayName": "Babs"},
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert body["id"] == created["id"]
@@ -49,8 +50,9 @@ def test_replace_user_answers_200_with_the_new_state(scim):
 
 def test_patch_user_answers_200_with_the_resource(scim):
     created = scim.create_user("bjensen", active=True)
-    response = scim.patch(f"/Users/{created['id']}",
-                          patch_body({"op": "replace", "path": "active", "value": False}))
+    response = scim.patch(
+        f"/Users/{created['id']}", patch_body({"op": "replace", "path": "active", "value": False})
+    )
     assert response.status_code == 200
     assert response.get_json()["active"] is False
     assert response.get_json()["id"] == created["id"]
@@ -58,11 +60,16 @@ def test_patch_user_answers_200_with_the_resource(scim):
 
 def test_patch_user_honours_attributes(scim):
     created = scim.create_user("bjensen", displayName="Barbara")
-    response = scim.patch(f"/Users/{created['id']}?attributes=displayName",
-                          patch_body({"op": "replace", "path": "displayName", "value": "Babs"}))
+    response = scim.patch(
+        f"/Users/{created['id']}?attributes=displayName",
+        patch_body({"op": "replace", "path": "displayName", "value": "Babs"}),
+    )
     assert response.status_code == 200
-    assert response.get_json() == {"schemas": [USER_SCHEMA], "id": created["id"],
-                                   "displayName": "Babs"}
+    assert response.get_json() == {
+        "schemas": [USER_SCHEMA],
+        "id": created["id"],
+        "displayName": "Babs",
+    }
 
 
 def test_delete_user_answers_204_then_404(scim):
@@ -76,12 +83,19 @@ def test_delete_user_answers_204_then_404(scim):
 def test_group_crud(scim):
     user = scim.create_user("bjensen", displayName="Barbara")
     group = scim.create_group("Tour Guides", members=[{"value": user["id"]}])
-    assert group["members"] == [{"value": user["id"], "type": "User",
-                                 "$ref": f"http://localhost/scim/v2/Users/{user['id']}"}]
+    assert group["members"] == [
+        {
+            "value": user["id"],
+            "type": "User",
+            "$ref": f"http://localhost/scim/v2/Users/{user['id']}",
+        }
+    ]
     shown = scim.get(f"/Groups/{group['id']}?attributes=members.display,members.value").get_json()
     assert shown["members"] == [{"value": user["id"], "display": "Barbara"}]
     assert scim.get(f"/Groups/{group['id']}").get_json()["displayName"] == "Tour Guides"
-    replaced = scim.put(f"/Groups/{group['id']}", {"schemas": [GROUP_SCHEMA], "displayName": "Guides"})
+    replaced = scim.put(
+        f"/Groups/{group['id']}", {"schemas": [GROUP_SCHEMA], "displayName": "Guides"}
+    )
     assert replaced.status_code == 200
     assert replaced.get_json()["displayName"] == "Guides"
     assert "members" not in replaced.get_json()
@@ -92,8 +106,10 @@ def test_group_crud(scim):
 def test_group_patch_answers_204_without_attributes(scim):
     user = scim.create_user("bjensen")
     group = scim.create_group("Tour Guides")
-    response = scim.patch(f"/Groups/{group['id']}",
-                          patch_body({"op": "add", "path": "members", "value": [{"value": user["id"]}]}))
+    response = scim.patch(
+        f"/Groups/{group['id']}",
+        patch_body({"op": "add", "path": "members", "value": [{"value": user["id"]}]}),
+    )
     assert response.status_code == 204
     assert response.get_data() == b""
     members = scim.get(f"/Groups/{group['id']}").get_json()["members"]
@@ -102,11 +118,16 @@ def test_group_patch_answers_204_without_attributes(scim):
 
 def test_group_patch_answers_200_when_attributes_are_asked(scim):
     group = scim.create_group("Tour Guides")
-    response = scim.patch(f"/Groups/{group['id']}?attributes=displayName",
-                          patch_body({"op": "replace", "path": "displayName", "value": "Guides"}))
+    response = scim.patch(
+        f"/Groups/{group['id']}?attributes=displayName",
+        patch_body({"op": "replace", "path": "displayName", "value": "Guides"}),
+    )
     assert response.status_code == 200
-    assert response.get_json() == {"schemas": [GROUP_SCHEMA], "id": group["id"],
-                                   "displayName": "Guides"}
+    assert response.get_json() == {
+        "schemas": [GROUP_SCHEMA],
+        "id": group["id"],
+        "displayName": "Guides",
+    }
 
 
 def test_group_patch_does_not_load_members(scim, storage):
@@ -114,8 +135,10 @@ def test_group_patch_does_not_load_members(scim, storage):
     group = scim.create_group("Tour Guides", members=[{"value": user["id"]}])
     other = scim.create_user("jsmith")
     storage.calls.clear()
-    response = scim.patch(f"/Groups/{group['id']}",
-                          patch_body({"op": "add", "path": "members", "value": [{"value": other["id"]}]}))
+    response = scim.patch(
+        f"/Groups/{group['id']}",
+        patch_body({"op": "add", "path": "members", "value": [{"value": other["id"]}]}),
+    )
     assert response.status_code == 204
     loads = [c for c in storage.calls if c.operation == "get"]
     assert len(loads) == 1
@@ -129,8 +152,10 @@ def test_group_patch_with_a_member_filter_reloads_members(scim, storage):
     bob = scim.create_user("bob", displayName="Bob")
     group = scim.create_group("G", members=[{"value": alice["id"]}, {"value": bob["id"]}])
     storage.calls.clear()
-    response = scim.patch(f"/Groups/{group['id']}",
-                          patch_body({"op": "remove", "path": 'members[display eq "Alice"]'}))
+    response = scim.patch(
+        f"/Groups/{group['id']}",
+        patch_body({"op": "remove", "path": 'members[display eq "Alice"]'}),
+    )
     assert response.status_code == 204
     loads = [c for c in storage.calls if c.operation == "get"]
     assert [c.ctx.attributes.wants("members") for c in loads] == [False, True]
@@ -141,8 +166,10 @@ def test_group_patch_with_a_member_filter_reloads_members(scim, storage):
 def test_noop_patch_writes_nothing(scim, storage):
     created = scim.create_user("bjensen", displayName="Barbara")
     storage.calls.clear()
-    response = scim.patch(f"/Users/{created['id']}",
-                          patch_body({"op": "replace", "path": "displayName", "value": "Barbara"}))
+    response = scim.patch(
+        f"/Users/{created['id']}",
+        patch_body({"op": "replace", "path": "displayName", "value": "Barbara"}),
+    )
     assert response.status_code == 200
     assert "patch" not in [c.operation for c in storage.calls]
 
@@ -161,17 +188,26 @@ def test_list_is_a_list_response_with_integer_counters(scim):
 def test_empty_filter_result_is_200_with_an_empty_list(scim):
     response = scim.get('/Users?filter=userName eq "00aa00aa-bb11-cc22-dd33-44ee44ee44ee"')
     assert response.status_code == 200
-    assert response.get_json() == {"schemas": [LIST_RESPONSE], "totalResults": 0, "startIndex": 1,
-                                   "itemsPerPage": 0, "Resources": []}
+    assert response.get_json() == {
+        "schemas": [LIST_RESPONSE],
+        "totalResults": 0,
+        "startIndex": 1,
+        "itemsPerPage": 0,
+        "Resources": [],
+    }
 
 
-@pytest.mark.parametrize("query", ["?aadOptscim062020", "?aadOptscim062020=true", "?foo=bar&count=5"])
+@pytest.mark.parametrize(
+    "query", ["?aadOptscim062020", "?aadOptscim062020=true", "?foo=bar&count=5"]
+)
 def test_unknown_query_parameters_are_ignored(scim, query):
     created = scim.create_user("bjensen")
     assert scim.get(f"/Users{query}").status_code == 200
     assert scim.get(f"/Users/{created['id']}{query}").status_code == 200
-    response = scim.patch(f"/Users/{created['id']}{query}",
-                          patch_body({"op": "replace", "path": "active", "value": False}))
+    response = scim.patch(
+        f"/Users/{created['id']}{query}",
+        patch_body({"op": "replace", "path": "active", "value": False}),
+    )
     assert response.status_code == 200
 
 
@@ -183,13 +219,17 @@ def test_trailing_slash_on_collections(scim):
 def test_search_endpoints(scim):
     scim.create_user("bjensen")
     scim.create_group("bjensen's group")
-    body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
-            "filter": 'userName eq "bjensen"', "attributes": ["userName"]}
+    body = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "filter": 'userName eq "bjensen"',
+        "attributes": ["userName"],
+    }
     response = scim.post("/Users/.search", body)
     assert response.status_code == 200
     assert [r["userName"] for r in response.get_json()["Resources"]] == ["bjensen"]
-    groups = scim.post("/Groups/.search", {**body, "filter": 'displayName sw "bj"',
-                                           "attributes": ["displayName"]})
+    groups = scim.post(
+        "/Groups/.search", {**body, "filter": 'displayName sw "bj"', "attributes": ["displayName"]}
+    )
     assert [r["displayName"] for r in groups.get_json()["Resources"]] == ["bjensen's group"]
 
 
@@ -200,32 +240,48 @@ def test_search_requires_the_search_request_schema(scim):
 
 
 def test_application_json_is_accepted(scim):
-    response = scim.post("/Users", {"schemas": [USER_SCHEMA], "userName": "bjensen"},
-                         headers={"Content-Type": "application/json; charset=utf-8"})
+    response = scim.post(
+        "/Users",
+        {"schemas": [USER_SCHEMA], "userName": "bjensen"},
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
     assert response.status_code == 201
     assert response.mimetype == SCIM_JSON
 
 
 def test_missing_content_type_with_a_json_body_is_accepted(scim):
-    response = scim.client.post("/scim/v2/Users", headers=scim.headers,
-                                data=b'{"schemas": ["%s"], "userName": "bjensen"}' % USER_SCHEMA.encode())
+    response = scim.client.post(
+        "/scim/v2/Users",
+        headers=scim.headers,
+        data=b'{"schemas": ["%s"], "userName": "bjensen"}' % USER_SCHEMA.encode(),
+    )
     assert response.status_code == 201
 
 
 def test_other_content_types_are_refused(scim):
-    response = scim.client.post("/scim/v2/Users", headers={**scim.headers, "Content-Type": "text/plain"},
-                                data=b"userName=bjensen")
+    response = scim.client.post(
+        "/scim/v2/Users",
+        headers={**scim.headers, "Content-Type": "text/plain"},
+        data=b"userName=bjensen",
+    )
     assert response.status_code == 415
     assert response.get_json()["status"] == "415"
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"", b"   "])
 def test_malformed_json_is_invalid_syntax(scim, raw):
-    response = scim.client.post("/scim/v2/Users", data=raw,
-                                headers={**scim.headers, "Content-Type": "application/scim+json"})
+    response = scim.client.post(
+        "/scim/v2/Users",
+        data=raw,
+        headers={**scim.headers, "Content-Type": "application/scim+json"},
+    )
     assert response.status_code == 400
-    assert response.get_json() == {"schemas": [ERROR], "status": "400", "scimType": "invalidSyntax",
-                                   "detail": response.get_json()["detail"]}
+    assert response.get_json() == {
+        "schemas": [ERROR],
+        "status": "400",
+        "scimType": "invalidSyntax",
+        "detail": response.get_json()["detail"],
+    }
 
 
 def test_me_is_not_implemented(scim):
@@ -235,7 +291,9 @@ def test_me_is_not_implemented(scim):
 
 
 def test_bulk_is_not_implemented(scim):
-    response = scim.post("/Bulk", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
-                                   "Operations": []})
+    response = scim.post(
+        "/Bulk",
+        {"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": []},
+    )
     assert response.status_code == 501
     assert response.mimetype == SCIM_JSON

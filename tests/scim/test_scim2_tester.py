@@ -24,8 +24,9 @@ from tests.scim.conftest import make_app
 @pytest.fixture(scope="module")
 def results():
     app, _ = make_app()
-    client = WSGISCIMClient(app, base_url="http://localhost/scim/v2",
-                            headers={"Authorization": f"Bearer {TOKEN}"})
+    client = WSGISCIMClient(
+        app, base_url="http://localhost/scim/v2", headers={"Authorization": f"Bearer {TOKEN}"}
+    )
     logging.disable(logging.INFO)
     try:
         return check_server(client)
@@ -36,7 +37,8 @@ def results():
 def test_every_check_succeeds(results):
     failures = [
         f"{r.resource_type or '-'} {r.title}: {r.status.name}: {r.reason}"
-        for r in results if r.status != Status.SUCCESS
+        for r in results
+        if r.status != Status.SUCCESS
     ]
     assert failures == []
 
@@ -44,10 +46,19 @@ def test_every_check_succeeds(results):
 def test_the_checks_cover_discovery_crud_and_patch_for_both_types(results):
     by_title = Counter((r.resource_type, r.title) for r in results)
     for resource_type in ("User", "Group"):
-        for title in ("object_creation", "object_query", "object_query_without_id",
-                      "object_query_with_attributes", "object_list_with_attributes",
-                      "search_with_attributes", "object_replacement", "object_deletion",
-                      "check_add_attribute", "check_replace_attribute", "check_remove_attribute"):
+        for title in (
+            "object_creation",
+            "object_query",
+            "object_query_without_id",
+            "object_query_with_attributes",
+            "object_list_with_attributes",
+            "search_with_attributes",
+            "object_replacement",
+            "object_deletion",
+            "check_add_attribute",
+            "check_replace_attribute",
+            "check_remove_attribute",
+        ):
             assert by_title[(resource_type, title)] >= 1, (resource_type, title)
     titles = {r.title for r in results}
     assert {"service_provider_config_endpoint", "random_url"} <= titles
