@@ -58,12 +58,16 @@ def glpi_message(exc: GlpiError) -> str:
 def scim_error(exc: GlpiError) -> SCIMError:
     """The SCIM error a GLPI failure becomes (never 401, never 404)."""
     if isinstance(exc, GlpiUnavailableError):
-        return UnavailableError("GLPI cannot be reached or failed; retry later.", retry_after=exc.retry_after)
+        return UnavailableError(
+            "GLPI cannot be reached or failed; retry later.", retry_after=exc.retry_after
+        )
     if isinstance(exc, GlpiSessionError):
         return UnavailableError("GLPI refused the bridge's session; retry later.")
     if isinstance(exc, GlpiAuthError):
-        return BackendError(f"GLPI refused the bridge's own credentials ({exc.credential}); "
-                            "the bridge's configuration must be fixed.")
+        return BackendError(
+            f"GLPI refused the bridge's own credentials ({exc.credential}); "
+            "the bridge's configuration must be fixed."
+        )
     if isinstance(exc, GlpiRightError):
         return BackendError("The GLPI account of the bridge lacks a right this operation needs.")
     if isinstance(exc, GlpiNotFoundError):
@@ -73,6 +77,7 @@ def scim_error(exc: GlpiError) -> SCIMError:
 
 def translated(method: Callable[..., Any]) -> Callable[..., Any]:
     """Run a storage method, turning every :class:`GlpiError` into a SCIM error."""
+
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -80,6 +85,7 @@ def translated(method: Callable[..., Any]) -> Callable[..., Any]:
         except GlpiError as exc:
             log.warning("GLPI call failed: %r", exc)
             raise scim_error(exc) from exc
+
     return wrapper
 
 
@@ -91,17 +97,22 @@ class GlpiBackend(Storage):
         arguments as :class:`Storage`, minus the resource type.
     """
 
-    def __init__(self, client: Any, tenant: dict, settings: dict, *,
-                 stores: dict[str, Any] | None = None):
+    def __init__(
+        self, client: Any, tenant: dict, settings: dict, *, stores: dict[str, Any] | None = None
+    ):
         self.client = client
         self.tenant = tenant
         self.caches = BackendCaches.from_settings(settings)
         self.scope = TenantScope(client, tenant, self.caches)
         scan_limit = int((tenant.get("users") or {}).get("filter_scan_limit", 2000))
-        self.stores = stores if stores is not None else {
-            "User": UserStore(client, tenant, self.scope, self.caches, scan_limit=scan_limit),
-            "Group": GroupStore(client, tenant, self.scope, scan_limit=scan_limit),
-        }
+        self.stores = (
+            stores
+            if stores is not None
+            else {
+                "User": UserStore(client, tenant, self.scope, self.caches, scan_limit=scan_limit),
+                "Group": GroupStore(client, tenant, self.scope, scan_limit=scan_limit),
+            }
+        )
 
     @classmethod
     def from_config(cls, tenant: dict, settings: dict) -> GlpiBackend:
@@ -118,7 +129,9 @@ class GlpiBackend(Storage):
     def _store(self, resource_type: str) -> Any:
         store = self.stores.get(resource_type)
         if store is None:
-            raise NotImplementedSCIMError(f"{resource_type} resources are not served by this backend.")
+            raise NotImplementedSCIMError(
+                f"{resource_type} resources are not served by this backend."
+            )
         return store
 
     @translated
@@ -138,7 +151,9 @@ class GlpiBackend(Storage):
         return self._store(resource_type).replace(ctx, resource_id, resource)
 
     @translated
-    def patch(self, ctx: Context, resource_type: str, resource_id: str, result: PatchResult) -> dict:
+    def patch(
+        self, ctx: Context, resource_type: str, resource_id: str, result: PatchResult
+    ) -> dict:
         return self._store(resource_type).patch(ctx, resource_id, result)
 
     @translated

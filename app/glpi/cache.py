@@ -87,8 +87,11 @@ class BackendCaches:
         cache = settings.get("cache") or {}
         ttl = float(cache.get("ttl_seconds", 300))
         size = int(cache.get("max_entries", 10000))
-        return cls(ids_by_name=TtlCache(size, ttl), entity_tree=TtlCache(8, ttl),
-                   user_facts=TtlCache(size, min(ttl, 60.0)))
+        return cls(
+            ids_by_name=TtlCache(size, ttl),
+            entity_tree=TtlCache(8, ttl),
+            user_facts=TtlCache(size, min(ttl, 60.0)),
+        )
 
     def clear(self) -> None:
         for cache in (self.ids_by_name, self.entity_tree, self.user_facts):

@@ -40,11 +40,23 @@ from app.scim.filter import ValuePath
 from app.scim.schema import ResolvedPath
 
 #: SCIM substring operators → (anchored at start, anchored at end).
-ANCHORS_BY_SCIM_OP = {"eq": (True, True), "sw": (True, False), "ew": (False, True), "co": (False, False)}
+ANCHORS_BY_SCIM_OP = {
+    "eq": (True, True),
+    "sw": (True, False),
+    "ew": (False, True),
+    "co": (False, False),
+}
 
 #: Text attributes searchable through a ``glpi_users`` column.
-TEXT_PATHS = ("userName", "name.givenName", "name.familyName", "externalId", "title",
-              EMPLOYEE_NUMBER, DEPARTMENT)
+TEXT_PATHS = (
+    "userName",
+    "name.givenName",
+    "name.familyName",
+    "externalId",
+    "title",
+    EMPLOYEE_NUMBER,
+    DEPARTMENT,
+)
 
 _PHONE_OPTIONS = tuple(sorted({OPTION_BY_COLUMN[c] for c in PHONE_COLUMN_BY_TYPE.values()}))
 
@@ -73,15 +85,6 @@ def translate(node: Node | None, mapping: UserMapping, version: str) -> Translat
     if node is None:
         return ALL
     return _Translator(mapping, version).visit(node)
-
-
-def scope_criteria(entity_id: int, recursive: bool) -> list[dict]:
-    """The tenant's scope: a Profile_User row in its entity (or subtree).
-
-    Search option 80 is "Entities (Profile)": the entities of the user's
-    ``Profile_User`` rows; ``under`` includes the sub-entities.
-    """
-    return [{"field": 80, "searchtype": "under" if recursive else "equals", "value": entity_id}]
 
 
 def combine(scope: list[dict], translation: Translation) -> list[dict]:
@@ -172,7 +175,9 @@ class _Translator:
             if option is None or op not in ("eq", "ne") or not isinstance(value, bool):
                 return ANY
             wanted = value if op == "eq" else not value
-            return Translation([{"field": option, "searchtype": "equals", "value": int(wanted)}], True)
+            return Translation(
+                [{"field": option, "searchtype": "equals", "value": int(wanted)}], True
+            )
         if op not in ANCHORS_BY_SCIM_OP or not isinstance(value, str):
             return ANY
         if self._is(path, "preferredLanguage") or self._is(path, "locale"):
@@ -194,7 +199,9 @@ class _Translator:
         if option is None or code is None:
             return ANY
         exact = (scim_language(code) or "").lower() == value.lower()
-        return Translation([{"field": option, "searchtype": "contains", "value": f"^{code}$"}], exact)
+        return Translation(
+            [{"field": option, "searchtype": "contains", "value": f"^{code}$"}], exact
+        )
 
     def _options(self, path: ResolvedPath) -> tuple[int, ...]:
         """Search options holding the values ``path`` compares (empty: not searchable)."""
@@ -230,10 +237,18 @@ def _id_compare(op: str, value: Any) -> Translation:
     if not text.isdigit():
         return NOTHING if op == "eq" else ALL
     searchtype = "equals" if op == "eq" else "notequals"
-    return Translation([{"field": OPT_ID, "searchtype": searchtype, "value": int(text)}], exact=True)
+    return Translation(
+        [{"field": OPT_ID, "searchtype": searchtype, "value": int(text)}], exact=True
+    )
 
 
 def _plain(value: str) -> bool:
     """True when GLPI's LIKE sees ``value`` literally (no wildcard, anchor or trim)."""
-    return (bool(value) and value == value.strip() and "%" not in value
-            and "^" not in value and "$" not in value and value.lower() != "null")
+    return (
+        bool(value)
+        and value == value.strip()
+        and "%" not in value
+        and "^" not in value
+        and "$" not in value
+        and value.lower() != "null"
+    )

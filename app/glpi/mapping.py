@@ -43,10 +43,24 @@ MANAGER = f"{ENTERPRISE_USER_SCHEMA}:manager"
 #: 11.0.6 use the same ids; recorded in ``05_search_user.json``, and from
 #: ``User::rawSearchOptions`` for 10, 81, 82 and 99).
 OPTION_BY_COLUMN: dict[str, int] = {
-    "name": 1, "id": 2, "realname": 34, "firstname": 9, "is_active": 8, "phone": 6,
-    "phone2": 10, "mobile": 11, "registration_number": 22, "sync_field": 28, "comment": 16,
-    "language": 17, "date_mod": 19, "date_creation": 121, "user_dn": 21,
-    "usertitles_id": 81, "usercategories_id": 82, "users_id_supervisor": 99,
+    "name": 1,
+    "id": 2,
+    "realname": 34,
+    "firstname": 9,
+    "is_active": 8,
+    "phone": 6,
+    "phone2": 10,
+    "mobile": 11,
+    "registration_number": 22,
+    "sync_field": 28,
+    "comment": 16,
+    "language": 17,
+    "date_mod": 19,
+    "date_creation": 121,
+    "user_dn": 21,
+    "usertitles_id": 81,
+    "usercategories_id": 82,
+    "users_id_supervisor": 99,
 }
 OPT_ID = 2
 OPT_LOGIN = 1
@@ -80,11 +94,28 @@ DEFAULT_USER_FIELDS: dict[str, str | None] = {
 }
 
 #: Columns a text SCIM attribute may be moved to by an override.
-TEXT_COLUMNS = frozenset({"name", "realname", "firstname", "registration_number", "sync_field",
-                          "comment", "phone", "phone2", "mobile", "user_dn"})
+TEXT_COLUMNS = frozenset(
+    {
+        "name",
+        "realname",
+        "firstname",
+        "registration_number",
+        "sync_field",
+        "comment",
+        "phone",
+        "phone2",
+        "mobile",
+        "user_dn",
+    }
+)
 
-_KIND_BY_COLUMN = {"is_active": "bool", "language": "language", "usertitles_id": "dropdown",
-                   "usercategories_id": "dropdown", "users_id_supervisor": "user"}
+_KIND_BY_COLUMN = {
+    "is_active": "bool",
+    "language": "language",
+    "usertitles_id": "dropdown",
+    "usercategories_id": "dropdown",
+    "users_id_supervisor": "user",
+}
 
 
 @dataclass(frozen=True)
@@ -128,8 +159,19 @@ class UserMapping:
     @property
     def forcedisplay(self) -> list[int]:
         """Every search column a full read needs, in a stable order."""
-        wanted = {OPT_ID, OPT_LOGIN, OPT_EMAILS, OPT_GROUPS, OPT_PROFILES, OPT_ENTITIES,
-                  OPT_DATE_MOD, OPT_DATE_CREATION, 6, 10, 11}
+        wanted = {
+            OPT_ID,
+            OPT_LOGIN,
+            OPT_EMAILS,
+            OPT_GROUPS,
+            OPT_PROFILES,
+            OPT_ENTITIES,
+            OPT_DATE_MOD,
+            OPT_DATE_CREATION,
+            6,
+            10,
+            11,
+        }
         wanted.update(OPTION_BY_COLUMN[c] for c in self.fields.values())
         return sorted(wanted)
 
@@ -173,8 +215,9 @@ class ReadContext:
     manager: dict | None = None
 
 
-def glpi_to_scim_user(row: Mapping[str, Any], mapping: UserMapping,
-                      ctx: ReadContext | None = None) -> dict:
+def glpi_to_scim_user(
+    row: Mapping[str, Any], mapping: UserMapping, ctx: ReadContext | None = None
+) -> dict:
     """Build the canonical SCIM User from one ``/search/User`` row.
 
     ``displayName`` is derived (``given family``, else the login): GLPI's
@@ -193,10 +236,15 @@ def glpi_to_scim_user(row: Mapping[str, Any], mapping: UserMapping,
     user_id = _scalar(row.get(str(OPT_ID)))
     login = col("userName")
     user: dict[str, Any] = {"schemas": [USER_SCHEMA], "id": str(user_id), "userName": login}
-    name = {k: v for k, v in (("givenName", col("name.givenName")),
-                              ("familyName", col("name.familyName"))) if v}
+    name = {
+        k: v
+        for k, v in (("givenName", col("name.givenName")), ("familyName", col("name.familyName")))
+        if v
+    }
     if name:
-        name["formatted"] = " ".join(v for v in (name.get("givenName"), name.get("familyName")) if v)
+        name["formatted"] = " ".join(
+            v for v in (name.get("givenName"), name.get("familyName")) if v
+        )
         user["name"] = name
     user["displayName"] = name.get("formatted") or login
     _put_if(user, "externalId", col("externalId"))
@@ -211,17 +259,28 @@ def glpi_to_scim_user(row: Mapping[str, Any], mapping: UserMapping,
             user["locale"] = language
     emails = [dec(e) for e in _as_list(row.get(str(OPT_EMAILS))) if e]
     if emails:
-        user["emails"] = [{"value": e, "type": "work", **({"primary": True} if i == 0 else {})}
-                          for i, e in enumerate(emails)]
-    phones = [{"value": dec(_scalar(row.get(str(OPTION_BY_COLUMN[c])))), "type": t}
-              for c, t in PHONE_TYPE_BY_COLUMN.items() if _scalar(row.get(str(OPTION_BY_COLUMN[c])))]
+        user["emails"] = [
+            {"value": e, "type": "work", **({"primary": True} if i == 0 else {})}
+            for i, e in enumerate(emails)
+        ]
+    phones = [
+        {"value": dec(_scalar(row.get(str(OPTION_BY_COLUMN[c])))), "type": t}
+        for c, t in PHONE_TYPE_BY_COLUMN.items()
+        if _scalar(row.get(str(OPTION_BY_COLUMN[c])))
+    ]
     if phones:
         user["phoneNumbers"] = phones
     if ctx.groups:
         user["groups"] = ctx.groups
-    enterprise = {k: v for k, v in (("employeeNumber", col(EMPLOYEE_NUMBER)),
-                                    ("department", col(DEPARTMENT)),
-                                    ("manager", ctx.manager)) if v}
+    enterprise = {
+        k: v
+        for k, v in (
+            ("employeeNumber", col(EMPLOYEE_NUMBER)),
+            ("department", col(DEPARTMENT)),
+            ("manager", ctx.manager),
+        )
+        if v
+    }
     if enterprise:
         user["schemas"].append(ENTERPRISE_USER_SCHEMA)
         user[ENTERPRISE_USER_SCHEMA] = enterprise

@@ -36,7 +36,9 @@ class TenantScope:
         self._recursive = bool(tenant.get("entity", {}).get("recursive", True))
         protected = tenant.get("protected") or {}
         self.protected_logins = frozenset(str(x).casefold() for x in protected.get("logins", []))
-        self.protected_profiles = frozenset(str(x).casefold() for x in protected.get("profiles", []))
+        self.protected_profiles = frozenset(
+            str(x).casefold() for x in protected.get("profiles", [])
+        )
         self._caches = caches
 
     @property
@@ -74,6 +76,7 @@ class TenantScope:
 
     def api_user_id(self) -> int | None:
         """The GLPI id of the account the bridge acts as (always protected)."""
+
         def load() -> int | None:
             try:
                 session = self._client.get_full_session()
@@ -81,6 +84,7 @@ class TenantScope:
                 return None
             value = session.get("glpiID")
             return int(value) if str(value or "").isdigit() else None
+
         return self._caches.ids_by_name.get_or_load(("api-user",), load)
 
     def is_protected(self, user_id: int, login: str | None, profiles: list[str]) -> str | None:

@@ -32,8 +32,13 @@ from app.scim.errors import InvalidValueError
 class ConflictResolver:
     """Login look-ups of one tenant."""
 
-    def __init__(self, client: Any, tenant: dict, search_rows: Callable[..., tuple[int, list[dict]]],
-                 scope: TenantScope):
+    def __init__(
+        self,
+        client: Any,
+        tenant: dict,
+        search_rows: Callable[..., tuple[int, list[dict]]],
+        scope: TenantScope,
+    ):
         self._client = client
         self._tenant = tenant
         self._search_rows = search_rows
@@ -44,9 +49,13 @@ class ConflictResolver:
         """The id of ``default_profile`` (a name or an id), looked up once per process."""
         if self._profile_id is None:
             wanted = str(self._tenant.get("default_profile") or "Self-Service")
-            found = int(wanted) if wanted.isdigit() else find_by_name(self._client, "Profile", wanted)
+            found = (
+                int(wanted) if wanted.isdigit() else find_by_name(self._client, "Profile", wanted)
+            )
             if found is None:
-                raise BackendError(f"The tenant's default_profile {wanted!r} does not exist in GLPI.")
+                raise BackendError(
+                    f"The tenant's default_profile {wanted!r} does not exist in GLPI."
+                )
             self._profile_id = found
         return self._profile_id
 
@@ -70,17 +79,26 @@ class ConflictResolver:
         :raises InvalidValueError: GLPI refused for another reason.
         """
         if self.find_login(login, scoped=True) is not None:
-            raise ConflictError(f"A user with userName {login!r} already exists "
-                                "(GLPI compares logins case-insensitively).") from exc
+            raise ConflictError(
+                f"A user with userName {login!r} already exists "
+                "(GLPI compares logins case-insensitively)."
+            ) from exc
         trashed = self.find_login(login, scoped=True, is_deleted=True)
         if trashed is not None:
             if (self._tenant.get("users") or {}).get("restore_trashed", True):
                 return trashed
-            raise ConflictError(f"A user with userName {login!r} is in GLPI's trash; restore or "
-                                "purge it in GLPI (users.restore_trashed is off).") from exc
-        if (self.find_login(login, scoped=False) is not None
-                or self.find_login(login, scoped=False, is_deleted=True) is not None):
+            raise ConflictError(
+                f"A user with userName {login!r} is in GLPI's trash; restore or "
+                "purge it in GLPI (users.restore_trashed is off)."
+            ) from exc
+        if (
+            self.find_login(login, scoped=False) is not None
+            or self.find_login(login, scoped=False, is_deleted=True) is not None
+        ):
             raise ConflictError(
                 f"The login {login!r} already exists in GLPI outside this tenant's entities; "
-                "it cannot be created again, and this tenant may not manage it.") from exc
-        raise InvalidValueError(f"GLPI refused the user: {exc.message or 'no reason given'}.") from exc
+                "it cannot be created again, and this tenant may not manage it."
+            ) from exc
+        raise InvalidValueError(
+            f"GLPI refused the user: {exc.message or 'no reason given'}."
+        ) from exc

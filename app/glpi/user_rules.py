@@ -25,22 +25,36 @@ _EMAIL = re.compile(
     r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
 )
 
-LOGIN_RULE = ("GLPI accepts a login made of letters, digits, spaces and ' @ . - _, "
-              "or a valid e-mail address (so DOMAIN\\user, a/b, a#b, a%b, a:b, a,b, "
-              "quotes, < > and & are refused)")
+LOGIN_RULE = (
+    "GLPI accepts a login made of letters, digits, spaces and ' @ . - _, "
+    "or a valid e-mail address (so DOMAIN\\user, a/b, a#b, a%b, a:b, a,b, "
+    "quotes, < > and & are refused)"
+)
 
 #: GLPI's ``$CFG_GLPI['languages']`` keys (10.0 and 11.0).
-GLPI_LANGUAGES = frozenset("""
+GLPI_LANGUAGES = frozenset(
+    """
 ar_SA be_BY bg_BG bs_BA ca_ES cs_CZ da_DK de_DE de_CH el_GR en_GB en_US eo_EO es_AR es_CL es_CO
 es_EC es_ES es_419 es_MX es_VE et_EE eu_ES fa_IR fi_FI fil_PH fr_BE fr_CA fr_FR gl_ES he_IL
 hi_IN hr_HR hu_HU id_ID is_IS it_IT ja_JP ka_GE kk_KZ km_KH kn ko_KR lo_LA lt_LT lv_LV mn_MN
 ms_MY nb_NO nl_BE nl_NL nn_NO pl_PL pt_BR pt_PT ro_RO ru_RU sk_SK sl_SI sq_AL sr_RS sv_SE ta_IN
 te_IN th_TH tr_TR uk_UA ur_PK vi_VN zh_CN zh_HK zh_TW
-""".split())
+""".split()
+)
 
 #: The GLPI locale a bare BCP 47 language (``fr``) becomes.
-DEFAULT_REGION = {"en": "en_GB", "fr": "fr_FR", "de": "de_DE", "es": "es_ES", "pt": "pt_PT",
-                  "nl": "nl_NL", "zh": "zh_CN", "sv": "sv_SE", "nb": "nb_NO", "no": "nb_NO"}
+DEFAULT_REGION = {
+    "en": "en_GB",
+    "fr": "fr_FR",
+    "de": "de_DE",
+    "es": "es_ES",
+    "pt": "pt_PT",
+    "nl": "nl_NL",
+    "zh": "zh_CN",
+    "sv": "sv_SE",
+    "nb": "nb_NO",
+    "no": "nb_NO",
+}
 
 
 def check_length(path: str, value: str) -> str:
@@ -50,7 +64,8 @@ def check_length(path: str, value: str) -> str:
     """
     if len(value) > MAX_LENGTH:
         raise InvalidValueError(
-            f"{path} is {len(value)} characters long; GLPI stores at most {MAX_LENGTH}.")
+            f"{path} is {len(value)} characters long; GLPI stores at most {MAX_LENGTH}."
+        )
     return value
 
 
@@ -64,7 +79,8 @@ def check_login(login: str) -> str:
     if login != login.strip():
         raise InvalidValueError(
             "userName must not start or end with spaces: GLPI's login form trims them, so "
-            "such an account could never sign in.")
+            "such an account could never sign in."
+        )
     check_length("userName", login)
     if not (_LOGIN_CHARS.match(login) or valid_email(login)):
         raise InvalidValueError(f"userName {login!r} is not a valid GLPI login: {LOGIN_RULE}.")

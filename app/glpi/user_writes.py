@@ -24,8 +24,9 @@ from app.scim.errors import InvalidValueError
 _NULLABLE = frozenset({"language"})
 
 
-def create_input(write: UserWrite, tenant: Mapping[str, Any], profile_id: int,
-                 dropdown_ids: Mapping[str, int]) -> dict:
+def create_input(
+    write: UserWrite, tenant: Mapping[str, Any], profile_id: int, dropdown_ids: Mapping[str, int]
+) -> dict:
     """The ``POST /User`` input of a new user.
 
     ``_profiles_id``/``_entities_id``/``_is_recursive`` make GLPI add that
@@ -37,7 +38,9 @@ def create_input(write: UserWrite, tenant: Mapping[str, Any], profile_id: int,
     users = tenant.get("users") or {}
     entity = tenant.get("entity") or {}
     data = {k: v for k, v in write.fields.items() if v not in ("", None)}
-    data.update({column: dropdown_ids[column] for column in write.dropdowns if column in dropdown_ids})
+    data.update(
+        {column: dropdown_ids[column] for column in write.dropdowns if column in dropdown_ids}
+    )
     if write.manager_id:
         data["users_id_supervisor"] = write.manager_id
     if write.password:
@@ -45,9 +48,14 @@ def create_input(write: UserWrite, tenant: Mapping[str, Any], profile_id: int,
         data["authtype"] = int(users.get("authtype_with_password", 1))
     else:
         data["authtype"] = int(users.get("authtype_without_password", 4))
-    data.update({"entities_id": int(entity.get("id", 0)), "_profiles_id": int(profile_id),
-                 "_entities_id": int(entity.get("id", 0)),
-                 "_is_recursive": 1 if entity.get("recursive", True) else 0})
+    data.update(
+        {
+            "entities_id": int(entity.get("id", 0)),
+            "_profiles_id": int(profile_id),
+            "_entities_id": int(entity.get("id", 0)),
+            "_is_recursive": 1 if entity.get("recursive", True) else 0,
+        }
+    )
     if write.emails:
         keys = {address: f"-{i + 1}" for i, (address, _) in enumerate(primary_first(write.emails))}
         data["_useremails"] = {key: address for address, key in keys.items()}
@@ -135,7 +143,9 @@ class DropdownResolver:
             return 0
         itemtype = DROPDOWN_BY_COLUMN[column]
         key = ("dropdown", itemtype, name.casefold())
-        return int(self._caches.ids_by_name.get_or_load(key, lambda: self._find_or_create(itemtype, name)))
+        return int(
+            self._caches.ids_by_name.get_or_load(key, lambda: self._find_or_create(itemtype, name))
+        )
 
     def evict(self, column: str, name: str) -> None:
         self._caches.ids_by_name.evict(("dropdown", DROPDOWN_BY_COLUMN[column], name.casefold()))
@@ -171,8 +181,11 @@ def sync_emails(client: Any, user_id: int, wanted: list[tuple[str, bool]]) -> No
     by_address = {str(r.get("email") or "").casefold(): r for r in rows}
     wanted_keys = {a.casefold() for a, _ in wanted}
     stale = [int(r["id"]) for key, r in by_address.items() if key not in wanted_keys]
-    new = [{"users_id": user_id, "email": a, "is_default": int(p)}
-           for a, p in primary_first(wanted) if a.casefold() not in by_address]
+    new = [
+        {"users_id": user_id, "email": a, "is_default": int(p)}
+        for a, p in primary_first(wanted)
+        if a.casefold() not in by_address
+    ]
     if stale:
         client.delete("UserEmail", stale if len(stale) > 1 else stale[0])
     if new:

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 from typing import Any
 
 from app.glpi import user_writes as uw
@@ -57,9 +57,20 @@ from app.scim.storage import SearchResult
 log = logging.getLogger(__name__)
 
 #: ``sortBy`` (canonical, lower-case) → search option.
-SORT_OPTIONS = {"id": 2, "username": 1, "name.familyname": 34, "name.givenname": 9,
-                "externalid": 28, "emails": 5, "emails.value": 5, "title": 81, "active": 8,
-                "meta.created": 121, "meta.lastmodified": 19, "displayname": 34}
+SORT_OPTIONS = {
+    "id": 2,
+    "username": 1,
+    "name.familyname": 34,
+    "name.givenname": 9,
+    "externalid": 28,
+    "emails": 5,
+    "emails.value": 5,
+    "title": 81,
+    "active": 8,
+    "meta.created": 121,
+    "meta.lastmodified": 19,
+    "displayname": 34,
+}
 
 
 @dataclass(frozen=True)
@@ -72,8 +83,15 @@ class UserFacts:
 class UserStore:
     """The User half of the GLPI backend, for one tenant."""
 
-    def __init__(self, client: Any, tenant: dict, scope: TenantScope, caches: BackendCaches, *,
-                 scan_limit: int = 2000):
+    def __init__(
+        self,
+        client: Any,
+        tenant: dict,
+        scope: TenantScope,
+        caches: BackendCaches,
+        *,
+        scan_limit: int = 2000,
+    ):
         self._client = client
         self._tenant = tenant
         self._scope = scope
@@ -85,13 +103,27 @@ class UserStore:
 
     # -- reads ------------------------------------------------------------------------------
 
-    def _search_rows(self, criteria: list[dict], start: int = 0, count: int = 1, *,
-                     is_deleted: bool = False, sort: int = OPT_ID, order: str = "ASC",
-                     remember: bool = True) -> tuple[int, list[dict]]:
-        """Search users; ``remember`` (only for in-scope, live users) keeps their rows for the next write."""
-        total, rows = self._client.search("User", criteria, self.mapping.forcedisplay,
-                                          range=(start, start + max(count, 1) - 1), sort=sort,
-                                          order=order, is_deleted=is_deleted)
+    def _search_rows(
+        self,
+        criteria: list[dict],
+        start: int = 0,
+        count: int = 1,
+        *,
+        is_deleted: bool = False,
+        sort: int = OPT_ID,
+        order: str = "ASC",
+        remember: bool = True,
+    ) -> tuple[int, list[dict]]:
+        """Search users; ``remember`` keeps the rows of in-scope live users for the next write."""
+        total, rows = self._client.search(
+            "User",
+            criteria,
+            self.mapping.forcedisplay,
+            range=(start, start + max(count, 1) - 1),
+            sort=sort,
+            order=order,
+            is_deleted=is_deleted,
+        )
         for row in rows if remember and not is_deleted else ():
             self._caches.user_facts.put(int(row[str(OPT_ID)]), UserFacts(row))
         return total, rows
@@ -104,8 +136,10 @@ class UserStore:
         text = str(user_id)
         if not (text.isascii() and text.isdigit()) or int(text) <= 0:
             raise NotFoundError(f"User {text} not found.")
-        criteria = [*self._scope.user_criteria(),
-                    {"link": "AND", "field": OPT_ID, "searchtype": "equals", "value": int(text)}]
+        criteria = [
+            *self._scope.user_criteria(),
+            {"link": "AND", "field": OPT_ID, "searchtype": "equals", "value": int(text)},
+        ]
         _, rows = self._search_rows(criteria)
         if not rows:
             self._caches.user_facts.evict(int(text))
@@ -132,10 +166,12 @@ class UserStore:
 
     def _groups_of(self, user_id: int) -> list[dict]:
         rows = self._client.get_subitems("User", user_id, "Group_User")
-        return [{"value": str(r["groups_id"]), "type": "direct"} for r in rows if r.get("groups_id")]
+        return [
+            {"value": str(r["groups_id"]), "type": "direct"} for r in rows if r.get("groups_id")
+        ]
 
     def _manager_of(self, row: dict) -> dict | None:
-        """``users_id_supervisor`` as ``{"value": id}``: option 99 shows the login, so it is resolved."""
+        """``users_id_supervisor`` as ``{"value": id}`` (option 99 shows the login: resolved)."""
         login = row.get(str(OPTION_BY_COLUMN["users_id_supervisor"]))
         login = login[0] if isinstance(login, list) else login
         if not login:
@@ -174,19 +210,21 @@ class UserStore:
             log.info("GLPI's answer to an exact criterion failed verification; scanning")
         return self._scan(ctx, query, criteria, sort, order)
 
-    def _scan(self, ctx: Context, query: SearchQuery, criteria: list[dict], sort: int,
-              order: str) -> SearchResult:
+    def _scan(
+        self, ctx: Context, query: SearchQuery, criteria: list[dict], sort: int, order: str
+    ) -> SearchResult:
         total, rows = self._search_rows(criteria, 0, self._scan_limit, sort=sort, order=order)
         if total > self._scan_limit:
             raise InvalidFilterError(
                 f"GLPI cannot narrow this filter, and it leaves {total} candidate users, more than "
                 f"this tenant's scan limit ({self._scan_limit}). Filter on userName, emails, "
-                "externalId, name.givenName, name.familyName or active, alone or with 'and'.")
+                "externalId, name.givenName, name.familyName or active, alone or with 'and'."
+            )
         needs_full = any(p.attribute.name in ("groups", "manager") for p in paths(query.filter))
         found = [(r, self.to_scim(r, ctx, complete=needs_full)) for r in rows]
         found = [(r, res) for r, res in found if matches(query.filter, res)]
         start = max(query.start_index, 1) - 1
-        page = found[start:start + query.count]
+        page = found[start : start + query.count]
         resources = [res for _, res in page]
         if not needs_full:
             resources = self._complete(ctx, [r for r, _ in page], resources)
@@ -224,7 +262,7 @@ class UserStore:
         return self.to_scim(row, ctx)
 
     def _restore(self, ctx: Context, row: dict, write: Any) -> dict:
-        """Take a trashed user with the same login back (issue 4: no 409 loop on re-provisioning)."""
+        """Take a trashed user with the same login back (no 409 loop on re-provisioning)."""
         user_id = int(row[str(OPT_ID)])
         self._check_manager(write.manager_id)
         write.fields.setdefault("is_active", 1)
@@ -255,7 +293,9 @@ class UserStore:
         self._caches.user_facts.put(user_id, UserFacts(new_row))
         return self.to_scim(new_row, ctx)
 
-    def _update(self, user_id: int, row: dict, write: Any, *, extra: dict, write_nickname: bool) -> dict:
+    def _update(
+        self, user_id: int, row: dict, write: Any, *, extra: dict, write_nickname: bool
+    ) -> dict:
         """Write only what changed: one ``PUT /User`` (if any column changed), then e-mails."""
         data = {**uw.changed_fields(write, row, write_nickname=write_nickname), **extra}
         for column, name in uw.changed_dropdowns(write, row).items():
@@ -268,10 +308,14 @@ class UserStore:
             results = self._client.update("User", user_id, data)
             refused = [r.message for r in results if r.message]
             if refused and "name" in data:
-                raise ConflictError(f"GLPI refused to rename the user to {data['name']!r}: "
-                                    f"{refused[0]} (userName must be unique in GLPI).")
+                raise ConflictError(
+                    f"GLPI refused to rename the user to {data['name']!r}: "
+                    f"{refused[0]} (userName must be unique in GLPI)."
+                )
             if refused:
-                log.warning("GLPI accepted the update of user %s with a message: %s", user_id, refused[0])
+                log.warning(
+                    "GLPI accepted the update of user %s with a message: %s", user_id, refused[0]
+                )
         if write.emails is not None and uw.emails_differ(write.emails, row):
             uw.sync_emails(self._client, user_id, write.emails)
         return data
@@ -288,12 +332,16 @@ class UserStore:
         try:
             row = facts.row if facts else self.load_row(manager_id)
         except NotFoundError:
-            raise InvalidValueError(f"manager.value {manager_id} is not a user of this tenant.") from None
+            raise InvalidValueError(
+                f"manager.value {manager_id} is not a user of this tenant."
+            ) from None
         login = row.get(str(OPT_LOGIN))
         self._caches.ids_by_name.put(("login", str(login).casefold()), manager_id)
         return login
 
-    def _written_row(self, user_id: int, row: dict | None, write: Any, manager_login: str | None) -> dict:
+    def _written_row(
+        self, user_id: int, row: dict | None, write: Any, manager_login: str | None
+    ) -> dict:
         """The search row GLPI would now return, built from what was written (no read back)."""
         new = dict(row or {})
         for column, value in write.fields.items():
@@ -305,7 +353,7 @@ class UserStore:
             new["5"] = [a for a, _ in uw.primary_first(write.emails)]
         if write.manager_set:
             new[str(OPTION_BY_COLUMN["users_id_supervisor"])] = manager_login
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
         new.update({str(OPT_ID): user_id, "19": stamp})
         new.setdefault("121", stamp)
         if row is None:

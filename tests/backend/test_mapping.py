@@ -17,23 +17,46 @@ from app.scim.errors import InvalidValueError
 MAPPING = UserMapping.build()
 EU = ENTERPRISE_USER_SCHEMA
 
-ROW = {"2": 9, "1": "jdoe", "9": "Jane", "34": "O'Doe &#38; &#60;Co&#62;", "5": ["j@x.org", "k@x.org"],
-       "8": 1, "6": "+1 555", "11": "+1 666", "10": None, "22": "E42", "28": "ext-1",
-       "17": "fr_FR", "81": "Engineer", "19": "2026-01-02 03:04:05",
-       "121": "2026-01-01 00:00:00", "13": None, "20": ["Self-Service"], "80": ["Root entity"]}
+ROW = {
+    "2": 9,
+    "1": "jdoe",
+    "9": "Jane",
+    "34": "O'Doe &#38; &#60;Co&#62;",
+    "5": ["j@x.org", "k@x.org"],
+    "8": 1,
+    "6": "+1 555",
+    "11": "+1 666",
+    "10": None,
+    "22": "E42",
+    "28": "ext-1",
+    "17": "fr_FR",
+    "81": "Engineer",
+    "19": "2026-01-02 03:04:05",
+    "121": "2026-01-01 00:00:00",
+    "13": None,
+    "20": ["Self-Service"],
+    "80": ["Root entity"],
+}
 
 
 def test_read_full_row_glpi10():
     user = glpi_to_scim_user(ROW, MAPPING, ReadContext(decode=lambda v: decode_text(v, "10")))
     assert user["id"] == "9"
     assert user["userName"] == "jdoe"
-    assert user["name"] == {"givenName": "Jane", "familyName": "O'Doe & <Co>",
-                            "formatted": "Jane O'Doe & <Co>"}
+    assert user["name"] == {
+        "givenName": "Jane",
+        "familyName": "O'Doe & <Co>",
+        "formatted": "Jane O'Doe & <Co>",
+    }
     assert user["displayName"] == "Jane O'Doe & <Co>"
-    assert user["emails"] == [{"value": "j@x.org", "type": "work", "primary": True},
-                              {"value": "k@x.org", "type": "work"}]
-    assert user["phoneNumbers"] == [{"value": "+1 555", "type": "work"},
-                                    {"value": "+1 666", "type": "mobile"}]
+    assert user["emails"] == [
+        {"value": "j@x.org", "type": "work", "primary": True},
+        {"value": "k@x.org", "type": "work"},
+    ]
+    assert user["phoneNumbers"] == [
+        {"value": "+1 555", "type": "work"},
+        {"value": "+1 666", "type": "mobile"},
+    ]
     assert user["active"] is True
     assert user["externalId"] == "ext-1"
     assert user["title"] == "Engineer"
@@ -61,19 +84,39 @@ def test_version_follows_date_mod():
 
 
 def test_write_full_user():
-    write = scim_to_glpi_user({
-        "userName": "jdoe@example.com", "name": {"givenName": "Jane", "familyName": "Doe"},
-        "displayName": "JD", "externalId": "abc", "active": False, "title": "Boss",
-        "preferredLanguage": "de-DE", "password": "S3cret!pw",
-        "emails": [{"value": "b@x.org"}, {"value": "a@x.org", "primary": True}],
-        "phoneNumbers": [{"value": "1", "type": "work"}, {"value": "2", "type": "mobile"},
-                         {"value": "3", "type": "fax"}],
-        EU: {"employeeNumber": "42", "manager": {"value": "7"}, "department": "IT"},
-    }, MAPPING)
-    assert write.fields == {"name": "jdoe@example.com", "firstname": "Jane", "realname": "Doe",
-                            "sync_field": "abc", "is_active": 0, "nickname": "JD",
-                            "language": "de_DE", "phone": "1", "mobile": "2", "phone2": "3",
-                            "registration_number": "42"}
+    write = scim_to_glpi_user(
+        {
+            "userName": "jdoe@example.com",
+            "name": {"givenName": "Jane", "familyName": "Doe"},
+            "displayName": "JD",
+            "externalId": "abc",
+            "active": False,
+            "title": "Boss",
+            "preferredLanguage": "de-DE",
+            "password": "S3cret!pw",
+            "emails": [{"value": "b@x.org"}, {"value": "a@x.org", "primary": True}],
+            "phoneNumbers": [
+                {"value": "1", "type": "work"},
+                {"value": "2", "type": "mobile"},
+                {"value": "3", "type": "fax"},
+            ],
+            EU: {"employeeNumber": "42", "manager": {"value": "7"}, "department": "IT"},
+        },
+        MAPPING,
+    )
+    assert write.fields == {
+        "name": "jdoe@example.com",
+        "firstname": "Jane",
+        "realname": "Doe",
+        "sync_field": "abc",
+        "is_active": 0,
+        "nickname": "JD",
+        "language": "de_DE",
+        "phone": "1",
+        "mobile": "2",
+        "phone2": "3",
+        "registration_number": "42",
+    }
     assert write.emails == [("b@x.org", False), ("a@x.org", True)]
     assert write.password == "S3cret!pw"
     assert write.dropdowns == {"usertitles_id": "Boss"}
@@ -93,16 +136,42 @@ def test_entra_bare_string_manager():
     assert write.manager_id == 12
 
 
-@pytest.mark.parametrize("login", ["DOMAIN\\jdoe", "a/b", "a#b", "a%b", "a&b", "a<b>", 'a"b',
-                                   "a,b", "a:b", "", "   ", " lead", "trail "])
+@pytest.mark.parametrize(
+    "login",
+    [
+        "DOMAIN\\jdoe",
+        "a/b",
+        "a#b",
+        "a%b",
+        "a&b",
+        "a<b>",
+        'a"b',
+        "a,b",
+        "a:b",
+        "",
+        "   ",
+        " lead",
+        "trail ",
+    ],
+)
 def test_logins_glpi_refuses_are_invalid_values(login):
     with pytest.raises(InvalidValueError) as err:
         scim_to_glpi_user({"userName": login}, MAPPING)
     assert "userName" in err.value.detail
 
 
-@pytest.mark.parametrize("login", ["alice@example.com", "alice+tag@example.com", "o'brien",
-                                   "first last", "jean-luc_picard.2", "ÉLODIE.ŁUKASZ", "user@localhost"])
+@pytest.mark.parametrize(
+    "login",
+    [
+        "alice@example.com",
+        "alice+tag@example.com",
+        "o'brien",
+        "first last",
+        "jean-luc_picard.2",
+        "ÉLODIE.ŁUKASZ",
+        "user@localhost",
+    ],
+)
 def test_logins_glpi_accepts(login):
     assert scim_to_glpi_user({"userName": login}, MAPPING).fields["name"] == login
 
@@ -113,14 +182,17 @@ def test_invalid_login_detail_says_what_glpi_accepts():
     assert "letters, digits" in err.value.detail
 
 
-@pytest.mark.parametrize("resource", [
-    {"userName": "x" * 256},
-    {"userName": "x", "name": {"familyName": "y" * 256}},
-    {"userName": "x", "displayName": "y" * 300},
-    {"userName": "x", EU: {"employeeNumber": "9" * 256}},
-    {"userName": "x", "emails": [{"value": "not-an-address"}]},
-    {"userName": "x", EU: {"manager": {"value": "bob"}}},
-])
+@pytest.mark.parametrize(
+    "resource",
+    [
+        {"userName": "x" * 256},
+        {"userName": "x", "name": {"familyName": "y" * 256}},
+        {"userName": "x", "displayName": "y" * 300},
+        {"userName": "x", EU: {"employeeNumber": "9" * 256}},
+        {"userName": "x", "emails": [{"value": "not-an-address"}]},
+        {"userName": "x", EU: {"manager": {"value": "bob"}}},
+    ],
+)
 def test_values_glpi_would_cut_or_drop_are_refused(resource):
     with pytest.raises(InvalidValueError):
         scim_to_glpi_user(resource, MAPPING)
@@ -130,8 +202,17 @@ def test_255_characters_fit():
     assert len(scim_to_glpi_user({"userName": "x" * 255}, MAPPING).fields["name"]) == 255
 
 
-@pytest.mark.parametrize(("tag", "code"), [("fr-FR", "fr_FR"), ("fr", "fr_FR"), ("en-US", "en_US"),
-                                           ("pt-br", "pt_BR"), ("xx-YY", None), ("", None)])
+@pytest.mark.parametrize(
+    ("tag", "code"),
+    [
+        ("fr-FR", "fr_FR"),
+        ("fr", "fr_FR"),
+        ("en-US", "en_US"),
+        ("pt-br", "pt_BR"),
+        ("xx-YY", None),
+        ("", None),
+    ],
+)
 def test_language_tags(tag, code):
     assert glpi_language(tag) == code
 
@@ -142,11 +223,13 @@ def test_unknown_language_leaves_glpi_untouched():
 
 
 def test_overrides():
-    mapping = UserMapping.build({"department": "UserCategory", "externalId": "registration_number",
-                                 "employeeNumber": None})
-    write = scim_to_glpi_user({"userName": "x", "externalId": "e", EU: {"department": "Sales",
-                                                                        "employeeNumber": "9"}},
-                              mapping)
+    mapping = UserMapping.build(
+        {"department": "UserCategory", "externalId": "registration_number", "employeeNumber": None}
+    )
+    write = scim_to_glpi_user(
+        {"userName": "x", "externalId": "e", EU: {"department": "Sales", "employeeNumber": "9"}},
+        mapping,
+    )
     assert write.fields["registration_number"] == "e"
     assert write.dropdowns["usercategories_id"] == "Sales"
     assert 82 in mapping.forcedisplay
@@ -155,9 +238,16 @@ def test_overrides():
     assert user[EU] == {"department": "Sales"}
 
 
-@pytest.mark.parametrize("overrides", [{"userName": "realname"}, {"nosuch": "x"},
-                                       {"externalId": "password"}, {"department": "Group"},
-                                       {"externalId": "realname"}])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"userName": "realname"},
+        {"nosuch": "x"},
+        {"externalId": "password"},
+        {"department": "Group"},
+        {"externalId": "realname"},
+    ],
+)
 def test_bad_overrides_are_config_errors(overrides):
     with pytest.raises(ValueError):
         UserMapping.build(overrides)

@@ -39,15 +39,23 @@ def test_username_filter_is_one_search_hit_or_miss(bridge, login):
 
 
 def test_post_is_one_call_with_emails_and_static_profile(bridge):
-    answer = bridge.post({"userName": "calls.post", "emails": [{"value": "p@x.org", "primary": True},
-                                                               {"value": "q@x.org"}]})
+    answer = bridge.post(
+        {
+            "userName": "calls.post",
+            "emails": [{"value": "p@x.org", "primary": True}, {"value": "q@x.org"}],
+        }
+    )
     assert answer.status_code == 201
     assert glpi_calls(bridge.sim) == [("POST", "/User/")]
     uid = int(answer.json["id"])
     assert {r["email"]: r["is_default"] for r in bridge.glpi_row("UserEmail", users_id=uid)} == {
-        "p@x.org": 1, "q@x.org": 0}
-    assert [(r["profiles_id"], r["entities_id"], r["is_dynamic"]) for r in
-            bridge.glpi_row("Profile_User", users_id=uid)] == [(1, 0, 0)]
+        "p@x.org": 1,
+        "q@x.org": 0,
+    }
+    assert [
+        (r["profiles_id"], r["entities_id"], r["is_dynamic"])
+        for r in bridge.glpi_row("Profile_User", users_id=uid)
+    ] == [(1, 0, 0)]
 
 
 def test_patch_active_is_at_most_two_calls(bridge):

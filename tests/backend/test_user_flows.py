@@ -1,4 +1,4 @@
-"""SCIM Users over the GLPI simulator: what lands in GLPI, scope, uniqueness, errors (GLPI 10 and 11)."""
+"""SCIM Users over the GLPI simulator (10 and 11): what lands in GLPI, scope, uniqueness, errors."""
 
 from __future__ import annotations
 
@@ -25,15 +25,29 @@ def _user_row(bridge: UserBridge, user_id) -> dict:
 
 def test_create_lands_every_mapped_field(bridge):
     user = bridge.create(
-        "jane.doe", name={"givenName": "Jane", "familyName": "Doe"}, displayName="JD",
-        externalId="ext-42", title="Engineer", preferredLanguage="fr-FR",
-        phoneNumbers=[{"value": "+1 1", "type": "work"}, {"value": "+1 2", "type": "mobile"},
-                      {"value": "+1 3", "type": "fax"}],
-        **{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
-           ENTERPRISE: {"employeeNumber": "E-7"}})
+        "jane.doe",
+        name={"givenName": "Jane", "familyName": "Doe"},
+        displayName="JD",
+        externalId="ext-42",
+        title="Engineer",
+        preferredLanguage="fr-FR",
+        phoneNumbers=[
+            {"value": "+1 1", "type": "work"},
+            {"value": "+1 2", "type": "mobile"},
+            {"value": "+1 3", "type": "fax"},
+        ],
+        **{
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
+            ENTERPRISE: {"employeeNumber": "E-7"},
+        },
+    )
     row = _user_row(bridge, user["id"])
     assert (row["firstname"], row["realname"], row["nickname"]) == ("Jane", "Doe", "JD")
-    assert (row["sync_field"], row["registration_number"], row["language"]) == ("ext-42", "E-7", "fr_FR")
+    assert (row["sync_field"], row["registration_number"], row["language"]) == (
+        "ext-42",
+        "E-7",
+        "fr_FR",
+    )
     assert (row["phone"], row["mobile"], row["phone2"]) == ("+1 1", "+1 2", "+1 3")
     assert (row["authtype"], row["is_active"], row["is_deleted"]) == (4, 1, 0)
     title = bridge.glpi_row("UserTitle", name="Engineer")
@@ -77,13 +91,20 @@ def test_trashed_login_is_restored_and_updated(bridge):
     assert bridge.delete(user["id"]).status_code == 204
     assert _user_row(bridge, user["id"])["is_deleted"] == 1
     assert bridge.get(f"/Users/{user['id']}").status_code == 404
-    answer = bridge.post({"userName": "trash.me", "name": {"givenName": "New"},
-                          "emails": [{"value": "new@x.org", "primary": True}]})
+    answer = bridge.post(
+        {
+            "userName": "trash.me",
+            "name": {"givenName": "New"},
+            "emails": [{"value": "new@x.org", "primary": True}],
+        }
+    )
     assert answer.status_code == 201
     assert answer.json["id"] == user["id"]
     row = _user_row(bridge, user["id"])
     assert (row["is_deleted"], row["is_active"], row["firstname"]) == (0, 1, "New")
-    assert [r["email"] for r in bridge.glpi_row("UserEmail", users_id=int(user["id"]))] == ["new@x.org"]
+    assert [r["email"] for r in bridge.glpi_row("UserEmail", users_id=int(user["id"]))] == [
+        "new@x.org"
+    ]
 
 
 def test_trashed_login_without_restore_is_409(glpi_sim):
@@ -96,8 +117,16 @@ def test_trashed_login_without_restore_is_409(glpi_sim):
 
 
 def test_login_outside_the_tenant_scope(glpi_sim):
-    child = glpi_sim.sim.insert("Entity", {"id": None, "name": "Child", "entities_id": 0,
-                                           "completename": "Root entity > Child", "level": 2})
+    child = glpi_sim.sim.insert(
+        "Entity",
+        {
+            "id": None,
+            "name": "Child",
+            "entities_id": 0,
+            "completename": "Root entity > Child",
+            "level": 2,
+        },
+    )
     outsider = glpi_sim.sim.seed_user(name="outsider", _entity=0)
     bridge = UserBridge(glpi_sim, entity={"id": child, "recursive": True})
     assert bridge.find("outsider") == []
@@ -141,7 +170,7 @@ def test_filter_values_with_like_wildcards_match_exactly(bridge):
 
 
 def test_html_characters_round_trip(bridge):
-    user = bridge.create("html.user", name={"familyName": "R&D <Team>", "givenName": "O'Neil \"Q\""})
+    user = bridge.create("html.user", name={"familyName": "R&D <Team>", "givenName": 'O\'Neil "Q"'})
     row = _user_row(bridge, user["id"])
     stored = "R&#38;D &#60;Team&#62;" if bridge.sim.version == "10" else "R&D <Team>"
     assert row["realname"] == stored
@@ -163,28 +192,48 @@ def test_caches_never_resurrect_nor_hide_users(bridge):
 
 
 def test_put_diffs_emails_and_writes_only_changes(bridge):
-    user = bridge.create("mail.user", emails=[{"value": "a@x.org", "primary": True}, {"value": "b@x.org"}])
-    answer = bridge.put(user["id"], {"userName": "mail.user",
-                                     "emails": [{"value": "b@x.org", "primary": True}, {"value": "c@x.org"}]})
+    user = bridge.create(
+        "mail.user", emails=[{"value": "a@x.org", "primary": True}, {"value": "b@x.org"}]
+    )
+    answer = bridge.put(
+        user["id"],
+        {
+            "userName": "mail.user",
+            "emails": [{"value": "b@x.org", "primary": True}, {"value": "c@x.org"}],
+        },
+    )
     assert answer.status_code == 200
-    rows = {r["email"]: r["is_default"] for r in bridge.glpi_row("UserEmail", users_id=int(user["id"]))}
+    rows = {
+        r["email"]: r["is_default"] for r in bridge.glpi_row("UserEmail", users_id=int(user["id"]))
+    }
     assert rows == {"b@x.org": 1, "c@x.org": 0}
     bridge.sim.reset_calls()
-    assert bridge.put(user["id"], {"userName": "mail.user",
-                                   "emails": [{"value": "b@x.org", "primary": True},
-                                              {"value": "c@x.org"}]}).status_code == 200
+    assert (
+        bridge.put(
+            user["id"],
+            {
+                "userName": "mail.user",
+                "emails": [{"value": "b@x.org", "primary": True}, {"value": "c@x.org"}],
+            },
+        ).status_code
+        == 200
+    )
     assert [c for c in glpi_calls(bridge.sim) if c[0] != "GET"] == []
 
 
 def test_refused_rename_is_409(bridge):
     bridge.create("first.name")
     second = bridge.create("second.name")
-    answer = bridge.patch(second["id"], [{"op": "replace", "path": "userName", "value": "FIRST.name"}])
+    answer = bridge.patch(
+        second["id"], [{"op": "replace", "path": "userName", "value": "FIRST.name"}]
+    )
     assert answer.status_code == 409
     assert _user_row(bridge, second["id"])["name"] == "second.name"
 
 
-@pytest.mark.parametrize(("policy", "gone", "active"), [("purge", True, None), ("deactivate", False, 0)])
+@pytest.mark.parametrize(
+    ("policy", "gone", "active"), [("purge", True, None), ("deactivate", False, 0)]
+)
 def test_deprovisioning_policies(glpi_sim, policy, gone, active):
     bridge = UserBridge(glpi_sim, deprovisioning=policy)
     user = bridge.create(f"deprov.{policy}")

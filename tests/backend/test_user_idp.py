@@ -17,8 +17,12 @@ from tests.backend.users_app import USER_SCHEMA
 from tests.backend.users_app import UserBridge
 
 _DATA = json.loads((Path(__file__).parent.parent / "data" / "entra-requests.json").read_text())
-ENTRA = {r["seq"]: r for c in _DATA["collections"] if c["name"].startswith("What the Entra")
-         for r in c["requests"]}
+ENTRA = {
+    r["seq"]: r
+    for c in _DATA["collections"]
+    if c["name"].startswith("What the Entra")
+    for r in c["requests"]
+}
 
 
 @pytest.fixture(params=["10", "11"])
@@ -36,7 +40,9 @@ def _row(bridge: UserBridge, user_id) -> dict:
 
 
 def _emails(bridge: UserBridge, user_id) -> dict:
-    return {r["email"]: r["is_default"] for r in bridge.glpi_row("UserEmail", users_id=int(user_id))}
+    return {
+        r["email"]: r["is_default"] for r in bridge.glpi_row("UserEmail", users_id=int(user_id))
+    }
 
 
 def _replay(bridge: UserBridge, seq: int, user_id: str | None = None, flag: bool = False):
@@ -60,9 +66,13 @@ def test_entra_user_lifecycle(bridge, flag):
     assert row["name"] == "Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee"
     assert row["sync_field"] == "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef"
     assert (row["firstname"], row["realname"], row["is_active"]) == ("givenName", "familyName", 1)
-    assert _emails(bridge, uid) == {"Test_User_11bb11bb-cc22-dd33-ee44-55ff55ff55ff@testuser.com": 1}
-    assert [(p["profiles_id"], p["is_dynamic"]) for p in bridge.glpi_row("Profile_User", users_id=int(uid))] \
-        == [(1, 0)]
+    assert _emails(bridge, uid) == {
+        "Test_User_11bb11bb-cc22-dd33-ee44-55ff55ff55ff@testuser.com": 1
+    }
+    assert [
+        (p["profiles_id"], p["is_dynamic"])
+        for p in bridge.glpi_row("Profile_User", users_id=int(uid))
+    ] == [(1, 0)]
     assert [u["id"] for u in _replay(bridge, 2, flag=flag).json["Resources"]] == [uid]
     assert _replay(bridge, 6, uid, flag=flag).json["userName"] == row["name"]
     assert bridge.get("/Users/999999").status_code == 404
@@ -98,7 +108,11 @@ def test_entra_user_lifecycle(bridge, flag):
 def test_entra_explicit_nulls_and_external_id_match(bridge):
     created = _replay(bridge, 5).json
     row = _row(bridge, created["id"])
-    assert (row["name"], row["nickname"], row["sync_field"]) == ("jyoung@testuser.com", "Joy Young", "jyoung")
+    assert (row["name"], row["nickname"], row["sync_field"]) == (
+        "jyoung@testuser.com",
+        "Joy Young",
+        "jyoung",
+    )
     assert _emails(bridge, created["id"]) == {"jyoung@Contoso.com": 1}
     answer = bridge.get("/Users", query_string={"filter": 'externalId eq "jyoung"'})
     assert [u["id"] for u in answer.json["Resources"]] == [created["id"]]
@@ -110,26 +124,42 @@ def test_entra_explicit_nulls_and_external_id_match(bridge):
 def test_entra_manager_shapes(bridge, seq):
     boss = bridge.create("boss.user")
     report = bridge.create("report.user")
-    body = json.loads(json.dumps(ENTRA[seq]["body"]).replace(
-        "00aa00aa-bb11-cc22-dd33-44ee44ee44ee", boss["id"]).replace(
-        "2c2f6fb8-254f-492e-b7fe-c09c5a61c8a2", boss["id"]))
+    body = json.loads(
+        json.dumps(ENTRA[seq]["body"])
+        .replace("00aa00aa-bb11-cc22-dd33-44ee44ee44ee", boss["id"])
+        .replace("2c2f6fb8-254f-492e-b7fe-c09c5a61c8a2", boss["id"])
+    )
     answer = bridge.request("PATCH", f"/Users/{report['id']}", body)
     assert answer.status_code == 200, answer.json
     assert _row(bridge, report["id"])["users_id_supervisor"] == int(boss["id"])
 
 
 OKTA_USER = {
-    "schemas": [USER_SCHEMA], "userName": "okta.user@example.com",
+    "schemas": [USER_SCHEMA],
+    "userName": "okta.user@example.com",
     "name": {"givenName": "Okta", "familyName": "User"},
     "emails": [{"primary": True, "value": "okta.user@example.com", "type": "work"}],
-    "displayName": "Okta User", "locale": "en-US", "externalId": "00u1abcd", "groups": [],
-    "password": "Plac3holder!pw", "active": True,
+    "displayName": "Okta User",
+    "locale": "en-US",
+    "externalId": "00u1abcd",
+    "groups": [],
+    "password": "Plac3holder!pw",
+    "active": True,
 }
 
 
 def test_okta_aiw_get_then_put_whole_user_and_deactivate_by_put(bridge):
-    assert bridge.get("/Users", query_string={"filter": 'userName eq "okta.user@example.com"',
-                                              "startIndex": 1, "count": 100}).json["totalResults"] == 0
+    assert (
+        bridge.get(
+            "/Users",
+            query_string={
+                "filter": 'userName eq "okta.user@example.com"',
+                "startIndex": 1,
+                "count": 100,
+            },
+        ).json["totalResults"]
+        == 0
+    )
     created = bridge.request("POST", "/Users", OKTA_USER)
     assert created.status_code == 201
     uid = created.json["id"]

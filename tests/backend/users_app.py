@@ -18,12 +18,21 @@ PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
 
 def bridge_config(running: Any, **tenant: Any) -> dict:
-    return {"tenants": [{
-        "name": "acme", "tokens": [TOKEN],
-        "glpi": {"url": running.url, "app_token": running.app_token, "user_token": running.user_token,
-                 "version": running.sim.version},
-        **tenant,
-    }]}
+    return {
+        "tenants": [
+            {
+                "name": "acme",
+                "tokens": [TOKEN],
+                "glpi": {
+                    "url": running.url,
+                    "app_token": running.app_token,
+                    "user_token": running.user_token,
+                    "version": running.sim.version,
+                },
+                **tenant,
+            }
+        ]
+    }
 
 
 class UserBridge:
@@ -52,7 +61,9 @@ class UserBridge:
         return self.request("PUT", f"/Users/{user_id}", {"schemas": [USER_SCHEMA], **body})
 
     def patch(self, user_id: str, operations: list[dict]):
-        return self.request("PATCH", f"/Users/{user_id}", {"schemas": [PATCH_OP], "Operations": operations})
+        return self.request(
+            "PATCH", f"/Users/{user_id}", {"schemas": [PATCH_OP], "Operations": operations}
+        )
 
     def delete(self, user_id: str):
         return self.request("DELETE", f"/Users/{user_id}")
@@ -68,9 +79,14 @@ class UserBridge:
         return answer.json
 
     def warm_up(self) -> None:
-        """Make the once-per-process look-ups (session, entity tree, profile, own id), then forget the calls."""
+        """Make the once-per-process look-ups (session, entity tree, profile, own id); forget the calls."""
         user = self.create("warm.up.user")
-        assert self.patch(user["id"], [{"op": "replace", "path": "active", "value": False}]).status_code == 200
+        assert (
+            self.patch(
+                user["id"], [{"op": "replace", "path": "active", "value": False}]
+            ).status_code
+            == 200
+        )
         self.sim.reset_calls()
 
     def glpi_row(self, itemtype: str, **match: Any) -> list[dict]:
