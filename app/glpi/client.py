@@ -130,6 +130,18 @@ class GlpiClient(GlpiSession):
         """The full version GLPI reported (``"10.0.12"``), once it was read."""
         return self._version_string
 
+    def ping(self) -> dict:
+        """Prove that GLPI answers and the session is valid (logging in again if needed).
+
+        One call (``getActiveProfile``) besides the one-time version read.
+
+        :returns: ``{"glpi_version": "10.0.12" | "10", "profile": "<active profile name>"}``.
+        :raises GlpiError: unreachable, refused credentials, ...
+        """
+        profile = self.get_active_profile()
+        version = self.version
+        return {"glpi_version": self.version_string or version, "profile": profile.get("name")}
+
     def get_glpi_config(self) -> dict:
         """``cfg_glpi`` of ``getGlpiConfig`` (``version``, ``url_base``, API switches ...)."""
         body = self.request("GET", "/getGlpiConfig")

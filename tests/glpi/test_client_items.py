@@ -7,6 +7,7 @@ import pytest
 from app.glpi.client import GlpiClient
 from app.glpi.client import flatten_params
 from app.glpi.errors import GlpiBadRequestError
+from app.glpi.errors import GlpiError
 from app.glpi.errors import GlpiNotFoundError
 from app.glpi.errors import GlpiPartialError
 from app.glpi.errors import parse_item_results
@@ -149,3 +150,12 @@ def test_session_getters(client: GlpiClient) -> None:
     assert client.get_full_session()["glpiname"] == "glpi"
     assert client.get_glpi_config()["version"].startswith(client.version)
     assert client.list_search_options("User")["1"]["field"] == "name"
+
+
+def test_ping_proves_reachability_and_session(glpi_sim, client: GlpiClient) -> None:
+    assert client.ping() == {"glpi_version": "10.0.12", "profile": "Super-Admin"}
+    glpi_sim.sim.invalidate_sessions()
+    assert client.ping()["profile"] == "Super-Admin"
+    glpi_sim.stop()
+    with pytest.raises(GlpiError):
+        client.ping()
