@@ -79,7 +79,7 @@ class UserBridge:
         return answer.json
 
     def warm_up(self) -> None:
-        """Make the once-per-process look-ups (session, entity tree, profile, own id); forget the calls."""
+        """Make the per-process look-ups (session, entities, profile, own id); forget the calls."""
         user = self.create("warm.up.user")
         assert (
             self.patch(
