@@ -17,17 +17,19 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from app.config import SECRET_KEYS
+
 MASK = "[REDACTED]"
 
+#: Names whose values are secrets: anything ending in token, secret, password, key...
 _SECRET_NAMES = (
-    r"authorization|proxy-authorization|session[-_]token|app[-_]token|user[-_]token"
-    r"|access[-_]token|refresh[-_]token|client[-_]secret|password2?|passwd|secret|api[-_]?key"
-    r"|signing[-_]key|password[-_]hash|tokens?"
+    r"[\w-]*?(?:authorization|token|secret|password|passwd|api[-_]?key|signing[-_]key"
+    r"|password[-_]hash)s?2?"
 )
 #: ``name: value`` / ``name=value`` / ``"name": "value"`` / ``'name': 'value'``.
 _KEY_VALUE = re.compile(
     r"(?i)(?P<key>[\"']?\b(?:" + _SECRET_NAMES + r")\b[\"']?\s*[:=]\s*)"
-    r"(?!\[REDACTED\])(?P<value>\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'"
+    r"(?!\[REDACTED\])(?P<value>\[[^\]]*\]|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'"
     r"|(?:(?:bearer|basic|user_token)\s+)?[^\s\"',;&}\])]+)"
 )
 #: A credential after its scheme, wherever it stands (``Bearer abc``, ``user_token abc``).
@@ -36,11 +38,6 @@ _SCHEME = re.compile(
     r"(?!\[REDACTED\])(?P<value>[A-Za-z0-9\-._~+/=]{4,})"
 )
 
-#: Configuration keys whose values are secrets (mirrors ``app.config.SECRET_KEYS``).
-_CONFIG_SECRET_KEYS = frozenset(
-    {"tokens", "app_token", "user_token", "password", "secrets", "password_hash", "token",
-     "signing_key"}
-)
 
 
 def _mask_value(match: re.Match) -> str:
@@ -90,7 +87,7 @@ def config_secrets(settings: dict) -> list[str]:
     def walk(node: Any, secret: bool) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
-                walk(value, secret or key in _CONFIG_SECRET_KEYS)
+                walk(value, secret or key in SECRET_KEYS)
         elif isinstance(node, list):
             for item in node:
                 walk(item, secret)

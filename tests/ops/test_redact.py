@@ -36,6 +36,9 @@ SECRET = "s3cr3t-VALUE-42xyz"
     f"client_secret={SECRET}",
     f'{{"token": "{SECRET}"}}',
     f"tokens: {SECRET}",
+    f"session_secret={SECRET}",
+    f"X-Api-Token: {SECRET}",
+    f"{{'client_secrets': ['{SECRET}']}}",
 ])
 def test_patterns_hide_the_secret(text: str) -> None:
     out = Redactor().text(text)
@@ -47,6 +50,8 @@ def test_patterns_hide_the_secret(text: str) -> None:
     "GET /scim/v2/Users?filter=userName eq \"jdoe\" 200",
     "token bucket refilled",
     "user jdoe created in entity 0",
+    "token_lifetime: 3600",
+    "attributes changed: password, emails",
 ])
 def test_innocent_text_is_kept(text: str) -> None:
     assert Redactor().text(text) == text
