@@ -117,13 +117,12 @@ class GlpiBackend(Storage):
     @classmethod
     def from_config(cls, tenant: dict, settings: dict) -> GlpiBackend:
         """Build the backend of ``tenant`` (a validated tenant section) with its own client."""
-        client = GlpiClient.from_config(tenant["glpi"], name=tenant["name"])
-        try:
-            from app.ops.metrics import glpi_call_hook
+        from app.activity.recorder import note_glpi_call
+        from app.ops.metrics import glpi_call_hook
 
-            client.hooks.append(glpi_call_hook(tenant["name"]))
-        except ImportError:
-            log.debug("metrics unavailable; GLPI calls are not counted")
+        client = GlpiClient.from_config(tenant["glpi"], name=tenant["name"])
+        client.hooks.append(glpi_call_hook(tenant["name"]))
+        client.hooks.append(lambda record: note_glpi_call(record.method, record.endpoint, record.status))
         return cls(client, tenant, settings)
 
     def _store(self, resource_type: str) -> Any:
@@ -159,6 +158,21 @@ class GlpiBackend(Storage):
     @translated
     def delete(self, ctx: Context, resource_type: str, resource_id: str) -> None:
         self._store(resource_type).delete(ctx, resource_id)
+
+    @translated
+    def ping(self) -> dict:
+        """Readiness and status: GLPI answers and the bridge's session is valid.
+
+        One session call (``getFullSession``, through the usual single
+        re-login) tells both, and names the API account.
+        """
+        session = self.client.get_full_session()
+        version = self.client.version
+        return {
+            "glpi_version": self.client.version_string or version,
+            "account": session.get("glpiname"),
+            "profile": (session.get("glpiactiveprofile") or {}).get("name"),
+        }
 
     def close(self) -> None:
         """Kill the GLPI session at shutdown."""
