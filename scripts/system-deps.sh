@@ -5,6 +5,9 @@
 set -uo pipefail
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# The status page's browser tests drive Debian's Chromium with Playwright;
+# Playwright never downloads a browser of its own here.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "system-deps: missing ${need[*]} (install them, or run as root with apt-get)" >&2
