@@ -53,7 +53,7 @@ def error_body(status: int, detail: str, scim_type: str | None = None) -> dict:
 
 def handle_scim_error(error: SCIMError) -> Response:
     """Answer a :class:`SCIMError` with its status, body and headers."""
-    if error.status >= 500:
+    if error.status >= 500 and error.status != 501:
         log.warning("SCIM %s: %s", error.status, error.detail)
     return scim_response(error.to_dict(), error.status, error.headers)
 

@@ -99,6 +99,8 @@ def _project_value(attr: Attribute, value: Any, keep_subs: set[str] | None,
             if low in drop_subs or (keep_subs is not None and low not in keep_subs
                                     and sub.returned != "always"):
                 continue
+            if sub.returned == "request" and (keep_subs is None or low not in keep_subs):
+                continue
             out[sub.name] = sub_value
         return out
 

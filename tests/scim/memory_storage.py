@@ -204,11 +204,10 @@ class MemoryStorage(Storage):
 
     def _view(self, ctx: Context, resource_type: str, stored: dict) -> dict:
         """The resource as returned: what ``ctx`` wants; member ``display`` only when
-        ``members`` or ``members.display`` is named, as the GLPI backend does."""
+        ``members.display`` is named (issue 5: "Member display comes from
+        the user's name when it is asked for")."""
         named = {a.lower() for a in ctx.attributes.attributes}
-        out = self._full(
-            resource_type, stored, display=bool(named & {"members", "members.display"})
-        )
+        out = self._full(resource_type, stored, display="members.display" in named)
         for key in list(out):
             if key not in ("id", "schemas", "meta") and not ctx.attributes.wants(key):
                 del out[key]
