@@ -36,8 +36,14 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = limits.BodyLimit(app.wsgi_app, settings["server"]["max_body_bytes"])
     proxy = settings["server"]["proxy_fix"]
     if proxy["enabled"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy["x_for"], x_proto=proxy["x_proto"],
-                                x_host=proxy["x_host"], x_port=proxy["x_port"], x_prefix=proxy["x_prefix"])
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=proxy["x_for"],
+            x_proto=proxy["x_proto"],
+            x_host=proxy["x_host"],
+            x_port=proxy["x_port"],
+            x_prefix=proxy["x_prefix"],
+        )
 
     app.before_request(access.start_request)
     app.before_request(limits.enforce_limits)

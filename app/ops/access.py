@@ -26,8 +26,14 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _SCIM_PREFIX = "/scim/v2/"
 #: Endpoints that become a metrics label; anything else is "other" (bounded cardinality).
 _RESOURCES = {
-    "Users": "User", "Groups": "Group", "Schemas": "Schemas", "ResourceTypes": "ResourceTypes",
-    "ServiceProviderConfig": "ServiceProviderConfig", "Bulk": "Bulk", "Me": "Me", ".search": "search",
+    "Users": "User",
+    "Groups": "Group",
+    "Schemas": "Schemas",
+    "ResourceTypes": "ResourceTypes",
+    "ServiceProviderConfig": "ServiceProviderConfig",
+    "Bulk": "Bulk",
+    "Me": "Me",
+    ".search": "search",
 }
 
 
@@ -55,11 +61,16 @@ def finish_request(response: Response) -> Response:
     tenant_name = getattr(tenant, "name", None)
     resource = scim_resource(request.path)
     if resource is not None:
-        record_scim_request(tenant_name or "-", resource, request.method, response.status_code, seconds)
+        record_scim_request(
+            tenant_name or "-", resource, request.method, response.status_code, seconds
+        )
     if current_app.config["BRIDGE"]["server"]["access_log"]:
         rule = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
         access_log.info(
-            "%s %s %s", request.method, request.path, response.status_code,
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
             extra={
                 "request_id": request_id,
                 "tenant": tenant_name,

@@ -95,7 +95,10 @@ def audit_event(
     if result not in RESULTS:
         raise ValueError(f"result must be one of {RESULTS}")
     audit_log.info(
-        "%s %s %s", operation, resource_type, result,
+        "%s %s %s",
+        operation,
+        resource_type,
+        result,
         extra={
             "event": "audit",
             "tenant": str(getattr(tenant, "name", tenant)),

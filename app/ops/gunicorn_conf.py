@@ -67,7 +67,11 @@ logconfig_dict = {
     "filters": {"redact": {"()": "app.ops.logs.configured_redacting_filter"}},
     "formatters": {"json": {"()": "app.ops.logs.JsonFormatter"}},
     "handlers": {
-        "stdout": {"class": "app.ops.logs.StdoutHandler", "formatter": "json", "filters": ["redact"]},
+        "stdout": {
+            "class": "app.ops.logs.StdoutHandler",
+            "formatter": "json",
+            "filters": ["redact"],
+        },
     },
     # The app installs its own root handler in each worker (app.ops.logs).
     "root": {"level": loglevel.upper(), "handlers": []},

@@ -79,7 +79,9 @@ def _run_with_timeout(func, arg: Any, timeout: float) -> dict:
         return {"status": "fail", "reason": "timeout"}
     if "error" in outcome:
         exc = outcome["error"]
-        log.warning("readiness check failed", extra={"check_error": type(exc).__name__, "detail": str(exc)})
+        log.warning(
+            "readiness check failed", extra={"check_error": type(exc).__name__, "detail": str(exc)}
+        )
         return {"status": "fail", "reason": type(exc).__name__}
     return outcome["result"]
 
@@ -108,8 +110,10 @@ class Readiness:
         for name, tenant in tenants.items():
             thread = threading.Thread(
                 target=lambda n=name, t=tenant: results.__setitem__(
-                    n, _run_with_timeout(_check_tenant, t, self.timeout)),
-                daemon=True)
+                    n, _run_with_timeout(_check_tenant, t, self.timeout)
+                ),
+                daemon=True,
+            )
             thread.start()
             threads.append(thread)
         for thread in threads:
@@ -119,7 +123,13 @@ class Readiness:
         report: dict[str, Any] = {"tenants": results}
         shared = app.extensions.get("shared")
         if shared is not None and hasattr(shared, "client"):
-            report["redis"] = _run_with_timeout(lambda s: (s.ping(), {"status": "ok"})[1], shared, self.timeout)
-        failed = [r for r in [*results.values(), report.get("redis", {"status": "ok"})] if r["status"] != "ok"]
+            report["redis"] = _run_with_timeout(
+                lambda s: (s.ping(), {"status": "ok"})[1], shared, self.timeout
+            )
+        failed = [
+            r
+            for r in [*results.values(), report.get("redis", {"status": "ok"})]
+            if r["status"] != "ok"
+        ]
         report["status"] = "unavailable" if failed else "ready"
         return report

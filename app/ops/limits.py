@@ -34,7 +34,9 @@ from app.scim.errors import TooManyRequestsError
 
 def scim_error_response(error: SCIMError) -> Response:
     """Render a SCIM error (RFC 7644 §3.12) with its headers."""
-    response = Response(json.dumps(error.to_dict()), status=error.status, content_type=SCIM_CONTENT_TYPE)
+    response = Response(
+        json.dumps(error.to_dict()), status=error.status, content_type=SCIM_CONTENT_TYPE
+    )
     for name, value in error.headers.items():
         response.headers[name] = value
     return response
@@ -55,8 +57,10 @@ def check_rate_limit(tenant: object) -> None:
     wait = current_app.extensions["shared"].take(f"rate:{tenant.name}", rate, int(limit["burst"]))
     if wait > 0:
         record_rate_limited(tenant)
-        raise TooManyRequestsError(retry_after_seconds(wait),
-                                   "Too many requests for this tenant; retry after the given delay.")
+        raise TooManyRequestsError(
+            retry_after_seconds(wait),
+            "Too many requests for this tenant; retry after the given delay.",
+        )
 
 
 def _bearer_tenant() -> object | None:
@@ -77,8 +81,9 @@ def enforce_limits() -> Response | None:
         return None
     maximum = current_app.config["BRIDGE"]["server"]["max_body_bytes"]
     if request.content_length is not None and request.content_length > maximum:
-        return scim_error_response(PayloadTooLargeError(
-            f"The request body exceeds the limit of {maximum} bytes."))
+        return scim_error_response(
+            PayloadTooLargeError(f"The request body exceeds the limit of {maximum} bytes.")
+        )
     tenant = g.get("tenant") or _bearer_tenant()
     if tenant is None:
         return None
@@ -93,7 +98,9 @@ def enforce_limits() -> Response | None:
 def too_large(_error: Exception) -> Response:
     """Error handler for 413 raised while reading a body without Content-Length."""
     maximum = current_app.config["BRIDGE"]["server"]["max_body_bytes"]
-    return scim_error_response(PayloadTooLargeError(f"The request body exceeds the limit of {maximum} bytes."))
+    return scim_error_response(
+        PayloadTooLargeError(f"The request body exceeds the limit of {maximum} bytes.")
+    )
 
 
 class BodyLimit:

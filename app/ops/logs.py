@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 from typing import Any
 
 from app.ops.redact import Redactor
@@ -67,7 +67,9 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, tz=timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": datetime.fromtimestamp(record.created, tz=UTC).isoformat(
+                timespec="milliseconds"
+            ),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),

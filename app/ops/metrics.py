@@ -33,22 +33,30 @@ from prometheus_client import multiprocess
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 SCIM_REQUESTS = Counter(
-    "scim_requests_total", "SCIM requests answered.", ["tenant", "resource", "method", "status"])
+    "scim_requests_total", "SCIM requests answered.", ["tenant", "resource", "method", "status"]
+)
 SCIM_LATENCY = Histogram(
-    "scim_request_duration_seconds", "Time to answer a SCIM request.", ["tenant", "resource", "method"],
-    buckets=_LATENCY_BUCKETS)
+    "scim_request_duration_seconds",
+    "Time to answer a SCIM request.",
+    ["tenant", "resource", "method"],
+    buckets=_LATENCY_BUCKETS,
+)
 GLPI_CALLS = Counter(
-    "glpi_calls_total", "Calls made to GLPI's REST API.", ["tenant", "endpoint", "method", "status"])
+    "glpi_calls_total", "Calls made to GLPI's REST API.", ["tenant", "endpoint", "method", "status"]
+)
 GLPI_LATENCY = Histogram(
-    "glpi_call_duration_seconds", "Duration of GLPI REST API calls.", ["tenant", "endpoint", "method"],
-    buckets=_LATENCY_BUCKETS)
+    "glpi_call_duration_seconds",
+    "Duration of GLPI REST API calls.",
+    ["tenant", "endpoint", "method"],
+    buckets=_LATENCY_BUCKETS,
+)
 GLPI_RELOGINS = Counter(
-    "glpi_relogins_total", "New GLPI sessions opened after the previous one expired.", ["tenant"])
+    "glpi_relogins_total", "New GLPI sessions opened after the previous one expired.", ["tenant"]
+)
 CACHE_LOOKUPS = Counter("cache_lookups_total", "Cache look-ups.", ["cache", "result"])
 RATE_LIMITED = Counter("rate_limited_total", "SCIM requests refused with 429.", ["tenant"])
 
 _ID_SEGMENT = re.compile(r"/\d+(?=/|$)")
-
 
 
 def _tenant_name(tenant: object) -> str:
@@ -63,7 +71,9 @@ def glpi_endpoint_label(endpoint: str) -> str:
     return _ID_SEGMENT.sub("/:id", "/" + path.strip("/"))
 
 
-def record_glpi_call(tenant: object, endpoint: str, method: str, status: int | str, seconds: float) -> None:
+def record_glpi_call(
+    tenant: object, endpoint: str, method: str, status: int | str, seconds: float
+) -> None:
     """Count one GLPI call (the GLPI client's per-call hook calls this).
 
     :param tenant: the :class:`~app.tenants.Tenant` or its name.
@@ -84,9 +94,12 @@ def glpi_call_hook(tenant: object) -> Callable[[Any], None]:
     It takes the client's call record (``endpoint``, ``method``, ``status``
     — None when no answer came — and ``duration_ms``).
     """
+
     def hook(record: Any) -> None:
         status = record.status if record.status is not None else "error"
-        record_glpi_call(tenant, record.endpoint, record.method, status, record.duration_ms / 1000.0)
+        record_glpi_call(
+            tenant, record.endpoint, record.method, status, record.duration_ms / 1000.0
+        )
 
     return hook
 
@@ -105,7 +118,9 @@ def record_rate_limited(tenant: object) -> None:
     RATE_LIMITED.labels(_tenant_name(tenant)).inc()
 
 
-def record_scim_request(tenant: object, resource: str, method: str, status: int, seconds: float) -> None:
+def record_scim_request(
+    tenant: object, resource: str, method: str, status: int, seconds: float
+) -> None:
     name = _tenant_name(tenant)
     SCIM_REQUESTS.labels(name, resource, method, str(status)).inc()
     SCIM_LATENCY.labels(name, resource, method).observe(max(0.0, seconds))
@@ -132,6 +147,10 @@ def metrics() -> Response:
         presented = request.headers.get("Authorization", "")
         expected = f"Bearer {token}"
         if not hmac.compare_digest(presented.encode("utf-8"), expected.encode("utf-8")):
-            return Response("unauthorized\n", status=401, mimetype="text/plain",
-                            headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+            return Response(
+                "unauthorized\n",
+                status=401,
+                mimetype="text/plain",
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
     return Response(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)

@@ -39,7 +39,6 @@ _SCHEME = re.compile(
 )
 
 
-
 def _mask_value(match: re.Match) -> str:
     value = match.group("value")
     quote = value[0] if value[:1] in ("'", '"') else ""
@@ -94,7 +93,7 @@ def config_secrets(settings: dict) -> list[str]:
         elif secret and isinstance(node, str):
             found.append(node)
             if node.startswith("sha256:"):
-                found.append(node[len("sha256:"):])
+                found.append(node[len("sha256:") :])
 
     walk(settings, False)
     return found

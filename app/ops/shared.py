@@ -207,7 +207,7 @@ class _RedisStore:
     def clear(self) -> None:
         keys = list(self._shared.call("scan_iter", match=self._prefix + "*", count=500))
         for start in range(0, len(keys), 500):
-            self._shared.call("delete", *keys[start:start + 500])
+            self._shared.call("delete", *keys[start : start + 500])
 
 
 class RedisShared:
@@ -217,8 +217,9 @@ class RedisShared:
         import redis
 
         self.ttl_seconds = ttl_seconds
-        self.client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
-                                           health_check_interval=30)
+        self.client = redis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout, health_check_interval=30
+        )
         self._take = self.client.register_script(_TAKE_SCRIPT)
         self._caches: dict[str, SharedCache] = {}
         self._guard = threading.Lock()
@@ -231,7 +232,9 @@ class RedisShared:
             return getattr(self.client, method)(*args, **kwargs)
         except redis.RedisError as exc:
             log.error("redis call failed", extra={"redis_error": type(exc).__name__})
-            raise UnavailableError("Shared state is unavailable; retry later.", retry_after=5) from None
+            raise UnavailableError(
+                "Shared state is unavailable; retry later.", retry_after=5
+            ) from None
 
     @contextmanager
     def lock(self, name: str, timeout: float = 30.0, wait: float | None = None) -> Iterator[None]:
@@ -243,12 +246,18 @@ class RedisShared:
         """
         import redis
 
-        lock = self.client.lock(f"{PREFIX}lock:{name}", timeout=timeout,
-                                blocking_timeout=timeout if wait is None else wait, thread_local=False)
+        lock = self.client.lock(
+            f"{PREFIX}lock:{name}",
+            timeout=timeout,
+            blocking_timeout=timeout if wait is None else wait,
+            thread_local=False,
+        )
         try:
             acquired = lock.acquire()
         except redis.RedisError:
-            raise UnavailableError("Shared state is unavailable; retry later.", retry_after=5) from None
+            raise UnavailableError(
+                "Shared state is unavailable; retry later.", retry_after=5
+            ) from None
         if not acquired:
             raise LockTimeoutError()
         try:
@@ -264,7 +273,9 @@ class RedisShared:
     def cache(self, name: str, ttl: float | None = None) -> SharedCache:
         with self._guard:
             if name not in self._caches:
-                self._caches[name] = SharedCache(name, _RedisStore(self, name, ttl or self.ttl_seconds))
+                self._caches[name] = SharedCache(
+                    name, _RedisStore(self, name, ttl or self.ttl_seconds)
+                )
             return self._caches[name]
 
     def take(self, bucket: str, rate: float, burst: int) -> float:
@@ -274,7 +285,9 @@ class RedisShared:
         try:
             return float(self._take(keys=[f"{PREFIX}bucket:{bucket}"], args=[rate, burst]))
         except redis.RedisError:
-            raise UnavailableError("Shared state is unavailable; retry later.", retry_after=5) from None
+            raise UnavailableError(
+                "Shared state is unavailable; retry later.", retry_after=5
+            ) from None
 
     def ping(self) -> None:
         self.call("ping")

@@ -31,12 +31,19 @@ def free_port() -> int:
 def make_settings(**overrides) -> dict:
     """A raw configuration with one tenant ``acme``; keyword arguments replace top-level keys."""
     raw = {
-        "tenants": [{
-            "name": "acme",
-            "tokens": [TOKEN],
-            "glpi": {"url": "http://127.0.0.1:9/apirest.php", "user_token": USER_TOKEN,
-                     "app_token": APP_TOKEN, "timeouts": {"connect": 0.5, "read": 2}, "retries": 0},
-        }],
+        "tenants": [
+            {
+                "name": "acme",
+                "tokens": [TOKEN],
+                "glpi": {
+                    "url": "http://127.0.0.1:9/apirest.php",
+                    "user_token": USER_TOKEN,
+                    "app_token": APP_TOKEN,
+                    "timeouts": {"connect": 0.5, "read": 2},
+                    "retries": 0,
+                },
+            }
+        ],
     }
     raw.update(overrides)
     return raw
@@ -89,11 +96,15 @@ def redis_url() -> Iterator[str]:
     """A real redis-server on a loopback port, without persistence; stopped afterwards."""
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.fail("redis-server is not installed: run scripts/system-deps.sh (Debian package redis-server)")
+        pytest.fail(
+            "redis-server is not installed: run scripts/system-deps.sh (Debian redis-server)"
+        )
     port = free_port()
     proc = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 10
         while True:

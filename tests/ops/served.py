@@ -26,22 +26,35 @@ class Served:
         self.url = f"http://127.0.0.1:{self.port}"
         self.config_path = tmp_path / "config.yaml"
         self.log_path = tmp_path / "server.log"
-        server = {"bind": f"127.0.0.1:{self.port}", "workers": workers, "threads": 4,
-                  "graceful_timeout": 10, **raw.get("server", {})}
+        server = {
+            "bind": f"127.0.0.1:{self.port}",
+            "workers": workers,
+            "threads": 4,
+            "graceful_timeout": 10,
+            **raw.get("server", {}),
+        }
         activity = {"path": str(tmp_path / "activity.sqlite"), **raw.get("activity", {})}
-        self.config_path.write_text(yaml.safe_dump({**raw, "server": server, "activity": activity}),
-                                    encoding="utf-8")
+        self.config_path.write_text(
+            yaml.safe_dump({**raw, "server": server, "activity": activity}), encoding="utf-8"
+        )
         self.proc: subprocess.Popen | None = None
         self.returncode: int | None = None
 
     def start(self) -> Served:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("GLPISCIM_", "PROMETHEUS_MULTIPROC_DIR"))}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("GLPISCIM_", "PROMETHEUS_MULTIPROC_DIR"))
+        }
         env["PYTHONPATH"] = str(ROOT)
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "app.cli", "serve", "--config", str(self.config_path)],
-                cwd=self.config_path.parent, env=env, stdout=log, stderr=subprocess.STDOUT)
+                cwd=self.config_path.parent,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

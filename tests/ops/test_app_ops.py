@@ -43,7 +43,10 @@ def test_readyz_reports_each_tenant_and_caches(app_factory) -> None:
     first = client.get("/readyz")
     second = client.get("/readyz")
     assert first.status_code == 200
-    assert first.json == {"status": "ready", "tenants": {"acme": {"status": "ok", "glpi_version": "10.0.12"}}}
+    assert first.json == {
+        "status": "ready",
+        "tenants": {"acme": {"status": "ok", "glpi_version": "10.0.12"}},
+    }
     assert second.json == first.json
     assert storage.pings == 1
 
@@ -55,8 +58,10 @@ def test_readyz_names_the_failing_tenant_without_secrets(app_factory) -> None:
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.headers["Retry-After"].isdigit()
-    assert response.json == {"status": "unavailable",
-                             "tenants": {"acme": {"status": "fail", "reason": "UnavailableError"}}}
+    assert response.json == {
+        "status": "unavailable",
+        "tenants": {"acme": {"status": "fail", "reason": "UnavailableError"}},
+    }
     assert "127.0.0.1" not in response.get_data(as_text=True)
 
 
@@ -76,24 +81,45 @@ def test_readyz_times_out_a_hanging_tenant(app_factory, monkeypatch) -> None:
 
 def test_metrics_are_open_by_default_and_count_scim_requests(app_factory) -> None:
     client = app_factory().test_client()
-    before = metric_value(client.get("/metrics").get_data(as_text=True), "scim_requests_total",
-                          resource="User", method="GET", status="200", tenant="acme")
+    before = metric_value(
+        client.get("/metrics").get_data(as_text=True),
+        "scim_requests_total",
+        resource="User",
+        method="GET",
+        status="200",
+        tenant="acme",
+    )
     client.get("/scim/v2/Users", headers=AUTH)
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response.content_type.startswith("text/plain")
     text = response.get_data(as_text=True)
-    assert metric_value(text, "scim_requests_total", resource="User", method="GET", status="200",
-                        tenant="acme") == before + 1
-    assert metric_value(text, "scim_request_duration_seconds_count", resource="User", method="GET",
-                        tenant="acme") >= 1
+    assert (
+        metric_value(
+            text, "scim_requests_total", resource="User", method="GET", status="200", tenant="acme"
+        )
+        == before + 1
+    )
+    assert (
+        metric_value(
+            text,
+            "scim_request_duration_seconds_count",
+            resource="User",
+            method="GET",
+            tenant="acme",
+        )
+        >= 1
+    )
 
 
-@pytest.mark.parametrize(("header", "status"), [
-    (None, 401),
-    ("Bearer wrong-metrics-token", 401),
-    ("Bearer metrics-token-0123456789", 200),
-])
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [
+        (None, 401),
+        ("Bearer wrong-metrics-token", 401),
+        ("Bearer metrics-token-0123456789", 200),
+    ],
+)
 def test_metrics_token(app_factory, header: str | None, status: int) -> None:
     client = app_factory(metrics={"token": "metrics-token-0123456789"}).test_client()
     response = client.get("/metrics", headers={"Authorization": header} if header else {})
@@ -142,9 +168,16 @@ def test_declared_oversized_body_gets_413_scim_error(app_factory) -> None:
 
 
 def test_rate_limit_gives_429_with_integer_retry_after(app_factory) -> None:
-    app = app_factory(tenants=[{
-        "name": "acme", "tokens": [TOKEN], "rate_limit": {"requests_per_second": 0.5, "burst": 3},
-        "glpi": {"url": "http://127.0.0.1:9/apirest.php", "user_token": "u" * 20}}])
+    app = app_factory(
+        tenants=[
+            {
+                "name": "acme",
+                "tokens": [TOKEN],
+                "rate_limit": {"requests_per_second": 0.5, "burst": 3},
+                "glpi": {"url": "http://127.0.0.1:9/apirest.php", "user_token": "u" * 20},
+            }
+        ]
+    )
     client = app.test_client()
     statuses = [client.get("/scim/v2/Users", headers=AUTH).status_code for _ in range(3)]
     refused = client.get("/scim/v2/Users", headers=AUTH)
@@ -162,9 +195,12 @@ def test_rate_limit_gives_429_with_integer_retry_after(app_factory) -> None:
 def test_rate_limit_is_per_tenant(app_factory) -> None:
     limit = {"requests_per_second": 0.1, "burst": 1}
     glpi = {"url": "http://127.0.0.1:9/apirest.php", "user_token": "u" * 20}
-    app = app_factory(tenants=[
-        {"name": "acme", "tokens": [TOKEN], "rate_limit": limit, "glpi": glpi},
-        {"name": "other", "tokens": [OTHER_TOKEN], "rate_limit": limit, "glpi": glpi}])
+    app = app_factory(
+        tenants=[
+            {"name": "acme", "tokens": [TOKEN], "rate_limit": limit, "glpi": glpi},
+            {"name": "other", "tokens": [OTHER_TOKEN], "rate_limit": limit, "glpi": glpi},
+        ]
+    )
     client = app.test_client()
     assert client.get("/scim/v2/Users", headers=AUTH).status_code == 200
     assert client.get("/scim/v2/Users", headers=AUTH).status_code == 429
@@ -173,15 +209,24 @@ def test_rate_limit_is_per_tenant(app_factory) -> None:
 
 
 def test_health_is_never_rate_limited(app_factory) -> None:
-    app = app_factory(tenants=[{
-        "name": "acme", "tokens": [TOKEN], "rate_limit": {"requests_per_second": 0.1, "burst": 1},
-        "glpi": {"url": "http://127.0.0.1:9/apirest.php", "user_token": "u" * 20}}])
+    app = app_factory(
+        tenants=[
+            {
+                "name": "acme",
+                "tokens": [TOKEN],
+                "rate_limit": {"requests_per_second": 0.1, "burst": 1},
+                "glpi": {"url": "http://127.0.0.1:9/apirest.php", "user_token": "u" * 20},
+            }
+        ]
+    )
     client = app.test_client()
     assert [client.get("/healthz", headers=AUTH).status_code for _ in range(5)] == [200] * 5
 
 
-@pytest.mark.parametrize(("enabled", "expected"), [(False, "http://localhost/who"),
-                                                    (True, "https://bridge.example.org/who")])
+@pytest.mark.parametrize(
+    ("enabled", "expected"),
+    [(False, "http://localhost/who"), (True, "https://bridge.example.org/who")],
+)
 def test_forwarded_headers_only_with_proxy_fix(app_factory, enabled: bool, expected: str) -> None:
     app = app_factory(server={"proxy_fix": {"enabled": enabled}})
 
@@ -196,9 +241,14 @@ def test_forwarded_headers_only_with_proxy_fix(app_factory, enabled: bool, expec
 
 
 def test_with_redis_the_rate_limit_holds_across_apps(app_factory, redis_url: str) -> None:
-    tenants = [{"name": f"acme{time.time_ns()}", "tokens": [TOKEN],
-                "rate_limit": {"requests_per_second": 0.1, "burst": 2},
-                "glpi": {"url": "http://127.0.0.1:9/apirest.php", "user_token": "u" * 20}}]
+    tenants = [
+        {
+            "name": f"acme{time.time_ns()}",
+            "tokens": [TOKEN],
+            "rate_limit": {"requests_per_second": 0.1, "burst": 2},
+            "glpi": {"url": "http://127.0.0.1:9/apirest.php", "user_token": "u" * 20},
+        }
+    ]
     first = app_factory(tenants=tenants, redis={"url": redis_url}).test_client()
     second = app_factory(tenants=tenants, redis={"url": redis_url}).test_client()
     statuses = [c.get("/scim/v2/Users", headers=AUTH).status_code for c in (first, second, first)]
@@ -215,8 +265,12 @@ def test_glpi_calls_relogins_and_caches_are_counted(app_factory) -> None:
 
     client = app_factory().test_client()
     text = client.get("/metrics").get_data(as_text=True)
-    calls = metric_value(text, "glpi_calls_total", tenant="acme", endpoint="/User/:id/UserEmail", status="200")
-    failures = metric_value(text, "glpi_calls_total", tenant="acme", endpoint="/search/User", status="error")
+    calls = metric_value(
+        text, "glpi_calls_total", tenant="acme", endpoint="/User/:id/UserEmail", status="200"
+    )
+    failures = metric_value(
+        text, "glpi_calls_total", tenant="acme", endpoint="/search/User", status="error"
+    )
     relogins = metric_value(text, "glpi_relogins_total", tenant="acme")
     hits = metric_value(text, "cache_lookups_total", cache="acme:ids", result="hit")
     misses = metric_value(text, "cache_lookups_total", cache="acme:ids", result="miss")
@@ -231,11 +285,24 @@ def test_glpi_calls_relogins_and_caches_are_counted(app_factory) -> None:
     cache.get("jdoe")
 
     text = client.get("/metrics").get_data(as_text=True)
-    assert metric_value(text, "glpi_calls_total", tenant="acme", endpoint="/User/:id/UserEmail",
-                        status="200") == calls + 1
-    assert metric_value(text, "glpi_calls_total", tenant="acme", endpoint="/search/User",
-                        status="error") == failures + 1
-    assert metric_value(text, "glpi_call_duration_seconds_count", tenant="acme", endpoint="/search/User") >= 1
+    assert (
+        metric_value(
+            text, "glpi_calls_total", tenant="acme", endpoint="/User/:id/UserEmail", status="200"
+        )
+        == calls + 1
+    )
+    assert (
+        metric_value(
+            text, "glpi_calls_total", tenant="acme", endpoint="/search/User", status="error"
+        )
+        == failures + 1
+    )
+    assert (
+        metric_value(
+            text, "glpi_call_duration_seconds_count", tenant="acme", endpoint="/search/User"
+        )
+        >= 1
+    )
     assert metric_value(text, "glpi_relogins_total", tenant="acme") == relogins + 1
     assert metric_value(text, "cache_lookups_total", cache="acme:ids", result="hit") == hits + 1
     assert metric_value(text, "cache_lookups_total", cache="acme:ids", result="miss") == misses + 1
@@ -247,10 +314,18 @@ def test_chunked_body_is_bounded_like_a_declared_one(app_factory, size: int, sta
     import sys
 
     app = app_factory(server={"max_body_bytes": 2048})
-    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/scim/v2/Users", "SERVER_NAME": "bridge",
-               "SERVER_PORT": "80", "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
-               "wsgi.input": io.BytesIO(b"x" * size), "wsgi.input_terminated": True,
-               "HTTP_TRANSFER_ENCODING": "chunked", "HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/scim/v2/Users",
+        "SERVER_NAME": "bridge",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+        "wsgi.input": io.BytesIO(b"x" * size),
+        "wsgi.input_terminated": True,
+        "HTTP_TRANSFER_ENCODING": "chunked",
+        "HTTP_AUTHORIZATION": f"Bearer {TOKEN}",
+    }
     seen: list[str] = []
     body = b"".join(app(environ, lambda line, headers: seen.append(line)))
     assert seen == [f"{status} {'OK' if status == 200 else 'REQUEST ENTITY TOO LARGE'}"]

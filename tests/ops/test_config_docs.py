@@ -25,7 +25,9 @@ def _example_paths(node: object, prefix: str = "") -> set[str]:
         for key, value in node.items():
             path = f"{prefix}{key}"
             paths.add(path)
-            if isinstance(value, dict) and not path.endswith(("mapping.user", "mapping.group", "groups.flags")):
+            if isinstance(value, dict) and not path.endswith(
+                ("mapping.user", "mapping.group", "groups.flags")
+            ):
                 paths |= _example_paths(value, path + ".")
             elif isinstance(value, list) and value and isinstance(value[0], dict):
                 paths |= _example_paths(value[0], path + "[].")
@@ -57,7 +59,8 @@ def test_example_holds_no_real_secret() -> None:
     def secrets(node: object) -> list:
         if isinstance(node, dict):
             return [v for k, v in node.items() if k in SECRET_KEYS and v] + [
-                s for v in node.values() for s in secrets(v)]
+                s for v in node.values() for s in secrets(v)
+            ]
         if isinstance(node, list):
             return [s for v in node for s in secrets(v)]
         return []

@@ -1,4 +1,4 @@
-"""The container image definition: pinned, multi-stage, non-root, probed, secret-free, lint-clean."""
+"""The container image: pinned, multi-stage, non-root, probed, secret-free, lint-clean."""
 
 from __future__ import annotations
 
@@ -22,8 +22,15 @@ DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
 
 def _instructions(text: str) -> list[tuple[str, str]]:
     joined = re.sub(r"\\\n\s*", " ", text)
-    lines = [line.strip() for line in joined.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "") for line in lines]
+    lines = [
+        line.strip()
+        for line in joined.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "")
+        for line in lines
+    ]
 
 
 def _hadolint() -> str:
@@ -34,8 +41,12 @@ def _hadolint() -> str:
 
 
 def test_hadolint_is_clean() -> None:
-    result = subprocess.run([_hadolint(), "--no-color", str(ROOT / "Dockerfile")],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [_hadolint(), "--no-color", str(ROOT / "Dockerfile")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -48,7 +59,7 @@ def test_multi_stage_on_a_pinned_slim_python() -> None:
 
 def test_runs_as_non_root_with_healthcheck_and_port() -> None:
     ops = _instructions(DOCKERFILE)
-    final = ops[max(i for i, (op, _) in enumerate(ops) if op == "FROM"):]
+    final = ops[max(i for i, (op, _) in enumerate(ops) if op == "FROM") :]
     users = [arg for op, arg in final if op == "USER"]
     assert users and users[-1].split(":")[0] not in ("root", "0")
     assert ("EXPOSE", "8000") in final
@@ -69,8 +80,11 @@ def test_no_secret_or_config_file_baked_in() -> None:
 
 def test_probe_url_follows_the_configuration() -> None:
     assert health_url(validate_config(make_settings())) == "http://127.0.0.1:8000/healthz"
-    tls = validate_config(make_settings(server={"bind": "0.0.0.0:8443",
-                                                "tls": {"certfile": "/c.pem", "keyfile": "/k.pem"}}))
+    tls = validate_config(
+        make_settings(
+            server={"bind": "0.0.0.0:8443", "tls": {"certfile": "/c.pem", "keyfile": "/k.pem"}}
+        )
+    )
     assert health_url(tls) == "https://127.0.0.1:8443/healthz"
 
 

@@ -1,4 +1,4 @@
-"""The real server: gunicorn started by ``glpi-scim-bridge serve`` in front of the GLPI simulator."""
+"""The real server: gunicorn run by ``glpi-scim-bridge serve`` in front of the simulator."""
 
 from __future__ import annotations
 
@@ -19,10 +19,18 @@ SIM_USER_TOKEN = "sim-user-token-SECRET-5566778899"
 
 
 def tenant(url: str, **extra) -> dict:
-    return {"name": "acme", "tokens": [TOKEN],
-            "glpi": {"url": url, "app_token": SIM_APP_TOKEN, "user_token": SIM_USER_TOKEN,
-                     "timeouts": {"connect": 1, "read": 5}, "retries": 0},
-            **extra}
+    return {
+        "name": "acme",
+        "tokens": [TOKEN],
+        "glpi": {
+            "url": url,
+            "app_token": SIM_APP_TOKEN,
+            "user_token": SIM_USER_TOKEN,
+            "timeouts": {"connect": 1, "read": 5},
+            "retries": 0,
+        },
+        **extra,
+    }
 
 
 def counter(text: str, name: str, **labels: str) -> float:
@@ -57,22 +65,40 @@ def test_health_metrics_and_access_lines(served: Served) -> None:
     assert ready.status_code == 200
     assert ready.json()["tenants"]["acme"]["status"] == "ok"
 
-    before = counter(requests.get(served.url + "/metrics", timeout=5).text, "scim_requests_total",
-                     resource="User", method="GET", status="401")
+    before = counter(
+        requests.get(served.url + "/metrics", timeout=5).text,
+        "scim_requests_total",
+        resource="User",
+        method="GET",
+        status="401",
+    )
     for _ in range(20):
         assert requests.get(served.url + "/scim/v2/Users", timeout=5).status_code == 401
-    listed = requests.get(served.url + "/scim/v2/Users", headers={**AUTH, "X-Request-Id": "entra-7"}, timeout=10)
+    listed = requests.get(
+        served.url + "/scim/v2/Users", headers={**AUTH, "X-Request-Id": "entra-7"}, timeout=10
+    )
     assert listed.status_code == 200
     assert listed.headers["X-Request-Id"] == "entra-7"
     text = requests.get(served.url + "/metrics", timeout=5).text
-    assert counter(text, "scim_requests_total", resource="User", method="GET", status="401") == before + 20
-    assert counter(text, "scim_requests_total", tenant="acme", resource="User", method="GET", status="200") == 1
+    assert (
+        counter(text, "scim_requests_total", resource="User", method="GET", status="401")
+        == before + 20
+    )
+    assert (
+        counter(
+            text, "scim_requests_total", tenant="acme", resource="User", method="GET", status="200"
+        )
+        == 1
+    )
     assert counter(text, "glpi_calls_total", tenant="acme") >= 1
     assert counter(text, "glpi_call_duration_seconds_count", tenant="acme") >= 1
 
     served.stop()
-    [line] = [entry for entry in served.lines()
-              if entry.get("request_id") == "entra-7" and entry["logger"] == "glpi_scim_bridge.access"]
+    [line] = [
+        entry
+        for entry in served.lines()
+        if entry.get("request_id") == "entra-7" and entry["logger"] == "glpi_scim_bridge.access"
+    ]
     assert line["tenant"] == "acme"
     assert line["operation"] == "GET /scim/v2/Users"
     assert line["status"] == 200
@@ -81,7 +107,9 @@ def test_health_metrics_and_access_lines(served: Served) -> None:
 
 def test_graceful_shutdown_ends_the_glpi_sessions(served: Served, simulator) -> None:
     for _ in range(6):
-        assert requests.get(served.url + "/scim/v2/Users", headers=AUTH, timeout=10).status_code == 200
+        assert (
+            requests.get(served.url + "/scim/v2/Users", headers=AUTH, timeout=10).status_code == 200
+        )
     assert served.stop() == 0
     paths = [call.path for call in simulator.sim.calls]
     opened = sum(p.endswith("/initSession") for p in paths)
@@ -90,15 +118,29 @@ def test_graceful_shutdown_ends_the_glpi_sessions(served: Served, simulator) -> 
 
 
 def test_secrets_never_reach_the_logs(served: Served) -> None:
-    request_secrets = ["wrong-bearer-SECRET-aaaa1111", "header-session-SECRET-bbbb2222",
-                       "header-app-SECRET-cccc3333", "query-user-SECRET-dddd4444"]
-    requests.get(served.url + "/scim/v2/Users", timeout=5,
-                 headers={"Authorization": f"Bearer {request_secrets[0]}",
-                          "Session-Token": request_secrets[1], "App-Token": request_secrets[2]})
+    request_secrets = [
+        "wrong-bearer-SECRET-aaaa1111",
+        "header-session-SECRET-bbbb2222",
+        "header-app-SECRET-cccc3333",
+        "query-user-SECRET-dddd4444",
+    ]
+    requests.get(
+        served.url + "/scim/v2/Users",
+        timeout=5,
+        headers={
+            "Authorization": f"Bearer {request_secrets[0]}",
+            "Session-Token": request_secrets[1],
+            "App-Token": request_secrets[2],
+        },
+    )
     requests.get(served.url + f"/scim/v2/Users?user_token={request_secrets[3]}", timeout=5)
     requests.get(served.url + "/scim/v2/Users", headers=AUTH, timeout=10)
-    requests.post(served.url + "/scim/v2/Users", headers=AUTH, timeout=10,
-                  data=f'{{"password": "{request_secrets[0]}", "userName": ', )
+    requests.post(
+        served.url + "/scim/v2/Users",
+        headers=AUTH,
+        timeout=10,
+        data=f'{{"password": "{request_secrets[0]}", "userName": ',
+    )
     served.stop()
     log = served.log()
     assert "glpi_scim_bridge.access" in log
@@ -107,8 +149,9 @@ def test_secrets_never_reach_the_logs(served: Served) -> None:
 
 
 def test_oversized_bodies_get_413(served: Served) -> None:
-    declared = requests.post(served.url + "/scim/v2/Users", headers=AUTH, data=b"x" * (1024 * 1024 + 1),
-                             timeout=10)
+    declared = requests.post(
+        served.url + "/scim/v2/Users", headers=AUTH, data=b"x" * (1024 * 1024 + 1), timeout=10
+    )
     assert declared.status_code == 413
     assert declared.headers["Content-Type"].startswith("application/scim+json")
     assert declared.json()["status"] == "413"
@@ -150,11 +193,15 @@ def test_glpi_down_gives_503_and_readyz_names_the_tenant(tmp_path, simulator) ->
 
 
 def test_rate_limit_shared_by_workers_through_redis(tmp_path, simulator, redis_url: str) -> None:
-    raw = {"redis": {"url": redis_url},
-           "tenants": [tenant(simulator.url, rate_limit={"requests_per_second": 0.2, "burst": 4})]}
+    raw = {
+        "redis": {"url": redis_url},
+        "tenants": [tenant(simulator.url, rate_limit={"requests_per_second": 0.2, "burst": 4})],
+    }
     with Served(tmp_path, raw, workers=2) as server:
-        statuses = [requests.get(server.url + "/scim/v2/Users", headers=AUTH, timeout=10).status_code
-                    for _ in range(6)]
+        statuses = [
+            requests.get(server.url + "/scim/v2/Users", headers=AUTH, timeout=10).status_code
+            for _ in range(6)
+        ]
         refused = requests.get(server.url + "/scim/v2/Users", headers=AUTH, timeout=10)
         assert statuses == [200] * 4 + [429] * 2
         assert refused.status_code == 429

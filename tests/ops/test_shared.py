@@ -24,13 +24,16 @@ def _critical_section(state, name: str, log: list, rounds: int) -> None:
 
 
 def _never_overlapping(log: list[str]) -> bool:
-    return all(log[i:i + 2] == ["enter", "exit"] for i in range(0, len(log), 2))
+    return all(log[i : i + 2] == ["enter", "exit"] for i in range(0, len(log), 2))
 
 
 def test_local_lock_excludes_threads() -> None:
     state = LocalShared()
     log: list[str] = []
-    threads = [threading.Thread(target=_critical_section, args=(state, "user:jdoe", log, 10)) for _ in range(4)]
+    threads = [
+        threading.Thread(target=_critical_section, args=(state, "user:jdoe", log, 10))
+        for _ in range(4)
+    ]
     for t in threads:
         t.start()
     for t in threads:
