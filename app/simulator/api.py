@@ -89,6 +89,8 @@ class SimulatorApp:
         parts = [part for part in rest.split("/") if part != ""]
         try:
             with sim.lock:
+                if request.method != "GET":
+                    sim.generation += 1
                 return self.dispatch(request, parts, api_url)
         except ApiError as error:
             return error_response(error, api_url)

@@ -327,28 +327,27 @@ def search(ctx: Context, parts: list[str]) -> Response:
         if number in options and number not in columns:
             columns.append(number)
     resolver = engine.Resolver(sim, itemtype, set(columns) | set(_criteria_fields(criteria)))
-    predicate = engine.combine(sim, itemtype, criteria, resolver) if criteria else None
     deleted = 1 if flag(ctx.params.get("is_deleted", False)) else 0
-    has_trash = "is_deleted" in sample_columns(sim, itemtype)
-    everything = itemtype != "User" or sees_all(ctx)
-    hits = [
-        row
-        for row in sim.tables[itemtype].values()
-        if (not has_trash or row.get("is_deleted", 0) == deleted)
-        and (everything or visible(ctx, itemtype, row))
-        and (predicate is None or predicate(row))
-    ]
     default_sort = "1" if sim.version == "10" else 0
     sort = to_int(ctx.params["sort"]) if "sort" in ctx.params else default_sort
     order = "DESC" if str(ctx.params.get("order", "ASC")).upper() == "DESC" else "ASC"
-    sort_option = options.get(to_int(sort)) if str(sort) != "0" else None
-    if sort_option is not None:
-        hits.sort(
-            key=lambda row: (sort_key(resolver.display(sort_option, row)), row["id"]),
-            reverse=order == "DESC",
-        )
-    else:
-        hits.sort(key=lambda row: row["id"], reverse=order == "DESC")
+    everything = itemtype != "User" or sees_all(ctx)
+    key = (
+        sim.generation,
+        len(sim.tables[itemtype]),
+        itemtype,
+        repr(criteria),
+        deleted,
+        True if everything else tuple(ctx.session.active_entities),
+        str(sort),
+        order,
+    )
+    hits = sim.search_cache.get(key)
+    if hits is None:
+        hits = _search_hits(ctx, itemtype, criteria, resolver, deleted, everything, sort, order)
+        if len(sim.search_cache) >= 8:
+            sim.search_cache.clear()
+        sim.search_cache[key] = hits
     total = len(hits)
     start, end, _ = _range(ctx)
     if start > total:
@@ -377,6 +376,43 @@ def search(ctx: Context, parts: list[str]) -> Response:
     if total:
         headers["Content-Range"] = answer["content-range"]
     return json_response(206 if len(data) < total else 200, answer, headers)
+
+
+def _search_hits(
+    ctx: Context,
+    itemtype: str,
+    criteria: list[dict],
+    resolver: engine.Resolver,
+    deleted: int,
+    everything: bool,
+    sort: Any,
+    order: str,
+) -> list[dict]:
+    """Every matching row, sorted: one linear scan plus one sort.
+
+    Paging through a large result asks the same query again and again; the caller
+    caches this list per data generation so each further page costs only its slice.
+    """
+    sim = ctx.sim
+    options = engine.OPTIONS[itemtype]
+    predicate = engine.combine(sim, itemtype, criteria, resolver) if criteria else None
+    has_trash = "is_deleted" in sample_columns(sim, itemtype)
+    hits = [
+        row
+        for row in sim.tables[itemtype].values()
+        if (not has_trash or row.get("is_deleted", 0) == deleted)
+        and (everything or visible(ctx, itemtype, row))
+        and (predicate is None or predicate(row))
+    ]
+    sort_option = options.get(to_int(sort)) if str(sort) != "0" else None
+    if sort_option is not None:
+        hits.sort(
+            key=lambda row: (sort_key(resolver.display(sort_option, row)), row["id"]),
+            reverse=order == "DESC",
+        )
+    else:
+        hits.sort(key=lambda row: row["id"], reverse=order == "DESC")
+    return hits
 
 
 def _forcedisplay(params: dict) -> list[int]:

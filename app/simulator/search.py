@@ -322,52 +322,46 @@ def list_search_options(sim: Simulator, itemtype: str) -> dict:
 
 
 class Resolver:
-    """Pre-computed joins (emails, groups, profiles) for one query."""
+    """Joins of one query (emails, groups, profiles), looked up per row through the
+    simulator's per-user indexes, so a query stays linear in the rows it scans."""
 
     def __init__(self, sim: Simulator, itemtype: str, needed: set[int]) -> None:
         self.sim = sim
         self.itemtype = itemtype
-        self.emails: dict[int, list[tuple[int, str]]] = {}
-        self.groups: dict[int, list[tuple[int, str]]] = {}
-        self.profiles: dict[int, list[tuple[int, str, int, str]]] = {}
-        kinds = {OPTIONS[itemtype][n].kind for n in needed if n in OPTIONS[itemtype]}
-        if itemtype != "User":
-            return
-        if "email" in kinds:
-            for _, row in sorted(sim.tables["UserEmail"].items()):
-                self.emails.setdefault(row["users_id"], []).append((row["id"], row["email"]))
-        if "groups" in kinds:
-            for _, row in sorted(sim.tables["Group_User"].items()):
-                group = sim.tables["Group"].get(row["groups_id"])
-                if group is not None:
-                    self.groups.setdefault(row["users_id"], []).append(
-                        (group["id"], group["completename"])
-                    )
-        if kinds & {"profiles", "entities"}:
-            for _, row in sorted(sim.tables["Profile_User"].items()):
-                profile = sim.tables["Profile"].get(row["profiles_id"])
-                entity = sim.tables["Entity"].get(row["entities_id"])
-                self.profiles.setdefault(row["users_id"], []).append(
-                    (
-                        row["profiles_id"],
-                        profile["name"] if profile else None,
-                        row["entities_id"],
-                        html_decode(entity["completename"]) if entity else None,
-                    )
-                )
+
+    def _emails(self, uid: int) -> list[tuple[int, Any]]:
+        return [(row["id"], row["email"]) for row in self.sim.children("UserEmail", uid)]
+
+    def _groups(self, uid: int) -> list[tuple[int, Any]]:
+        groups = self.sim.tables["Group"]
+        return [
+            (gu["groups_id"], groups[gu["groups_id"]]["completename"])
+            for gu in self.sim.children("Group_User", uid)
+            if gu["groups_id"] in groups
+        ]
+
+    def _profiles(self, uid: int, entities: bool) -> list[tuple[int, Any]]:
+        result = []
+        for pu in self.sim.children("Profile_User", uid):
+            if entities:
+                entity = self.sim.tables["Entity"].get(pu["entities_id"])
+                shown = html_decode(entity["completename"]) if entity else None
+                result.append((pu["entities_id"], shown))
+            else:
+                profile = self.sim.tables["Profile"].get(pu["profiles_id"])
+                result.append((pu["profiles_id"], profile["name"] if profile else None))
+        return result
 
     def values(self, option: Option, row: dict) -> list[tuple[Any, Any]]:
         """(id, display value) pairs of ``option`` for ``row``."""
         if option.kind == "column":
             return [(row["id"], row.get(option.field))]
         if option.kind == "email":
-            return self.emails.get(row["id"], [])
+            return self._emails(row["id"])
         if option.kind == "groups":
-            return self.groups.get(row["id"], [])
-        if option.kind == "profiles":
-            return [(pid, pname) for pid, pname, _, _ in self.profiles.get(row["id"], [])]
-        if option.kind == "entities":
-            return [(eid, ename) for _, _, eid, ename in self.profiles.get(row["id"], [])]
+            return self._groups(row["id"])
+        if option.kind in ("profiles", "entities"):
+            return self._profiles(row["id"], option.kind == "entities")
         target = _FK_TABLES.get(option.fk)
         key = row.get(option.fk)
         linked = self.sim.tables[target].get(key) if target else None
@@ -379,9 +373,10 @@ class Resolver:
         return [(key, shown)]
 
     def display(self, option: Option, row: dict) -> Any:
-        pairs = self.values(option, row)
+        """The column value: scalar, ``None``, or a list when several rows join."""
         if option.kind == "column":
-            return pairs[0][1]
+            return row.get(option.field)
+        pairs = self.values(option, row)
         if not pairs:
             return None
         if len(pairs) == 1:
@@ -425,6 +420,15 @@ def build_predicate(
         wanted_number = int(str(value).strip())
         return lambda row: any(shown == wanted_number for _, shown in resolver.values(option, row))
     like = compile_like(value, sim.version, numeric=option.datatype == "number")
+    if option.kind == "column":
+        field = option.field
+
+        def contains(row: dict) -> bool:
+            return like(row.get(field))
+
+        if searchtype == "notcontains":
+            return lambda row: not contains(row)
+        return contains
 
     def contains(row: dict) -> bool:
         pairs = resolver.values(option, row)
@@ -473,6 +477,8 @@ def combine(
             groups.append([pred])
         else:
             groups[-1].append(pred)
+    if len(groups) == 1 and len(groups[0]) == 1:
+        return groups[0][0]
     return lambda row: any(all(p(row) for p in group) for group in groups)
 
 

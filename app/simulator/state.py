@@ -91,6 +91,8 @@ class Simulator:
         self.next_ids: dict[str, int] = {name: 1 for name in schema.ITEMTYPES}
         self.sessions: dict[str, Session] = {}
         self.login_index: dict[str, int] = {}
+        self.generation = 0
+        self.search_cache: dict[tuple, list[dict]] = {}
         self._indexed: dict[str, int] = {name: 0 for name in ("User",) + CHILD_TYPES}
         self.user_children: dict[str, dict[int, dict[int, None]]] = {
             name: {} for name in CHILD_TYPES
@@ -147,6 +149,7 @@ class Simulator:
     def insert(self, itemtype: str, row: dict) -> int:
         """Store ``row`` (its ``id`` or the next one) and return the id."""
         with self.lock:
+            self.generation += 1
             self._sync(itemtype)
             rid = row.get("id") or self.next_ids[itemtype]
             if itemtype == "Entity" and row.get("id") == 0:
@@ -187,6 +190,7 @@ class Simulator:
     def delete_row(self, itemtype: str, rid: int) -> dict | None:
         """Remove a row (keeping the indexes right); the removed row or None."""
         with self.lock:
+            self.generation += 1
             self._sync(itemtype)
             row = self.tables[itemtype].pop(rid, None)
             if row is not None:
@@ -198,6 +202,7 @@ class Simulator:
     def change_row(self, itemtype: str, row: dict, changes: Any) -> None:
         """Apply ``changes(row)`` to a stored row and refresh the indexes."""
         with self.lock:
+            self.generation += 1
             self._unindex(itemtype, row)
             try:
                 changes(row)
