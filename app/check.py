@@ -32,18 +32,22 @@ READ, UPDATE, CREATE, DELETE, PURGE = 1, 2, 4, 8, 16
 _BIT_NAMES = {READ: "READ", UPDATE: "UPDATE", CREATE: "CREATE", DELETE: "DELETE", PURGE: "PURGE"}
 
 #: Where each right is granted in GLPI's profile form.
-_RIGHT_PLACES = {"user": "Administration > User", "group": "Administration > Group",
-                 "entity": "Administration > Entity", "profile": "Administration > Profile",
-                 "dropdown": "Setup > Dropdowns"}
+_RIGHT_PLACES = {
+    "user": "Administration > User",
+    "group": "Administration > Group",
+    "entity": "Administration > Entity",
+    "profile": "Administration > Profile",
+    "dropdown": "Setup > Dropdowns",
+}
 
 _CREDENTIAL_FIXES = {
     "glpi.app_token": "copy the App-Token of the bridge's API client (Setup > General > API) into "
-                      "glpi.app_token, or set it to null when that API client has no token",
+    "glpi.app_token, or set it to null when that API client has no token",
     "glpi.user_token": "regenerate the API token of the bridge's GLPI account (its preferences, "
-                       "Remote access keys) and put it in glpi.user_token",
+    "Remote access keys) and put it in glpi.user_token",
     "glpi.login/glpi.password": "check glpi.login and glpi.password against GLPI's login form",
     "the GLPI API client's IP range": "add the bridge's address to an active API client (Setup > "
-                                      "General > API)",
+    "General > API)",
 }
 
 
@@ -82,13 +86,21 @@ def required_rights(tenant: dict) -> list[Requirement]:
     elif policy == "purge":
         user_bits |= PURGE
     return [
-        Requirement("user", user_bits, f"create and update users, their e-mails and memberships; "
-                                       f"deprovisioning is {policy!r}"),
-        Requirement("group", READ | CREATE | UPDATE | PURGE,
-                    "create, rename and delete groups (GLPI groups have no trash)"),
+        Requirement(
+            "user",
+            user_bits,
+            f"create and update users, their e-mails and memberships; deprovisioning is {policy!r}",
+        ),
+        Requirement(
+            "group",
+            READ | CREATE | UPDATE | PURGE,
+            "create, rename and delete groups (GLPI groups have no trash)",
+        ),
         Requirement("entity", READ, "read the tenant's entity"),
         Requirement("profile", READ, "find default_profile and give it to new users"),
-        Requirement("dropdown", READ | CREATE, "create titles and user categories (UserTitle, UserCategory)"),
+        Requirement(
+            "dropdown", READ | CREATE, "create titles and user categories (UserTitle, UserCategory)"
+        ),
     ]
 
 
@@ -103,16 +115,20 @@ def check_rights(report: TenantReport, profile: dict, tenant: dict) -> None:
         value = profile.get(need.key)
         if value is None and need.key not in profile:
             verdicts.append(f"{need.key} not reported")
-            report.notes.append(f"GLPI did not report the {need.key!r} right; make sure the profile "
-                                f"has {_bit_names(need.bits)} on it ({need.why}).")
+            report.notes.append(
+                f"GLPI did not report the {need.key!r} right; make sure the profile "
+                f"has {_bit_names(need.bits)} on it ({need.why})."
+            )
             continue
         missing = need.bits & ~int(value or 0)
         if missing:
             verdicts.append(f"{need.key} MISSING {_bit_names(missing)}")
-            report.problem(f"profile {profile.get('name')!r} lacks {_bit_names(missing)} on {need.key!r}, "
-                           f"needed to {need.why}",
-                           f"in GLPI, Administration > Profiles > {profile.get('name')} > "
-                           f"{_RIGHT_PLACES[need.key]}: grant {_bit_names(missing)}")
+            report.problem(
+                f"profile {profile.get('name')!r} lacks {_bit_names(missing)} on {need.key!r}, "
+                f"needed to {need.why}",
+                f"in GLPI, Administration > Profiles > {profile.get('name')} > "
+                f"{_RIGHT_PLACES[need.key]}: grant {_bit_names(missing)}",
+            )
         else:
             verdicts.append(f"{need.key} ok")
     report.facts.append(("rights", "; ".join(verdicts)))
@@ -138,17 +154,29 @@ def _check_session(report: TenantReport, client: GlpiClient, tenant: dict) -> No
     cfg = client.get_glpi_config()
     reported = str(cfg.get("version") or "unknown")
     detected = major_version(reported) if reported != "unknown" else None
-    report.facts.append(("version", f"GLPI {reported}" + (f" (behaves as {detected})" if detected else "")))
+    report.facts.append(
+        ("version", f"GLPI {reported}" + (f" (behaves as {detected})" if detected else ""))
+    )
     configured = glpi.get("version", "auto")
     if configured != "auto" and detected and configured != detected:
-        report.problem(f"glpi.version is {configured} but GLPI reports {reported}",
-                       "set glpi.version to auto (or to the reported major version)")
+        report.problem(
+            f"glpi.version is {configured} but GLPI reports {reported}",
+            "set glpi.version to auto (or to the reported major version)",
+        )
     session = client.get_full_session()
-    report.facts.append(("account", f"{session.get('glpiname')} (id {session.get('glpiID')}), "
-                                    f"login by {client.auth_mode}"))
+    report.facts.append(
+        (
+            "account",
+            f"{session.get('glpiname')} (id {session.get('glpiID')}), login by {client.auth_mode}",
+        )
+    )
     profile = client.get_active_profile()
-    report.facts.append(("profile", f"{profile.get('name')} (id {profile.get('id')}, "
-                                    f"{profile.get('interface')} interface)"))
+    report.facts.append(
+        (
+            "profile",
+            f"{profile.get('name')} (id {profile.get('id')}, {profile.get('interface')} interface)",
+        )
+    )
     active = client.get_active_entities()
     ids = [int(e["id"]) for e in active.get("active_entities") or [] if "id" in e]
     names = _entity_names(client)
@@ -157,14 +185,18 @@ def _check_session(report: TenantReport, client: GlpiClient, tenant: dict) -> No
     report.facts.append(("entities", f"{listed} (active entity {active.get('id')}, {recursive})"))
     wanted = tenant["entity"]["id"]
     if wanted not in ids:
-        report.problem(f"the tenant's entity {wanted} is not among the account's active entities",
-                       f"give the account a profile on entity {wanted} (or a parent, recursive), "
-                       f"or change entity.id")
+        report.problem(
+            f"the tenant's entity {wanted} is not among the account's active entities",
+            f"give the account a profile on entity {wanted} (or a parent, recursive), "
+            f"or change entity.id",
+        )
     check_rights(report, profile, tenant)
 
 
-def check_tenant(tenant: dict, client_factory: Callable[..., GlpiClient] | None = None) -> TenantReport:
-    """Reach the tenant's GLPI, start a session and inspect the account. Never raises for GLPI failures."""
+def check_tenant(
+    tenant: dict, client_factory: Callable[..., GlpiClient] | None = None
+) -> TenantReport:
+    """Reach the tenant's GLPI, log in and inspect the account; GLPI failures become problems."""
     report = TenantReport(tenant["name"])
     glpi = tenant["glpi"]
     report.facts.append(("glpi", _safe_url(glpi["url"])))
@@ -174,15 +206,21 @@ def check_tenant(tenant: dict, client_factory: Callable[..., GlpiClient] | None 
         client.session.current()
         _check_session(report, client, tenant)
     except GlpiAuthError as exc:
-        report.problem(f"GLPI refused the login: {exc.credential} is wrong ({exc.code})",
-                       _CREDENTIAL_FIXES.get(exc.credential, f"check {exc.credential}"))
+        report.problem(
+            f"GLPI refused the login: {exc.credential} is wrong ({exc.code})",
+            _CREDENTIAL_FIXES.get(exc.credential, f"check {exc.credential}"),
+        )
     except GlpiUnavailableError as exc:
-        report.problem(f"cannot reach GLPI: {exc.message or exc}",
-                       "check glpi.url, the network path and that GLPI's API is enabled "
-                       "(Setup > General > API)")
+        report.problem(
+            f"cannot reach GLPI: {exc.message or exc}",
+            "check glpi.url, the network path and that GLPI's API is enabled "
+            "(Setup > General > API)",
+        )
     except GlpiError as exc:
-        report.problem(f"GLPI answered {exc.status} {exc.code or ''}: {exc.message}".replace("  ", " "),
-                       "check glpi.url points at GLPI's apirest.php and that the API is enabled")
+        report.problem(
+            f"GLPI answered {exc.status} {exc.code or ''}: {exc.message}".replace("  ", " "),
+            "check glpi.url points at GLPI's apirest.php and that the API is enabled",
+        )
     finally:
         client.close()
     return report
@@ -198,8 +236,13 @@ def format_report(report: TenantReport) -> str:
     return "\n".join(lines)
 
 
-def run_check(config_path: str | None, *, out: TextIO | None = None, err: TextIO | None = None,
-              environ: Any = None) -> int:
+def run_check(
+    config_path: str | None,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    environ: Any = None,
+) -> int:
     """Check every tenant of the configuration; print a report; return the exit status."""
     out = out or sys.stdout
     err = err or sys.stderr
@@ -212,6 +255,9 @@ def run_check(config_path: str | None, *, out: TextIO | None = None, err: TextIO
     for report in reports:
         print(format_report(report), file=out)
     failed = [r.name for r in reports if not r.ok]
-    print(f"check: {len(reports) - len(failed)}/{len(reports)} tenant(s) OK"
-          + (f"; failing: {', '.join(failed)}" if failed else ""), file=out)
+    print(
+        f"check: {len(reports) - len(failed)}/{len(reports)} tenant(s) OK"
+        + (f"; failing: {', '.join(failed)}" if failed else ""),
+        file=out,
+    )
     return 1 if failed else 0

@@ -74,11 +74,12 @@ def _range(bounds: tuple[int, int]) -> str:
 
 
 def _adds_rows(inputs: Any) -> bool:
-    """True when an update input creates rows (``_useremails`` with a ``-N`` key), so a replay is unsafe."""
+    """True when an update input adds rows (``_useremails`` ``-N`` keys): replaying it is unsafe."""
     for item in inputs if isinstance(inputs, list) else [inputs]:
         emails = item.get("_useremails") if isinstance(item, Mapping) else None
-        if isinstance(emails, list) or (isinstance(emails, Mapping)
-                                        and any(str(k).startswith("-") for k in emails)):
+        if isinstance(emails, list) or (
+            isinstance(emails, Mapping) and any(str(k).startswith("-") for k in emails)
+        ):
             return True
     return False
 
@@ -94,21 +95,30 @@ class GlpiClient(GlpiSession):
 
     def __init__(self, url: str, *, version: str = "auto", **kwargs: Any):
         super().__init__(url, **kwargs)
-        self._version: str | None = None if version in (None, "", "auto") else major_version(version)
+        self._version: str | None = (
+            None if version in (None, "", "auto") else major_version(version)
+        )
         self._version_string: str | None = None
         self._version_lock = threading.Lock()
 
     @classmethod
-    def from_config(cls, glpi: Mapping[str, Any], *, name: str = "glpi", **kwargs: Any) -> GlpiClient:
+    def from_config(
+        cls, glpi: Mapping[str, Any], *, name: str = "glpi", **kwargs: Any
+    ) -> GlpiClient:
         """Build a client from a tenant's validated ``glpi`` config section."""
         timeouts = glpi.get("timeouts") or {}
         options: dict[str, Any] = {
-            "app_token": glpi.get("app_token"), "user_token": glpi.get("user_token"),
-            "login": glpi.get("login"), "password": glpi.get("password"),
+            "app_token": glpi.get("app_token"),
+            "user_token": glpi.get("user_token"),
+            "login": glpi.get("login"),
+            "password": glpi.get("password"),
             "version": glpi.get("version", "auto"),
-            "connect_timeout": timeouts.get("connect", 3.05), "read_timeout": timeouts.get("read", 30.0),
-            "retries": glpi.get("retries", 2), "verify_tls": glpi.get("verify_tls", True),
-            "pool_size": glpi.get("pool_size", 10), "name": name,
+            "connect_timeout": timeouts.get("connect", 3.05),
+            "read_timeout": timeouts.get("read", 30.0),
+            "retries": glpi.get("retries", 2),
+            "verify_tls": glpi.get("verify_tls", True),
+            "pool_size": glpi.get("pool_size", 10),
+            "name": name,
         }
         options.update(kwargs)
         return cls(glpi["url"], **options)
@@ -159,7 +169,7 @@ class GlpiClient(GlpiSession):
         return body.get("myprofiles", []) if isinstance(body, dict) else []
 
     def get_active_profile(self) -> dict:
-        """The active profile: ``id``, ``name``, ``interface`` and one key per right (``user``, ``group`` ...)."""
+        """The active profile: ``id``, ``name``, ``interface`` and one key per right."""
         body = self.request("GET", "/getActiveProfile")
         return body.get("active_profile", {}) if isinstance(body, dict) else {}
 
@@ -169,7 +179,9 @@ class GlpiClient(GlpiSession):
         return body.get("active_entity", {}) if isinstance(body, dict) else {}
 
     def get_my_entities(self, recursive: bool = True) -> list[dict]:
-        body = self.request("GET", "/getMyEntities", params={"is_recursive": "true" if recursive else "false"})
+        body = self.request(
+            "GET", "/getMyEntities", params={"is_recursive": "true" if recursive else "false"}
+        )
         entities = body.get("myentities", []) if isinstance(body, dict) else []
         return decode_tree(entities, self.version)
 
@@ -184,30 +196,52 @@ class GlpiClient(GlpiSession):
         params.setdefault("get_hateoas", False)
         body = self.request("GET", f"/{itemtype}/{int(item_id)}", params=_query(params))
         if not isinstance(body, dict):
-            raise GlpiBadRequestError("GLPI answered a list for an item", method="GET",
-                                      path=endpoint_template(f"/{itemtype}/{int(item_id)}"))
+            raise GlpiBadRequestError(
+                "GLPI answered a list for an item",
+                method="GET",
+                path=endpoint_template(f"/{itemtype}/{int(item_id)}"),
+            )
         return decode_tree(body, self.version)
 
-    def list_items(self, itemtype: str, *, range: tuple[int, int] = (0, 49),
-                   search_text: Mapping[str, str] | None = None, is_deleted: bool = False,
-                   **params: Any) -> list[dict]:
-        """``GET /<itemtype>/`` with ``searchText`` (values built with :func:`~app.glpi.encoding.like_value`).
+    def list_items(
+        self,
+        itemtype: str,
+        *,
+        range: tuple[int, int] = (0, 49),
+        search_text: Mapping[str, str] | None = None,
+        is_deleted: bool = False,
+        **params: Any,
+    ) -> list[dict]:
+        """``GET /<itemtype>/``, filtered by ``searchText`` (values from ``like_value``).
 
         A page past the end, and GLPI 10's empty non-JSON answer to an unknown
         ``searchText`` field, give ``[]``. Beware: GLPI's list total over-counts
         users with several profiles; page until a short page.
         """
         params.setdefault("get_hateoas", False)
-        query = _query({**params, "range": _range(range), "is_deleted": is_deleted,
-                        "searchText": dict(search_text or {})})
+        query = _query(
+            {
+                **params,
+                "range": _range(range),
+                "is_deleted": is_deleted,
+                "searchText": dict(search_text or {}),
+            }
+        )
         try:
             body = self.request("GET", f"/{itemtype}/", params=query)
         except GlpiRangeError:
             return []
         return decode_tree(body, self.version) if isinstance(body, list) else []
 
-    def get_subitems(self, itemtype: str, item_id: int, subitemtype: str, *,
-                     range: tuple[int, int] = (0, 999), **params: Any) -> list[dict]:
+    def get_subitems(
+        self,
+        itemtype: str,
+        item_id: int,
+        subitemtype: str,
+        *,
+        range: tuple[int, int] = (0, 999),
+        **params: Any,
+    ) -> list[dict]:
         """``GET /<itemtype>/<id>/<subitemtype>`` (e.g. ``User``, 5, ``UserEmail``), decoded.
 
         :raises GlpiNotFoundError: the parent does not exist.
@@ -220,9 +254,17 @@ class GlpiClient(GlpiSession):
             return []
         return decode_tree(body, self.version) if isinstance(body, list) else []
 
-    def search(self, itemtype: str, criteria: Iterable[Mapping[str, Any]] = (),
-               forcedisplay: Iterable[int] = (), *, range: tuple[int, int] = (0, 49),
-               sort: int | None = None, order: str | None = None, is_deleted: bool = False) -> SearchResult:
+    def search(
+        self,
+        itemtype: str,
+        criteria: Iterable[Mapping[str, Any]] = (),
+        forcedisplay: Iterable[int] = (),
+        *,
+        range: tuple[int, int] = (0, 49),
+        sort: int | None = None,
+        order: str | None = None,
+        is_deleted: bool = False,
+    ) -> SearchResult:
         """``GET /search/<itemtype>``: ``(totalcount, rows)``, rows decoded.
 
         :param criteria: GLPI criteria, e.g. ``{"field": 1, "searchtype":
@@ -237,16 +279,27 @@ class GlpiClient(GlpiSession):
         page past the end (``ERROR_RANGE_EXCEED_TOTAL``) costs one more call
         for the total and gives ``(total, [])``.
         """
-        query = _query({"criteria": list(criteria), "forcedisplay": [int(f) for f in forcedisplay],
-                        "range": _range(range), "sort": sort, "order": order,
-                        "is_deleted": True if is_deleted else None})
+        query = _query(
+            {
+                "criteria": list(criteria),
+                "forcedisplay": [int(f) for f in forcedisplay],
+                "range": _range(range),
+                "sort": sort,
+                "order": order,
+                "is_deleted": True if is_deleted else None,
+            }
+        )
         try:
             body = self.request("GET", f"/search/{itemtype}", params=query)
         except GlpiRangeError:
             if int(range[0]) == 0:
                 raise
-            return SearchResult(self.search(itemtype, criteria, forcedisplay, range=(0, 0),
-                                            is_deleted=is_deleted).totalcount, [])
+            return SearchResult(
+                self.search(
+                    itemtype, criteria, forcedisplay, range=(0, 0), is_deleted=is_deleted
+                ).totalcount,
+                [],
+            )
         if not isinstance(body, dict):
             return SearchResult(0, [])
         rows = body.get("data") or []
@@ -273,13 +326,22 @@ class GlpiClient(GlpiSession):
             return parse_item_results(body)
         result = ItemResult.parse(body)
         if not result.ok or result.id is None:
-            raise GlpiBadRequestError(result.message or "GLPI added nothing", method="POST",
-                                      path=f"/{itemtype}/", status=201, code="ERROR_GLPI_ADD")
+            raise GlpiBadRequestError(
+                result.message or "GLPI added nothing",
+                method="POST",
+                path=f"/{itemtype}/",
+                status=201,
+                code="ERROR_GLPI_ADD",
+            )
         return result.id
 
-    def update(self, itemtype: str, id_or_inputs: int | list[Mapping[str, Any]],
-               inputs: Mapping[str, Any] | None = None) -> list[ItemResult]:
-        """``PUT /<itemtype>/<id>`` with ``inputs``, or ``PUT /<itemtype>/`` with a list holding ids.
+    def update(
+        self,
+        itemtype: str,
+        id_or_inputs: int | list[Mapping[str, Any]],
+        inputs: Mapping[str, Any] | None = None,
+    ) -> list[ItemResult]:
+        """``PUT /<itemtype>/<id>`` with ``inputs``, or ``PUT /<itemtype>/`` with inputs and ids.
 
         GLPI can answer 200 and still refuse a field (a rename to a taken
         login): the :class:`ItemResult` is ``ok`` with a ``message``; see
@@ -300,7 +362,9 @@ class GlpiClient(GlpiSession):
             self._expect_item(results, int(id_or_inputs), "PUT", path, "ERROR_GLPI_UPDATE")
         return results
 
-    def delete(self, itemtype: str, ids: int | list[int], *, force_purge: bool = False) -> list[ItemResult]:
+    def delete(
+        self, itemtype: str, ids: int | list[int], *, force_purge: bool = False
+    ) -> list[ItemResult]:
         """``DELETE`` one id (URL) or several (body); to the trash unless ``force_purge``.
 
         :raises GlpiBadRequestError: ``ERROR_GLPI_DELETE``, for a refusal or an
@@ -309,8 +373,11 @@ class GlpiClient(GlpiSession):
         """
         if isinstance(ids, list):
             path = f"/{itemtype}/"
-            body = self.request("DELETE", path, json={"input": [{"id": int(i)} for i in ids],
-                                                      "force_purge": bool(force_purge)})
+            body = self.request(
+                "DELETE",
+                path,
+                json={"input": [{"id": int(i)} for i in ids], "force_purge": bool(force_purge)},
+            )
             return parse_item_results(body)
         path = f"/{itemtype}/{int(ids)}"
         params = {"force_purge": "true"} if force_purge else None
@@ -319,12 +386,26 @@ class GlpiClient(GlpiSession):
         return results
 
     @staticmethod
-    def _expect_item(results: list[ItemResult], item_id: int, method: str, path: str, code: str) -> None:
+    def _expect_item(
+        results: list[ItemResult], item_id: int, method: str, path: str, code: str
+    ) -> None:
         for result in results:
             if result.id == item_id:
                 if result.ok:
                     return
-                raise GlpiBadRequestError(result.message, method=method, path=endpoint_template(path),
-                                          status=200, code=code, results=results)
-        raise GlpiBadRequestError(f"GLPI reported no result for id {item_id}", method=method,
-                                  path=endpoint_template(path), status=200, code=code, results=results)
+                raise GlpiBadRequestError(
+                    result.message,
+                    method=method,
+                    path=endpoint_template(path),
+                    status=200,
+                    code=code,
+                    results=results,
+                )
+        raise GlpiBadRequestError(
+            f"GLPI reported no result for id {item_id}",
+            method=method,
+            path=endpoint_template(path),
+            status=200,
+            code=code,
+            results=results,
+        )

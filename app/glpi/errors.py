@@ -39,7 +39,9 @@ AUTH_CODES = {
 }
 
 SESSION_CODES = frozenset({"ERROR_SESSION_TOKEN_INVALID", "ERROR_SESSION_TOKEN_MISSING"})
-PARTIAL_CODES = frozenset({"ERROR_GLPI_PARTIAL_ADD", "ERROR_GLPI_PARTIAL_UPDATE", "ERROR_GLPI_PARTIAL_DELETE"})
+PARTIAL_CODES = frozenset(
+    {"ERROR_GLPI_PARTIAL_ADD", "ERROR_GLPI_PARTIAL_UPDATE", "ERROR_GLPI_PARTIAL_DELETE"}
+)
 
 #: Default hint, in seconds, for callers that answer 503 with ``Retry-After``.
 DEFAULT_RETRY_AFTER = 5
@@ -131,8 +133,15 @@ class GlpiError(Exception):
     :ivar message: GLPI's message (translated; for humans only).
     """
 
-    def __init__(self, message: str = "", *, method: str = "", path: str = "",
-                 status: int | None = None, code: str | None = None):
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        method: str = "",
+        path: str = "",
+        status: int | None = None,
+        code: str | None = None,
+    ):
         self.method = method
         self.path = path
         self.status = status
@@ -142,13 +151,19 @@ class GlpiError(Exception):
 
     def _describe(self) -> str:
         where = f"{self.method} {self.path}".strip()
-        parts = [p for p in (where, str(self.status) if self.status is not None else "", self.code or "") if p]
+        parts = [
+            p
+            for p in (where, str(self.status) if self.status is not None else "", self.code or "")
+            if p
+        ]
         head = " ".join(parts)
         return f"GLPI {head}: {self.message}" if self.message else f"GLPI {head}"
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}(method={self.method!r}, path={self.path!r}, "
-                f"status={self.status!r}, code={self.code!r}, message={self.message!r})")
+        return (
+            f"{type(self).__name__}(method={self.method!r}, path={self.path!r}, "
+            f"status={self.status!r}, code={self.code!r}, message={self.message!r})"
+        )
 
 
 class GlpiNotFoundError(GlpiError):
@@ -184,14 +199,18 @@ class GlpiBadRequestError(GlpiError):
         every item failed (``400 ["ERROR_GLPI_ADD", [ ... ]]``).
     """
 
-    def __init__(self, message: str = "", *, results: list[ItemResult] | None = None, **kwargs: Any):
+    def __init__(
+        self, message: str = "", *, results: list[ItemResult] | None = None, **kwargs: Any
+    ):
         self.results = list(results or [])
         super().__init__(message, **kwargs)
 
     @property
     def is_duplicate(self) -> bool:
         """True when the failure is a unique-key violation (see :func:`is_duplicate_entry`)."""
-        return is_duplicate_entry(self.message) or any(is_duplicate_entry(r.message) for r in self.results)
+        return is_duplicate_entry(self.message) or any(
+            is_duplicate_entry(r.message) for r in self.results
+        )
 
 
 class GlpiRangeError(GlpiBadRequestError):
@@ -205,7 +224,9 @@ class GlpiPartialError(GlpiError):
         update GLPI simply leaves unknown ids out of the list.
     """
 
-    def __init__(self, message: str = "", *, results: list[ItemResult] | None = None, **kwargs: Any):
+    def __init__(
+        self, message: str = "", *, results: list[ItemResult] | None = None, **kwargs: Any
+    ):
         self.results = list(results or [])
         super().__init__(message, **kwargs)
 
@@ -251,8 +272,9 @@ def _message_text(value: Any) -> str:
     return str(value)
 
 
-def error_from_response(method: str, path: str, status: int, body: Any,
-                        retry_after: int | None = None) -> GlpiError:
+def error_from_response(
+    method: str, path: str, status: int, body: Any, retry_after: int | None = None
+) -> GlpiError:
     """Build the exception for a GLPI error answer, choosing the class by code.
 
     :param body: the decoded JSON body (``[CODE, message]`` for GLPI errors),
@@ -260,8 +282,12 @@ def error_from_response(method: str, path: str, status: int, body: Any,
     """
     code: str | None = None
     message: Any = None
-    if (isinstance(body, list) and len(body) == 2 and isinstance(body[0], str)
-            and body[0].startswith("ERROR")):
+    if (
+        isinstance(body, list)
+        and len(body) == 2
+        and isinstance(body[0], str)
+        and body[0].startswith("ERROR")
+    ):
         code, message = body
     elif isinstance(body, str):
         message = body[:200]

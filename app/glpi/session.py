@@ -116,11 +116,23 @@ class GlpiSession:
     :param backoff_base: first backoff in seconds (doubled per attempt, full jitter).
     """
 
-    def __init__(self, url: str, *, app_token: str | None = None, user_token: str | None = None,
-                 login: str | None = None, password: str | None = None,
-                 connect_timeout: float = 3.05, read_timeout: float = 30.0, retries: int = 2,
-                 verify_tls: bool = True, pool_size: int = 10, backoff_base: float = 0.2,
-                 backoff_max: float = 2.0, name: str = "glpi"):
+    def __init__(
+        self,
+        url: str,
+        *,
+        app_token: str | None = None,
+        user_token: str | None = None,
+        login: str | None = None,
+        password: str | None = None,
+        connect_timeout: float = 3.05,
+        read_timeout: float = 30.0,
+        retries: int = 2,
+        verify_tls: bool = True,
+        pool_size: int = 10,
+        backoff_base: float = 0.2,
+        backoff_max: float = 2.0,
+        name: str = "glpi",
+    ):
         self.base_url = url.rstrip("/")
         self.name = name
         self.timeout = (connect_timeout, read_timeout)
@@ -140,7 +152,8 @@ class GlpiSession:
         self.session = SessionToken(self._init_session, self._kill_session)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(name={self.name!r}, url={self.base_url!r}, auth={self.auth_mode!r})"
+        name = type(self).__name__
+        return f"{name}(name={self.name!r}, url={self.base_url!r}, auth={self.auth_mode!r})"
 
     @property
     def auth_mode(self) -> str:
@@ -167,34 +180,57 @@ class GlpiSession:
                 log.exception("GLPI call hook failed")
 
     def _backoff(self, attempt: int, hint: int | None) -> float:
-        delay = random.uniform(0, min(self.backoff_max, self.backoff_base * (2 ** attempt)))
+        delay = random.uniform(0, min(self.backoff_max, self.backoff_base * (2**attempt)))
         if hint is not None:
             delay = max(delay, min(float(hint), self.backoff_max))
         return delay
 
-    def _send(self, method: str, path: str, *, params: Any = None, json: Any = None,
-              headers: dict[str, str], retry: bool) -> requests.Response:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        headers: dict[str, str],
+        retry: bool,
+    ) -> requests.Response:
         """One logical call: the HTTP exchange plus retries on transport errors and 502/503/504."""
         endpoint = endpoint_template(path)
         attempts = 1 + (self.retries if retry else 0)
         for attempt in range(attempts):
             started = time.perf_counter()
             try:
-                response = self._http.request(method, self.base_url + path, params=params, json=json,
-                                              headers=headers, timeout=self.timeout, allow_redirects=False)
+                response = self._http.request(
+                    method,
+                    self.base_url + path,
+                    params=params,
+                    json=json,
+                    headers=headers,
+                    timeout=self.timeout,
+                    allow_redirects=False,
+                )
             except requests.RequestException as exc:
-                self._emit(CallRecord(endpoint, method, None, (time.perf_counter() - started) * 1000))
+                self._emit(
+                    CallRecord(endpoint, method, None, (time.perf_counter() - started) * 1000)
+                )
                 reason = _transport_reason(exc)
                 retriable = not isinstance(exc, requests.ReadTimeout)
                 if retriable and attempt + 1 < attempts:
                     log.warning("GLPI %s %s: %s; retrying", method, endpoint, reason)
                     time.sleep(self._backoff(attempt, None))
                     continue
-                raise GlpiUnavailableError(f"GLPI unreachable: {reason}", method=method, path=endpoint,
-                                           retry_after=DEFAULT_RETRY_AFTER) from None
+                raise GlpiUnavailableError(
+                    f"GLPI unreachable: {reason}",
+                    method=method,
+                    path=endpoint,
+                    retry_after=DEFAULT_RETRY_AFTER,
+                ) from None
             elapsed = (time.perf_counter() - started) * 1000
             self._emit(CallRecord(endpoint, method, response.status_code, elapsed))
-            log.debug("GLPI %s %s -> %s in %.1f ms", method, endpoint, response.status_code, elapsed)
+            log.debug(
+                "GLPI %s %s -> %s in %.1f ms", method, endpoint, response.status_code, elapsed
+            )
             if response.status_code in RETRY_STATUSES and attempt + 1 < attempts:
                 log.warning("GLPI %s %s: HTTP %s; retrying", method, endpoint, response.status_code)
                 time.sleep(self._backoff(attempt, _retry_after(response)))
@@ -204,9 +240,12 @@ class GlpiSession:
 
     def _raise_for(self, method: str, path: str, response: requests.Response, body: Any) -> None:
         status = response.status_code
-        partial = (status == 207 and isinstance(body, list) and body and body[0] in PARTIAL_CODES)
+        head = body[0] if isinstance(body, list) and body else None
+        partial = status == 207 and isinstance(head, str) and head in PARTIAL_CODES
         if status >= 400 or partial:
-            raise error_from_response(method, endpoint_template(path), status, body, _retry_after(response))
+            raise error_from_response(
+                method, endpoint_template(path), status, body, _retry_after(response)
+            )
 
     # -- session -----------------------------------------------------------------------------
 
@@ -226,8 +265,12 @@ class GlpiSession:
             raise
         token = body.get("session_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
-            raise GlpiResponseError("initSession answered without a session_token", method="GET",
-                                    path="/initSession", status=response.status_code)
+            raise GlpiResponseError(
+                "initSession answered without a session_token",
+                method="GET",
+                path="/initSession",
+                status=response.status_code,
+            )
         log.info("GLPI session started for tenant %s", self.name)
         return token
 
@@ -277,8 +320,15 @@ class GlpiSession:
 
     # -- calls -------------------------------------------------------------------------------
 
-    def request(self, method: str, path: str, *, params: Any = None, json: Any = None,
-                retry: bool | None = None) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        retry: bool | None = None,
+    ) -> Any:
         """Call ``path`` (e.g. ``/User/5``) within the session and return the decoded body.
 
         :param retry: replay on connection errors and 502/503/504; defaults
@@ -294,23 +344,36 @@ class GlpiSession:
         may_retry = method in IDEMPOTENT_METHODS if retry is None else (retry and method != "POST")
         token, generation = self.session.current()
         for replay in (False, True):
-            response = self._send(method, path, params=params, json=json,
-                                  headers=self._headers(token), retry=may_retry)
+            response = self._send(
+                method,
+                path,
+                params=params,
+                json=json,
+                headers=self._headers(token),
+                retry=may_retry,
+            )
             body = _body(response)
-            expired = (response.status_code == 401 and isinstance(body, list) and body
-                       and body[0] == "ERROR_SESSION_TOKEN_INVALID")
+            expired = (
+                response.status_code == 401
+                and isinstance(body, list)
+                and body
+                and body[0] == "ERROR_SESSION_TOKEN_INVALID"
+            )
             if expired and not replay:
                 log.info("GLPI session expired for tenant %s; logging in again", self.name)
                 token, generation = self.session.renew(generation)
                 continue
             if expired:
-                raise GlpiSessionError("session refused right after a new login", method=method,
-                                       path=endpoint_template(path), status=401,
-                                       code="ERROR_SESSION_TOKEN_INVALID")
+                raise GlpiSessionError(
+                    "session refused right after a new login",
+                    method=method,
+                    path=endpoint_template(path),
+                    status=401,
+                    code="ERROR_SESSION_TOKEN_INVALID",
+                )
             self._raise_for(method, path, response, body)
             return body
         raise AssertionError("unreachable")  # pragma: no cover
-
 
 
 class SessionToken:

@@ -1,4 +1,4 @@
-"""``glpi-scim-bridge check`` against the simulator: passes, names the wrong credential, reports rights."""
+"""``check`` against the simulator: passes, names the wrong credential, reports rights."""
 
 from __future__ import annotations
 
@@ -35,14 +35,21 @@ def _run(path: str) -> tuple[int, str, str]:
 
 
 def _glpi(running, **changes) -> dict:
-    glpi = {"url": running.url, "app_token": running.app_token, "user_token": running.user_token,
-            "retries": 0, "timeouts": {"connect": 1.0, "read": 5.0}}
+    glpi = {
+        "url": running.url,
+        "app_token": running.app_token,
+        "user_token": running.user_token,
+        "retries": 0,
+        "timeouts": {"connect": 1.0, "read": 5.0},
+    }
     glpi.update(changes)
     return glpi
 
 
 @pytest.mark.parametrize("glpi_version", ["10", "11"])
-def test_check_passes_and_reports_version_account_profile_entities(glpi_sim, tmp_path, glpi_version) -> None:
+def test_check_passes_and_reports_version_account_profile_entities(
+    glpi_sim, tmp_path, glpi_version
+) -> None:
     code, out, _ = _run(_config(tmp_path, _glpi(glpi_sim)))
     assert code == 0, out
     assert "tenant acme: OK" in out
@@ -52,20 +59,40 @@ def test_check_passes_and_reports_version_account_profile_entities(glpi_sim, tmp
     assert "0 Root entity" in out
     assert "user ok; group ok; entity ok" in out
     assert glpi_sim.user_token not in out and glpi_sim.app_token not in out
-    assert glpi_sim.sim.sessions == {}            # the check ends its session
+    assert glpi_sim.sim.sessions == {}  # the check ends its session
 
 
-@pytest.mark.parametrize(("changes", "credential", "code_name"), [
-    ({"app_token": "wrong-app-token-value"}, "glpi.app_token", "ERROR_WRONG_APP_TOKEN_PARAMETER"),
-    ({"user_token": "wrong-user-token-value"}, "glpi.user_token", "ERROR_GLPI_LOGIN_USER_TOKEN"),
-    ({"user_token": None, "login": "glpi", "password": "wrong-password-value"}, "glpi.login/glpi.password",
-     "ERROR_GLPI_LOGIN"),
-])
-def test_check_names_the_wrong_credential(glpi_sim, tmp_path, changes, credential, code_name) -> None:
+@pytest.mark.parametrize(
+    ("changes", "credential", "code_name"),
+    [
+        (
+            {"app_token": "wrong-app-token-value"},
+            "glpi.app_token",
+            "ERROR_WRONG_APP_TOKEN_PARAMETER",
+        ),
+        (
+            {"user_token": "wrong-user-token-value"},
+            "glpi.user_token",
+            "ERROR_GLPI_LOGIN_USER_TOKEN",
+        ),
+        (
+            {"user_token": None, "login": "glpi", "password": "wrong-password-value"},
+            "glpi.login/glpi.password",
+            "ERROR_GLPI_LOGIN",
+        ),
+    ],
+)
+def test_check_names_the_wrong_credential(
+    glpi_sim, tmp_path, changes, credential, code_name
+) -> None:
     code, out, _ = _run(_config(tmp_path, _glpi(glpi_sim, **changes)))
     assert code == 1
     assert f"PROBLEM: GLPI refused the login: {credential} is wrong ({code_name})" in out
-    for secret in (*[v for v in changes.values() if v and "wrong" in v], glpi_sim.user_token, glpi_sim.app_token):
+    for secret in (
+        *[v for v in changes.values() if v and "wrong" in v],
+        glpi_sim.user_token,
+        glpi_sim.app_token,
+    ):
         assert secret not in out
 
 
@@ -94,8 +121,11 @@ def test_check_reports_glpi_unreachable(tmp_path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    glpi = {"url": f"http://user:pw-in-url@127.0.0.1:{port}/apirest.php", "user_token": "some-user-token",
-            "retries": 0}
+    glpi = {
+        "url": f"http://user:pw-in-url@127.0.0.1:{port}/apirest.php",
+        "user_token": "some-user-token",
+        "retries": 0,
+    }
     code, out, _ = _run(_config(tmp_path, glpi))
     assert code == 1
     assert "PROBLEM: cannot reach GLPI: GLPI unreachable: connection refused" in out
@@ -111,8 +141,10 @@ def test_check_reports_config_errors_with_key_paths_and_no_secrets(tmp_path) -> 
 
 
 def test_required_rights_follow_the_deprovisioning_policy() -> None:
-    user = {policy: next(r.bits for r in required_rights({"deprovisioning": policy}) if r.key == "user")
-            for policy in ("trash", "purge", "deactivate")}
+    user = {
+        policy: next(r.bits for r in required_rights({"deprovisioning": policy}) if r.key == "user")
+        for policy in ("trash", "purge", "deactivate")
+    }
     assert user == {"trash": 1 | 2 | 4 | 8, "purge": 1 | 2 | 4 | 16, "deactivate": 1 | 2 | 4}
 
 
@@ -134,9 +166,22 @@ def test_console_script_check_passes_against_the_simulator_command(tmp_path) -> 
     assert SCRIPT.exists(), f"install the package first: pip install -e . ({SCRIPT} missing)"
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GLPISCIM_")}
-    simulator = subprocess.Popen([str(SCRIPT), "simulator", "--port", str(port), "--app-token", "app-token-sub",
-                                  "--user-token", "user-token-sub"], env=env,
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    simulator = subprocess.Popen(
+        [
+            str(SCRIPT),
+            "simulator",
+            "--port",
+            str(port),
+            "--app-token",
+            "app-token-sub",
+            "--user-token",
+            "user-token-sub",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         banner = simulator.stdout.readline()
         assert "GLPI simulator" in banner, banner
@@ -147,14 +192,28 @@ def test_console_script_check_passes_against_the_simulator_command(tmp_path) -> 
                 if probe.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.05)
-        good = _config(tmp_path, {"url": url, "app_token": "app-token-sub", "user_token": "user-token-sub"})
-        passed = subprocess.run([str(SCRIPT), "check", "--config", good], env=env, capture_output=True,
-                                text=True, timeout=60)
+        good = _config(
+            tmp_path, {"url": url, "app_token": "app-token-sub", "user_token": "user-token-sub"}
+        )
+        passed = subprocess.run(
+            [str(SCRIPT), "check", "--config", good],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert passed.returncode == 0, passed.stdout + passed.stderr
         assert "tenant acme: OK" in passed.stdout and "GLPI 10.0.12" in passed.stdout
-        bad = _config(tmp_path, {"url": url, "app_token": "app-token-sub", "user_token": "changed-user-token"})
-        failed = subprocess.run([str(SCRIPT), "check", "--config", bad], env=env, capture_output=True,
-                                text=True, timeout=60)
+        bad = _config(
+            tmp_path, {"url": url, "app_token": "app-token-sub", "user_token": "changed-user-token"}
+        )
+        failed = subprocess.run(
+            [str(SCRIPT), "check", "--config", bad],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert failed.returncode == 1
         assert "glpi.user_token is wrong" in failed.stdout
         assert "changed-user-token" not in failed.stdout + failed.stderr

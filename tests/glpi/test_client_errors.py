@@ -1,4 +1,4 @@
-"""GLPI error bodies become typed exceptions by code; per-item results; single-flight token state."""
+"""GLPI errors typed by code; per-item results; the single-flight token state."""
 
 from __future__ import annotations
 
@@ -25,32 +25,61 @@ from app.glpi.session import SessionToken
 from app.glpi.session import endpoint_template
 
 DUP_10 = "Duplicate entry '80-17' for key 'unicity'"
-DUP_11 = ("MySQL query error: Duplicate entry '58-9' for key 'unicity' (1062) in SQL query "
-          "\"INSERT INTO `glpi_groups_users` (`users_id`, `groups_id`) VALUES ('58', '9')\".")
+DUP_11 = (
+    "MySQL query error: Duplicate entry '58-9' for key 'unicity' (1062) in SQL query "
+    "\"INSERT INTO `glpi_groups_users` (`users_id`, `groups_id`) VALUES ('58', '9')\"."
+)
 
 
-@pytest.mark.parametrize(("status", "body", "cls"), [
-    (404, ["ERROR_ITEM_NOT_FOUND", "Item not found"], GlpiNotFoundError),
-    (404, ["ERROR_ITEM_NOT_FOUND", "Élément introuvable"], GlpiNotFoundError),   # translated message
-    (403, ["ERROR_RIGHT_MISSING", "You don't have permission to perform this action."], GlpiRightError),
-    (401, ["ERROR_SESSION_TOKEN_INVALID", "session_token seems invalid"], GlpiSessionError),
-    (400, ["ERROR_SESSION_TOKEN_MISSING", "parameter session_token is missing"], GlpiSessionError),
-    (401, ["ERROR_GLPI_LOGIN_USER_TOKEN", "parameter user_token seems invalid"], GlpiAuthError),
-    (401, ["ERROR_GLPI_LOGIN", "Incorrect username or password"], GlpiAuthError),
-    (400, ["ERROR_APP_TOKEN_PARAMETERS_MISSING", "missing parameter app_token"], GlpiAuthError),
-    (400, ["ERROR_WRONG_APP_TOKEN_PARAMETER", "parameter app_token seems wrong"], GlpiAuthError),
-    (400, ["ERROR_LOGIN_PARAMETERS_MISSING", "parameter(s) login ..."], GlpiAuthError),
-    (400, ["ERROR_GLPI_ADD", "Unable to add. The user already exists."], GlpiBadRequestError),
-    (400, ["ERROR_GLPI_UPDATE", None], GlpiBadRequestError),
-    (400, ["ERROR_GLPI_DELETE", "Item not found"], GlpiBadRequestError),   # by code: not a 404
-    (400, ["ERROR_BAD_ARRAY", "input parameter must be an array of objects"], GlpiBadRequestError),
-    (400, ["ERROR", "Bad field ID in search criteria"], GlpiBadRequestError),
-    (400, ["ERROR_RANGE_EXCEED_TOTAL", "Provided range exceed total count of data: 23"], GlpiRangeError),
-    (207, ["ERROR_GLPI_PARTIAL_ADD", [{"id": 3, "message": "ok"}]], GlpiPartialError),
-    (500, ["ERROR_SQL", "Unexpected SQL Error"], GlpiUnavailableError),
-    (503, "Service Unavailable", GlpiUnavailableError),
-    (404, "<html>Not Found</html>", GlpiNotFoundError),
-])
+@pytest.mark.parametrize(
+    ("status", "body", "cls"),
+    [
+        (404, ["ERROR_ITEM_NOT_FOUND", "Item not found"], GlpiNotFoundError),
+        (
+            404,
+            ["ERROR_ITEM_NOT_FOUND", "Élément introuvable"],
+            GlpiNotFoundError,
+        ),  # translated message
+        (
+            403,
+            ["ERROR_RIGHT_MISSING", "You don't have permission to perform this action."],
+            GlpiRightError,
+        ),
+        (401, ["ERROR_SESSION_TOKEN_INVALID", "session_token seems invalid"], GlpiSessionError),
+        (
+            400,
+            ["ERROR_SESSION_TOKEN_MISSING", "parameter session_token is missing"],
+            GlpiSessionError,
+        ),
+        (401, ["ERROR_GLPI_LOGIN_USER_TOKEN", "parameter user_token seems invalid"], GlpiAuthError),
+        (401, ["ERROR_GLPI_LOGIN", "Incorrect username or password"], GlpiAuthError),
+        (400, ["ERROR_APP_TOKEN_PARAMETERS_MISSING", "missing parameter app_token"], GlpiAuthError),
+        (
+            400,
+            ["ERROR_WRONG_APP_TOKEN_PARAMETER", "parameter app_token seems wrong"],
+            GlpiAuthError,
+        ),
+        (400, ["ERROR_LOGIN_PARAMETERS_MISSING", "parameter(s) login ..."], GlpiAuthError),
+        (400, ["ERROR_GLPI_ADD", "Unable to add. The user already exists."], GlpiBadRequestError),
+        (400, ["ERROR_GLPI_UPDATE", None], GlpiBadRequestError),
+        (400, ["ERROR_GLPI_DELETE", "Item not found"], GlpiBadRequestError),  # by code: not a 404
+        (
+            400,
+            ["ERROR_BAD_ARRAY", "input parameter must be an array of objects"],
+            GlpiBadRequestError,
+        ),
+        (400, ["ERROR", "Bad field ID in search criteria"], GlpiBadRequestError),
+        (
+            400,
+            ["ERROR_RANGE_EXCEED_TOTAL", "Provided range exceed total count of data: 23"],
+            GlpiRangeError,
+        ),
+        (207, ["ERROR_GLPI_PARTIAL_ADD", [{"id": 3, "message": "ok"}]], GlpiPartialError),
+        (500, ["ERROR_SQL", "Unexpected SQL Error"], GlpiUnavailableError),
+        (503, "Service Unavailable", GlpiUnavailableError),
+        (404, "<html>Not Found</html>", GlpiNotFoundError),
+    ],
+)
 def test_error_class_is_chosen_by_code(status: int, body, cls: type[GlpiError]) -> None:
     error = error_from_response("GET", "/User/:id", status, body)
     assert type(error) is cls
@@ -60,14 +89,23 @@ def test_error_class_is_chosen_by_code(status: int, body, cls: type[GlpiError]) 
 
 
 def test_auth_error_names_the_credential_from_the_code() -> None:
-    wrong_app = error_from_response("GET", "/initSession", 400, ["ERROR_WRONG_APP_TOKEN_PARAMETER", "x"])
-    wrong_user = error_from_response("GET", "/initSession", 401, ["ERROR_GLPI_LOGIN_USER_TOKEN", "x"])
+    wrong_app = error_from_response(
+        "GET", "/initSession", 400, ["ERROR_WRONG_APP_TOKEN_PARAMETER", "x"]
+    )
+    wrong_user = error_from_response(
+        "GET", "/initSession", 401, ["ERROR_GLPI_LOGIN_USER_TOKEN", "x"]
+    )
     assert (wrong_app.credential, wrong_user.credential) == ("app_token", "user_token")
 
 
 def test_error_text_has_method_path_status_code_and_message() -> None:
-    error = error_from_response("PUT", "/User/:id", 400, ["ERROR_GLPI_UPDATE", "Error: the two passwords do not match"])
-    assert str(error) == "GLPI PUT /User/:id 400 ERROR_GLPI_UPDATE: Error: the two passwords do not match"
+    error = error_from_response(
+        "PUT", "/User/:id", 400, ["ERROR_GLPI_UPDATE", "Error: the two passwords do not match"]
+    )
+    assert (
+        str(error)
+        == "GLPI PUT /User/:id 400 ERROR_GLPI_UPDATE: Error: the two passwords do not match"
+    )
     assert "ERROR_GLPI_UPDATE" in repr(error)
 
 
@@ -85,9 +123,14 @@ def test_bulk_failure_lists_items_and_detects_duplicates() -> None:
 
 
 def test_partial_add_is_parsed_item_by_item() -> None:
-    body = ["ERROR_GLPI_PARTIAL_ADD", [{"id": 24, "message": "Item successfully added: scim.multi1"},
-                                       {"id": False, "message": "Unable to add. The user already exists."},
-                                       {"id": 25, "message": "Item successfully added: Three"}]]
+    body = [
+        "ERROR_GLPI_PARTIAL_ADD",
+        [
+            {"id": 24, "message": "Item successfully added: scim.multi1"},
+            {"id": False, "message": "Unable to add. The user already exists."},
+            {"id": 25, "message": "Item successfully added: Three"},
+        ],
+    ]
     error = error_from_response("POST", "/User/", 207, body)
     assert isinstance(error, GlpiPartialError)
     assert [(r.ok, r.id) for r in error.results] == [(True, 24), (False, None), (True, 25)]
@@ -96,39 +139,72 @@ def test_partial_add_is_parsed_item_by_item() -> None:
 
 
 def test_partial_delete_uses_id_keys() -> None:
-    body = ["ERROR_GLPI_PARTIAL_DELETE", [{"72": True, "message": ""}, {"999999": False, "message": "Item not found"}]]
+    body = [
+        "ERROR_GLPI_PARTIAL_DELETE",
+        [{"72": True, "message": ""}, {"999999": False, "message": "Item not found"}],
+    ]
     error = error_from_response("DELETE", "/User/", 207, body)
-    assert [(r.ok, r.id, r.message) for r in error.results] == [(True, 72, ""), (False, 999999, "Item not found")]
+    assert [(r.ok, r.id, r.message) for r in error.results] == [
+        (True, 72, ""),
+        (False, 999999, "Item not found"),
+    ]
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    ([{"69": True, "message": ""}], [ItemResult(True, 69, "")]),
-    ([{"69": True, "message": "Unable to update login. A user already exists."}],
-     [ItemResult(True, 69, "Unable to update login. A user already exists.")]),
-    ([[]], [ItemResult(False, None, "")]),          # PUT without any id: nothing was done
-    ([], []),                                       # DELETE with inputs lacking an id
-    ({"id": 5, "message": "Item successfully added: x"}, [ItemResult(True, 5, "Item successfully added: x")]),
-    ([{"id": False, "message": None}], [ItemResult(False, None, "")]),
-])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ([{"69": True, "message": ""}], [ItemResult(True, 69, "")]),
+        (
+            [{"69": True, "message": "Unable to update login. A user already exists."}],
+            [ItemResult(True, 69, "Unable to update login. A user already exists.")],
+        ),
+        ([[]], [ItemResult(False, None, "")]),  # PUT without any id: nothing was done
+        ([], []),  # DELETE with inputs lacking an id
+        (
+            {"id": 5, "message": "Item successfully added: x"},
+            [ItemResult(True, 5, "Item successfully added: x")],
+        ),
+        ([{"id": False, "message": None}], [ItemResult(False, None, "")]),
+    ],
+)
 def test_parse_item_results(body, expected) -> None:
     assert parse_item_results(body) == expected
 
 
 def test_refused_updates_reports_200_with_a_message() -> None:
-    results = parse_item_results([{"69": True, "message": ""},
-                                  {"70": True, "message": "The login is not valid. Unable to update login."},
-                                  {"71": False, "message": ""}])
+    results = parse_item_results(
+        [
+            {"69": True, "message": ""},
+            {"70": True, "message": "The login is not valid. Unable to update login."},
+            {"71": False, "message": ""},
+        ]
+    )
     assert [r.id for r in refused_updates(results)] == [70, 71]
 
 
-@pytest.mark.parametrize(("message", "duplicate"), [(DUP_10, True), (DUP_11, True), ("", False), (None, False),
-                                                    ("Unable to add. The user already exists.", False)])
+@pytest.mark.parametrize(
+    ("message", "duplicate"),
+    [
+        (DUP_10, True),
+        (DUP_11, True),
+        ("", False),
+        (None, False),
+        ("Unable to add. The user already exists.", False),
+    ],
+)
 def test_duplicate_entry_in_both_versions(message, duplicate: bool) -> None:
     assert is_duplicate_entry(message) is duplicate
 
 
-@pytest.mark.parametrize(("path", "template"), [("/User/12", "/User/:id"), ("/User/12/UserEmail", "/User/:id/UserEmail"),
-                                                ("/search/User", "/search/User"), ("/initSession", "/initSession")])
+@pytest.mark.parametrize(
+    ("path", "template"),
+    [
+        ("/User/12", "/User/:id"),
+        ("/User/12/UserEmail", "/User/:id/UserEmail"),
+        ("/search/User", "/search/User"),
+        ("/initSession", "/initSession"),
+    ],
+)
 def test_endpoint_template(path: str, template: str) -> None:
     assert endpoint_template(path) == template
 
@@ -155,7 +231,7 @@ def test_concurrent_renewals_of_one_generation_log_in_once() -> None:
         thread.start()
     for thread in threads:
         thread.join(timeout=10)
-    assert len(logins) == 2            # the first session, then exactly one re-login
+    assert len(logins) == 2  # the first session, then exactly one re-login
     assert seen == ["token-2"] * 16
 
 

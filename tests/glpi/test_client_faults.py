@@ -13,8 +13,14 @@ from app.glpi.errors import GlpiUnavailableError
 
 
 def _client(running, **options) -> GlpiClient:
-    settings = {"app_token": running.app_token, "user_token": running.user_token, "backoff_base": 0.01,
-                "connect_timeout": 1.0, "read_timeout": 5.0, "retries": 2}
+    settings = {
+        "app_token": running.app_token,
+        "user_token": running.user_token,
+        "backoff_base": 0.01,
+        "connect_timeout": 1.0,
+        "read_timeout": 5.0,
+        "retries": 2,
+    }
     settings.update(options)
     return GlpiClient(running.url, **settings)
 
@@ -32,13 +38,18 @@ def _free_port() -> int:
 
 
 def test_nobody_listening_gives_a_typed_error_after_the_retries() -> None:
-    client = GlpiClient(f"http://127.0.0.1:{_free_port()}/apirest.php", user_token="t", backoff_base=0.01,
-                        connect_timeout=1.0, retries=2)
+    client = GlpiClient(
+        f"http://127.0.0.1:{_free_port()}/apirest.php",
+        user_token="t",
+        backoff_base=0.01,
+        connect_timeout=1.0,
+        retries=2,
+    )
     records = _records(client)
     started = time.monotonic()
     with pytest.raises(GlpiUnavailableError) as caught:
         client.get_item("User", 2)
-    assert time.monotonic() - started < 3.0      # refused at once: never waits for the 1 s timeout x 3
+    assert time.monotonic() - started < 3.0  # refused at once: never waits for the 1 s timeout x 3
     assert caught.value.status is None and caught.value.retry_after > 0
     assert "connection refused" in str(caught.value)
     assert [(r.endpoint, r.status) for r in records] == [("/initSession", None)] * 3
@@ -75,9 +86,9 @@ def test_a_slow_glpi_fails_within_the_read_timeout_without_retry(glpi_sim) -> No
         client.get_item("User", 2)
     elapsed = time.monotonic() - started
     glpi_sim.sim.faults.delay_ms = 0
-    assert elapsed < 1.2                           # the 1.5 s answer was not waited for
+    assert elapsed < 1.2  # the 1.5 s answer was not waited for
     assert "read timeout" in str(caught.value)
-    assert [r.status for r in records] == [None]   # a read timeout is not replayed
+    assert [r.status for r in records] == [None]  # a read timeout is not replayed
     client.close()
 
 
@@ -148,12 +159,15 @@ def test_put_is_retried_unless_it_adds_rows(glpi_sim) -> None:
 
 
 def test_hooks_see_every_exchange_with_templated_endpoints(glpi_sim) -> None:
-    client = _client(glpi_sim, version="10")       # configured: no getGlpiConfig call
+    client = _client(glpi_sim, version="10")  # configured: no getGlpiConfig call
     records = _records(client)
     client.get_subitems("User", 2, "Profile_User")
     client.search("User", [{"field": 1, "searchtype": "contains", "value": "^glpi$"}], [2])
     assert [(r.method, r.endpoint, r.status) for r in records] == [
-        ("GET", "/initSession", 200), ("GET", "/User/:id/Profile_User", 200), ("GET", "/search/User", 200)]
+        ("GET", "/initSession", 200),
+        ("GET", "/User/:id/Profile_User", 200),
+        ("GET", "/search/User", 200),
+    ]
     assert all(r.duration_ms >= 0 for r in records)
     client.close()
 

@@ -16,8 +16,12 @@ from app.glpi.errors import refused_updates
 
 @pytest.fixture
 def client(glpi_sim):
-    glpi = GlpiClient(glpi_sim.url, app_token=glpi_sim.app_token, user_token=glpi_sim.user_token,
-                      backoff_base=0.01)
+    glpi = GlpiClient(
+        glpi_sim.url,
+        app_token=glpi_sim.app_token,
+        user_token=glpi_sim.user_token,
+        backoff_base=0.01,
+    )
     yield glpi
     glpi.close()
 
@@ -27,12 +31,19 @@ def _user(glpi_sim, uid: int) -> dict:
 
 
 def test_flatten_params_uses_php_brackets() -> None:
-    criteria = [{"field": 1, "searchtype": "contains", "value": "^a$"},
-                {"link": "AND", "criteria": [{"field": 8, "searchtype": "equals", "value": 1}]}]
+    criteria = [
+        {"field": 1, "searchtype": "contains", "value": "^a$"},
+        {"link": "AND", "criteria": [{"field": 8, "searchtype": "equals", "value": 1}]},
+    ]
     assert flatten_params(criteria, "criteria", {}) == {
-        "criteria[0][field]": "1", "criteria[0][searchtype]": "contains", "criteria[0][value]": "^a$",
-        "criteria[1][link]": "AND", "criteria[1][criteria][0][field]": "8",
-        "criteria[1][criteria][0][searchtype]": "equals", "criteria[1][criteria][0][value]": "1"}
+        "criteria[0][field]": "1",
+        "criteria[0][searchtype]": "contains",
+        "criteria[0][value]": "^a$",
+        "criteria[1][link]": "AND",
+        "criteria[1][criteria][0][field]": "8",
+        "criteria[1][criteria][0][searchtype]": "equals",
+        "criteria[1][criteria][0][value]": "1",
+    }
 
 
 @pytest.mark.parametrize("glpi_version", ["10", "11"])
@@ -43,14 +54,18 @@ def test_partial_add_reports_each_item(glpi_sim, client: GlpiClient, glpi_versio
     results = caught.value.results
     assert caught.value.status == 207 and caught.value.code == "ERROR_GLPI_PARTIAL_ADD"
     assert [r.ok for r in results] == [True, False, True]
-    created = {r["name"]: r["id"] for r in glpi_sim.sim.rows("User") if r["name"].startswith("multi.")}
+    created = {
+        r["name"]: r["id"] for r in glpi_sim.sim.rows("User") if r["name"].startswith("multi.")
+    }
     assert [r.id for r in caught.value.succeeded] == [created["multi.one"], created["multi.two"]]
 
 
 def test_full_success_of_a_list_add_returns_results(glpi_sim, client: GlpiClient) -> None:
     results = client.add("User", [{"name": "list.a"}, {"name": "list.b"}])
     assert [r.ok for r in results] == [True, True]
-    assert {r.id for r in results} == {r["id"] for r in glpi_sim.sim.rows("User") if r["name"].startswith("list.")}
+    assert {r.id for r in results} == {
+        r["id"] for r in glpi_sim.sim.rows("User") if r["name"].startswith("list.")
+    }
 
 
 def test_partial_bulk_delete(glpi_sim, client: GlpiClient) -> None:
@@ -62,7 +77,9 @@ def test_partial_bulk_delete(glpi_sim, client: GlpiClient) -> None:
 
 
 @pytest.mark.parametrize("glpi_version", ["10", "11"])
-def test_a_refused_rename_is_a_200_with_a_message(glpi_sim, client: GlpiClient, glpi_version: str) -> None:
+def test_a_refused_rename_is_a_200_with_a_message(
+    glpi_sim, client: GlpiClient, glpi_version: str
+) -> None:
     client.add("User", {"name": "rename.taken"})
     uid = client.add("User", {"name": "rename.me"})
     results = client.update("User", uid, {"name": "RENAME.TAKEN", "realname": "Applied"})
@@ -89,7 +106,9 @@ def test_put_without_any_id_answers_a_list_holding_an_empty_list(client: GlpiCli
     assert [r.ok for r in parse_item_results(body)] == [False]
 
 
-def test_delete_of_a_missing_item_is_error_glpi_delete_and_get_tells_404(client: GlpiClient) -> None:
+def test_delete_of_a_missing_item_is_error_glpi_delete_and_get_tells_404(
+    client: GlpiClient,
+) -> None:
     uid = client.add("User", {"name": "gone.user"})
     client.delete("User", uid, force_purge=True)
     with pytest.raises(GlpiBadRequestError) as caught:
@@ -109,7 +128,9 @@ def test_delete_to_trash_then_list_trashed(client: GlpiClient) -> None:
 
 
 @pytest.mark.parametrize("glpi_version", ["10", "11"])
-def test_duplicate_membership_is_detected_in_both_shapes(glpi_sim, client: GlpiClient, glpi_version: str) -> None:
+def test_duplicate_membership_is_detected_in_both_shapes(
+    glpi_sim, client: GlpiClient, glpi_version: str
+) -> None:
     gid = client.add("Group", {"name": "dup.group"})
     client.add("Group_User", {"users_id": 2, "groups_id": gid})
     with pytest.raises(GlpiBadRequestError) as caught:
@@ -118,11 +139,19 @@ def test_duplicate_membership_is_detected_in_both_shapes(glpi_sim, client: GlpiC
 
 
 def test_search_without_hits_has_no_data_key(client: GlpiClient) -> None:
-    body = client.request("GET", "/search/User", params={"criteria[0][field]": "1",
-                                                        "criteria[0][searchtype]": "contains",
-                                                        "criteria[0][value]": "^nobody$"})
+    body = client.request(
+        "GET",
+        "/search/User",
+        params={
+            "criteria[0][field]": "1",
+            "criteria[0][searchtype]": "contains",
+            "criteria[0][value]": "^nobody$",
+        },
+    )
     assert "data" not in body
-    assert client.search("User", [{"field": 1, "searchtype": "contains", "value": "^nobody$"}], [2]) == (0, [])
+    assert client.search(
+        "User", [{"field": 1, "searchtype": "contains", "value": "^nobody$"}], [2]
+    ) == (0, [])
 
 
 def test_search_pages_and_a_page_past_the_end(client: GlpiClient) -> None:

@@ -1,4 +1,4 @@
-"""Sessions over real HTTP: lazy login, single-flight re-login under 16 threads, credentials, secrets."""
+"""Sessions over HTTP: lazy login, one re-login under 16 threads, credentials, secrets."""
 
 from __future__ import annotations
 
@@ -15,13 +15,21 @@ from app.glpi.errors import GlpiUnavailableError
 
 
 def _client(running, **options) -> GlpiClient:
-    settings = {"app_token": running.app_token, "user_token": running.user_token, "backoff_base": 0.01}
+    settings = {
+        "app_token": running.app_token,
+        "user_token": running.user_token,
+        "backoff_base": 0.01,
+    }
     settings.update(options)
     return GlpiClient(running.url, **settings)
 
 
 def _count(running, suffix: str, method: str | None = None) -> int:
-    return sum(1 for c in running.sim.calls if c.path.endswith(suffix) and (method is None or c.method == method))
+    return sum(
+        1
+        for c in running.sim.calls
+        if c.path.endswith(suffix) and (method is None or c.method == method)
+    )
 
 
 def test_session_starts_lazily_and_is_reused(glpi_sim) -> None:
@@ -51,7 +59,9 @@ def test_session_headers_and_no_stale_token_on_login(glpi_sim) -> None:
     assert len(logins) == 2
     assert all("Session-Token" not in h for h in logins)
     assert all(h["Authorization"] == f"user_token {glpi_sim.user_token}" for h in logins)
-    assert all(h["App-Token"] == glpi_sim.app_token and h["Accept"] == "application/json" for h in seen)
+    assert all(
+        h["App-Token"] == glpi_sim.app_token and h["Accept"] == "application/json" for h in seen
+    )
     client.close()
 
 
@@ -89,7 +99,9 @@ def test_expired_session_replays_a_post_exactly_once(glpi_sim) -> None:
     glpi_sim.sim.invalidate_sessions()
     glpi_sim.sim.reset_calls()
     uid = client.add("User", {"name": "replayed.user"})
-    statuses = [c.status for c in glpi_sim.sim.calls if c.path.endswith("/User/") and c.method == "POST"]
+    statuses = [
+        c.status for c in glpi_sim.sim.calls if c.path.endswith("/User/") and c.method == "POST"
+    ]
     assert statuses == [401, 201]
     assert [r["id"] for r in glpi_sim.sim.rows("User") if r["name"] == "replayed.user"] == [uid]
     client.close()
@@ -97,7 +109,9 @@ def test_expired_session_replays_a_post_exactly_once(glpi_sim) -> None:
 
 def test_a_session_refused_right_after_login_is_an_error_not_a_loop(glpi_sim) -> None:
     client = _client(glpi_sim)
-    client.hooks.append(lambda rec: glpi_sim.sim.invalidate_sessions() if rec.endpoint == "/initSession" else None)
+    client.hooks.append(
+        lambda rec: glpi_sim.sim.invalidate_sessions() if rec.endpoint == "/initSession" else None
+    )
     with pytest.raises(GlpiSessionError):
         client.get_item("User", 2)
     assert _count(glpi_sim, "/initSession") == 2
@@ -126,14 +140,27 @@ def test_refresh_session_is_rate_limited(glpi_sim) -> None:
     client.close()
 
 
-@pytest.mark.parametrize(("options", "code", "credential"), [
-    ({"app_token": "wrong-app-token"}, "ERROR_WRONG_APP_TOKEN_PARAMETER", "glpi.app_token"),
-    ({"app_token": None}, "ERROR_APP_TOKEN_PARAMETERS_MISSING", "glpi.app_token"),
-    ({"user_token": "wrong-user-token"}, "ERROR_GLPI_LOGIN_USER_TOKEN", "glpi.user_token"),
-    ({"user_token": None, "login": "glpi", "password": "wrong"}, "ERROR_GLPI_LOGIN", "glpi.login/glpi.password"),
-    ({"user_token": None}, "ERROR_LOGIN_PARAMETERS_MISSING", "glpi.user_token or glpi.login/glpi.password"),
-])
-def test_a_refused_login_names_the_wrong_credential(glpi_sim, options: dict, code: str, credential: str) -> None:
+@pytest.mark.parametrize(
+    ("options", "code", "credential"),
+    [
+        ({"app_token": "wrong-app-token"}, "ERROR_WRONG_APP_TOKEN_PARAMETER", "glpi.app_token"),
+        ({"app_token": None}, "ERROR_APP_TOKEN_PARAMETERS_MISSING", "glpi.app_token"),
+        ({"user_token": "wrong-user-token"}, "ERROR_GLPI_LOGIN_USER_TOKEN", "glpi.user_token"),
+        (
+            {"user_token": None, "login": "glpi", "password": "wrong"},
+            "ERROR_GLPI_LOGIN",
+            "glpi.login/glpi.password",
+        ),
+        (
+            {"user_token": None},
+            "ERROR_LOGIN_PARAMETERS_MISSING",
+            "glpi.user_token or glpi.login/glpi.password",
+        ),
+    ],
+)
+def test_a_refused_login_names_the_wrong_credential(
+    glpi_sim, options: dict, code: str, credential: str
+) -> None:
     client = _client(glpi_sim, **options)
     with pytest.raises(GlpiAuthError) as caught:
         client.get_item("User", 2)
@@ -162,7 +189,9 @@ def test_version_is_detected_once_or_configured(glpi_sim, glpi_version: str) -> 
     forced.close()
 
 
-def test_secrets_never_reach_logs_errors_or_reprs(glpi_sim, caplog: pytest.LogCaptureFixture) -> None:
+def test_secrets_never_reach_logs_errors_or_reprs(
+    glpi_sim, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     texts: list[str] = []
     client = _client(glpi_sim, retries=1)
@@ -172,8 +201,11 @@ def test_secrets_never_reach_logs_errors_or_reprs(glpi_sim, caplog: pytest.LogCa
     client.get_item("User", 2)
     session_tokens += list(glpi_sim.sim.sessions)
     texts += [repr(client), repr(client.session), str(client.session)]
-    for bad in (_client(glpi_sim, app_token="app-secret-wrong"), _client(glpi_sim, user_token="user-secret-wrong"),
-                _client(glpi_sim, user_token=None, login="glpi", password="pass-secret-wrong")):
+    for bad in (
+        _client(glpi_sim, app_token="app-secret-wrong"),
+        _client(glpi_sim, user_token="user-secret-wrong"),
+        _client(glpi_sim, user_token=None, login="glpi", password="pass-secret-wrong"),
+    ):
         with pytest.raises(GlpiError) as caught:
             bad.get_item("User", 2)
         texts += [str(caught.value), repr(caught.value), repr(bad)]
@@ -183,8 +215,14 @@ def test_secrets_never_reach_logs_errors_or_reprs(glpi_sim, caplog: pytest.LogCa
     texts += [str(caught.value), repr(caught.value)]
     client.close()
     blob = "\n".join(texts + [r.getMessage() for r in caplog.records])
-    secrets = [glpi_sim.app_token, glpi_sim.user_token, "app-secret-wrong", "user-secret-wrong",
-               "pass-secret-wrong", *session_tokens]
+    secrets = [
+        glpi_sim.app_token,
+        glpi_sim.user_token,
+        "app-secret-wrong",
+        "user-secret-wrong",
+        "pass-secret-wrong",
+        *session_tokens,
+    ]
     assert len(session_tokens) == 2
     assert [s for s in secrets if s in blob] == []
     assert "GLPI" in blob
