@@ -157,6 +157,12 @@ class UserMapping:
         return _KIND_BY_COLUMN.get(self.fields.get(path, ""), "text")
 
     @property
+    def version_options(self) -> list[int]:
+        """The columns ``meta.version`` is computed from (memberships and dates excluded)."""
+        skip = {OPT_GROUPS, OPT_PROFILES, OPT_ENTITIES, OPT_DATE_MOD, OPT_DATE_CREATION}
+        return [o for o in self.forcedisplay if o not in skip]
+
+    @property
     def forcedisplay(self) -> list[int]:
         """Every search column a full read needs, in a stable order."""
         wanted = {
@@ -284,31 +290,43 @@ def glpi_to_scim_user(
     if enterprise:
         user["schemas"].append(ENTERPRISE_USER_SCHEMA)
         user[ENTERPRISE_USER_SCHEMA] = enterprise
-    user["meta"] = make_meta(user_id, row.get(str(OPT_DATE_CREATION)), row.get(str(OPT_DATE_MOD)))
+    user["meta"] = make_meta(row, mapping)
     return user
 
 
-def make_meta(user_id: Any, created: Any, modified: Any, resource_type: str = USER) -> dict:
-    """``meta`` from GLPI's ``date_creation``/``date_mod`` (read as UTC)."""
-    created_iso = glpi_datetime(created) or glpi_datetime(modified)
+def make_meta(row: Mapping[str, Any], mapping: UserMapping, resource_type: str = USER) -> dict:
+    """``meta`` from GLPI's ``date_creation``/``date_mod`` (read as UTC) and the row's content."""
+    modified = row.get(str(OPT_DATE_MOD))
+    created_iso = glpi_datetime(row.get(str(OPT_DATE_CREATION))) or glpi_datetime(modified)
     modified_iso = glpi_datetime(modified) or created_iso
     meta: dict[str, Any] = {"resourceType": resource_type}
     if created_iso:
         meta["created"] = created_iso
     if modified_iso:
         meta["lastModified"] = modified_iso
-    meta["version"] = make_version(user_id, modified)
+    meta["version"] = make_version(row, mapping)
     return meta
 
 
-def make_version(item_id: Any, date_mod: Any) -> str:
-    """Weak ETag derived from the id and ``date_mod`` (GLPI keeps no revision counter).
+def make_version(row: Mapping[str, Any], mapping: UserMapping) -> str:
+    """Weak ETag of the user's SCIM representation: a digest of the mapped columns.
 
-    RFC 7232 §2.1: a weak validator (``W/``) may stay the same across
-    changes made within the same second, which is exactly ``date_mod``'s
-    resolution.
+    GLPI keeps no revision counter, and ``date_mod`` has a one-second
+    resolution and is set by GLPI's clock, which the bridge does not see
+    after a write (a write is answered without reading the user back, to
+    keep PATCH at two calls). A digest of the values the representation is
+    built from is the same whether it is computed from GLPI's row or from
+    the row the bridge just wrote, and changes whenever a mapped value
+    changes, in SCIM or directly in GLPI. RFC 7232 §2.1: a weak validator
+    only promises semantically equivalent representations, which is what
+    the columns outside the mapping (and memberships, read separately) leave.
     """
-    digest = hashlib.sha256(f"{item_id}|{date_mod or ''}".encode()).hexdigest()[:16]
+    parts = []
+    for option in mapping.version_options:
+        value = row.get(str(option))
+        values = value if isinstance(value, list) else [value]
+        parts.append("\x1f".join("" if v in (None, "") else str(v) for v in values))
+    digest = hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:16]
     return f'W/"{digest}"'
 
 

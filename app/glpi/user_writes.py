@@ -171,20 +171,31 @@ def find_by_name(client: Any, itemtype: str, name: str) -> int | None:
 
 
 def sync_emails(client: Any, user_id: int, wanted: list[tuple[str, bool]]) -> None:
-    """Make the user's ``UserEmail`` rows hold exactly ``wanted``.
+    """Make the user's ``UserEmail`` rows hold exactly ``wanted``, the primary one first.
 
     Reads the rows (one call), then deletes, adds and switches the default
-    with ``/UserEmail`` calls. A ``PUT`` always carries ``email``: GLPI
-    refuses ``{"is_default": 1}`` alone (``ERROR_GLPI_UPDATE ""``).
+    with ``/UserEmail`` calls. GLPI's search lists a user's addresses by row
+    id without the default flag, and the bridge reads the first one as
+    ``primary``: so the primary address must have the lowest row id. When it
+    does not, the addresses before it are deleted and added again after it
+    (array calls, whatever their number). A ``PUT`` always carries
+    ``email``: GLPI refuses ``{"is_default": 1}`` alone (``ERROR_GLPI_UPDATE ""``).
     """
-    rows = client.get_subitems("User", user_id, "UserEmail")
+    rows = sorted(client.get_subitems("User", user_id, "UserEmail"), key=lambda r: int(r["id"]))
     by_address = {str(r.get("email") or "").casefold(): r for r in rows}
-    wanted_keys = {a.casefold() for a, _ in wanted}
-    stale = [int(r["id"]) for key, r in by_address.items() if key not in wanted_keys]
+    ordered = primary_first(wanted)
+    primary = ordered[0][0] if ordered else None
+    primary_row = by_address.get(primary.casefold()) if primary else None
+    kept = [
+        r for r in rows if str(r.get("email") or "").casefold() in {a.casefold() for a, _ in wanted}
+    ]
+    before = [r for r in kept if primary_row is None or int(r["id"]) < int(primary_row["id"])]
+    moved = {str(r["email"]).casefold() for r in before}
+    stale = [int(r["id"]) for r in rows if r not in kept or r in before]
     new = [
-        {"users_id": user_id, "email": a, "is_default": int(p)}
-        for a, p in primary_first(wanted)
-        if a.casefold() not in by_address
+        {"users_id": user_id, "email": a, "is_default": int(a == primary)}
+        for a, _ in ordered
+        if a.casefold() not in by_address or a.casefold() in moved
     ]
     if stale:
         client.delete("UserEmail", stale if len(stale) > 1 else stale[0])
@@ -194,7 +205,7 @@ def sync_emails(client: Any, user_id: int, wanted: list[tuple[str, bool]]) -> No
         except GlpiError as exc:
             if not getattr(exc, "is_duplicate", False):
                 raise InvalidValueError(f"GLPI refused an e-mail address: {exc.message}") from exc
-    primary = next((a for a, p in wanted if p), None)
-    row = by_address.get(primary.casefold()) if primary else None
-    if row is not None and not int(row.get("is_default") or 0):
-        client.update("UserEmail", int(row["id"]), {"email": row["email"], "is_default": 1})
+    if primary_row is not None and (stale or not int(primary_row.get("is_default") or 0)):
+        client.update(
+            "UserEmail", int(primary_row["id"]), {"email": primary_row["email"], "is_default": 1}
+        )

@@ -358,6 +358,7 @@ class UserStore:
         new.setdefault("121", stamp)
         if row is None:
             new[str(OPT_PROFILES)] = [self._tenant.get("default_profile")]
+            new.setdefault(str(OPTION_BY_COLUMN["is_active"]), 1)
         return new
 
     def _check_protected(self, row: dict) -> None:

@@ -8,7 +8,6 @@ from app.glpi.encoding import decode_text
 from app.glpi.mapping import ReadContext
 from app.glpi.mapping import UserMapping
 from app.glpi.mapping import glpi_to_scim_user
-from app.glpi.mapping import make_version
 from app.glpi.mapping import scim_to_glpi_user
 from app.glpi.user_rules import glpi_language
 from app.scim.constants import ENTERPRISE_USER_SCHEMA
@@ -78,9 +77,20 @@ def test_read_minimal_row_and_single_email():
     assert "name" not in user and "phoneNumbers" not in user and EU not in user
 
 
-def test_version_follows_date_mod():
-    assert make_version(1, "2026-01-01 00:00:00") != make_version(1, "2026-01-01 00:00:01")
-    assert make_version(1, "2026-01-01 00:00:00") == make_version(1, "2026-01-01 00:00:00")
+def test_version_follows_the_mapped_content_only():
+    version = glpi_to_scim_user(ROW, MAPPING)["meta"]["version"]
+    assert version.startswith('W/"')
+    assert (
+        glpi_to_scim_user({**ROW, "19": "2030-01-01 00:00:00"}, MAPPING)["meta"]["version"]
+        == version
+    )
+    assert glpi_to_scim_user({**ROW, "13": ["G1"]}, MAPPING)["meta"]["version"] == version
+    assert glpi_to_scim_user({**ROW, "9": "Janet"}, MAPPING)["meta"]["version"] != version
+    assert (
+        glpi_to_scim_user({**ROW, "5": ["k@x.org", "j@x.org"]}, MAPPING)["meta"]["version"]
+        != version
+    )
+    assert glpi_to_scim_user({**ROW, "10": ""}, MAPPING)["meta"]["version"] == version
 
 
 def test_write_full_user():

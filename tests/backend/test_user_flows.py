@@ -276,3 +276,42 @@ def test_glpi_down_is_503_never_404(bridge):
         bridge.sim.faults.refuse_connections = False
     assert answer.status_code == 503
     assert answer.headers.get("Retry-After")
+
+
+def test_switching_the_primary_email_reads_back_and_keeps_the_version(bridge):
+    user = bridge.create(
+        "prim.user", emails=[{"value": "a@x.org", "primary": True}, {"value": "b@x.org"}]
+    )
+    answer = bridge.patch(
+        user["id"],
+        [
+            {
+                "op": "replace",
+                "path": "emails",
+                "value": [{"value": "a@x.org"}, {"value": "b@x.org", "primary": True}],
+            }
+        ],
+    )
+    assert answer.status_code == 200
+    rows = {
+        r["email"]: r["is_default"] for r in bridge.glpi_row("UserEmail", users_id=int(user["id"]))
+    }
+    assert rows == {"a@x.org": 0, "b@x.org": 1}
+    read = bridge.get(f"/Users/{user['id']}").json
+    assert [e["value"] for e in read["emails"] if e.get("primary")] == ["b@x.org"]
+    assert read["meta"]["version"] == answer.json["meta"]["version"]
+
+
+def test_created_user_reads_back_as_answered(bridge):
+    created = bridge.create(
+        "same.user",
+        name={"givenName": "S", "familyName": "U"},
+        title="Chief",
+        emails=[{"value": "s@x.org"}],
+        phoneNumbers=[{"value": "1"}],
+    )
+    read = bridge.get(f"/Users/{created['id']}").json
+    assert read["active"] is True
+    for key in ("userName", "name", "emails", "phoneNumbers", "title", "active"):
+        assert read[key] == created[key], key
+    assert read["meta"]["version"] == created["meta"]["version"]
