@@ -23,9 +23,12 @@ from urllib.parse import urlunsplit
 from app.config import ConfigError
 from app.config import load_config
 from app.glpi.client import GlpiClient
+from app.glpi.encoding import like_value
 from app.glpi.encoding import major_version
 from app.glpi.errors import GlpiAuthError
 from app.glpi.errors import GlpiError
+from app.glpi.errors import GlpiNotFoundError
+from app.glpi.errors import GlpiRightError
 from app.glpi.errors import GlpiUnavailableError
 
 READ, UPDATE, CREATE, DELETE, PURGE = 1, 2, 4, 8, 16
@@ -191,6 +194,65 @@ def _check_session(report: TenantReport, client: GlpiClient, tenant: dict) -> No
             f"or change entity.id",
         )
     check_rights(report, profile, tenant)
+    _check_targets(report, client, tenant)
+
+
+def _read_target(report: TenantReport, what: str, read: Callable[[], Any], fix: str) -> Any:
+    """Run one read of :func:`_check_targets`; a refusal or a miss becomes a problem."""
+    try:
+        return read()
+    except GlpiNotFoundError:
+        report.problem(f"{what} does not exist in GLPI", fix)
+    except GlpiRightError:
+        report.problem(
+            f"the account may not read {what}",
+            "give the account's profile READ on it, in an entity the session can see",
+        )
+    return None
+
+
+def _check_targets(report: TenantReport, client: GlpiClient, tenant: dict) -> None:
+    """The tenant's entity and default profile must exist and be readable."""
+    entity_id = tenant["entity"]["id"]
+    entity = _read_target(
+        report,
+        f"entity {entity_id}",
+        lambda: client.get_item("Entity", entity_id),
+        "set entity.id to the id of an existing entity",
+    )
+    if entity is not None:
+        scope = "and its sub-entities" if tenant["entity"].get("recursive", True) else "only"
+        name = entity.get("completename") or entity.get("name")
+        report.facts.append(("target", f"entity {entity_id} {name} {scope}"))
+    wanted = str(tenant.get("default_profile") or "")
+    if not wanted:
+        return
+    if wanted.isdigit():
+        found = _read_target(
+            report,
+            f"default_profile {wanted}",
+            lambda: [client.get_item("Profile", int(wanted))],
+            "set default_profile to the name or id of an existing profile",
+        )
+    else:
+        found = _read_target(
+            report,
+            f"the profiles (to find default_profile {wanted!r})",
+            lambda: client.list_items(
+                "Profile", search_text={"name": like_value(wanted, client.version) or wanted}
+            ),
+            "check the profile right",
+        )
+        found = [p for p in found or [] if p.get("name") == wanted] if found is not None else None
+        if found == []:
+            report.problem(
+                f"default_profile {wanted!r} does not exist in GLPI",
+                "set default_profile to the exact name (or the id) of an existing profile",
+            )
+    if found:
+        report.facts.append(
+            ("new users", f"get profile {found[0].get('name')} (id {found[0]['id']})")
+        )
 
 
 def check_tenant(

@@ -58,6 +58,8 @@ def test_check_passes_and_reports_version_account_profile_entities(
     assert "Super-Admin (id 4" in out
     assert "0 Root entity" in out
     assert "user ok; group ok; entity ok" in out
+    assert "target:    entity 0 Root entity and its sub-entities" in out
+    assert "new users: get profile Self-Service (id 1)" in out
     assert glpi_sim.user_token not in out and glpi_sim.app_token not in out
     assert glpi_sim.sim.sessions == {}  # the check ends its session
 
@@ -225,3 +227,17 @@ def test_console_script_check_passes_against_the_simulator_command(tmp_path) -> 
             simulator.kill()
             simulator.wait(timeout=10)
         simulator.stdout.close()
+
+
+def test_check_reports_a_missing_default_profile_and_entity(glpi_sim, tmp_path) -> None:
+    config = _config(tmp_path, _glpi(glpi_sim), default_profile="Nobody", entity={"id": 42})
+    code, out, _ = _run(config)
+    assert code == 1
+    assert "PROBLEM: default_profile 'Nobody' does not exist in GLPI" in out
+    assert "PROBLEM: entity 42 does not exist in GLPI" in out
+
+
+def test_check_accepts_a_default_profile_given_by_id(glpi_sim, tmp_path) -> None:
+    code, out, _ = _run(_config(tmp_path, _glpi(glpi_sim), default_profile="6"))
+    assert code == 0, out
+    assert "new users: get profile Technician (id 6)" in out
