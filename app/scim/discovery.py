@@ -44,7 +44,7 @@ def service_provider_config(max_results: int) -> dict:
         "filter": {"supported": True, "maxResults": int(max_results)},
         "changePassword": {"supported": True},
         "sort": {"supported": True},
-        "etag": {"supported": False},
+        "etag": {"supported": True},
         "authenticationSchemes": [{
             "type": "oauthbearertoken",
             "name": "OAuth Bearer Token",
@@ -54,7 +54,7 @@ def service_provider_config(max_results: int) -> dict:
         }],
         "meta": {
             "resourceType": "ServiceProviderConfig",
-            "location": url_for("scim.get_service_provider_config", _external=True),
+            "location": url_for(".get_service_provider_config", _external=True),
         },
     }
 
@@ -71,7 +71,7 @@ def resource_type_document(resource: ResourceSchema) -> dict:
         "schemaExtensions": [{"schema": ext.id, "required": False} for ext in resource.extensions],
         "meta": {
             "resourceType": "ResourceType",
-            "location": url_for("scim.get_resource_type", name=resource.name, _external=True),
+            "location": url_for(".get_resource_type", name=resource.name, _external=True),
         },
     }
 
@@ -86,7 +86,7 @@ def schema_document(schema: Schema) -> dict:
         "attributes": [attr.to_dict() for attr in schema.attributes],
         "meta": {
             "resourceType": "Schema",
-            "location": url_for("scim.get_schema", urn=schema.id, _external=True),
+            "location": url_for(".get_schema", urn=schema.id, _external=True),
         },
     }
 

@@ -32,17 +32,22 @@ from app.scim.constants import GROUP
 from app.scim.constants import PATCH_OP_SCHEMA
 from app.scim.errors import InvalidSyntaxError
 from app.scim.errors import InvalidValueError
+from app.scim.etags import check_if_match
+from app.scim.etags import etag_headers
+from app.scim.etags import has_if_match
 from app.scim.patch import NeedsFullAttribute
 from app.scim.patch import PatchResult
 from app.scim.patch import apply_patch
 from app.scim.responses import scim_response
 from app.scim.schema import RESOURCES
 from app.scim.schema import ResourceSchema
+from app.scim.service import VERSION_ONLY
 from app.scim.service import context
 from app.scim.service import present
 from app.scim.service import query_selection
 from app.scim.service import read_json
 from app.scim.service import storage
+from app.scim.service import written
 from app.scim.storage import AttributeSelection
 
 #: Multi-valued attributes a backend receives as deltas, per resource type.
@@ -132,14 +137,18 @@ def patch_resource(resource_type: str, resource_id: str) -> Response:
     """PATCH a resource and answer per the rules in the module docstring."""
     selection = query_selection(resource_type)
     operations = without_extension_schemas(load_operations(read_json()), RESOURCES[resource_type])
-    _, result = compute_patch(resource_type, resource_id, operations)
+    loaded, result = compute_patch(resource_type, resource_id, operations)
+    check_if_match(loaded)
     ctx = context(selection)
     updated = None if result.is_noop else storage().patch(ctx, resource_type, resource_id, result)
     if not _wants_body(resource_type):
-        return scim_response(None, 204)
-    if updated is None:
+        # A client working with versions gets the new one (RFC 7644 §3.14), read back.
+        fresh = written(resource_type, resource_id, None, VERSION_ONLY)
+        return scim_response(None, 204, etag_headers(fresh))
+    if updated is None or has_if_match():
         updated = storage().get(ctx, resource_type, resource_id)
-    return scim_response(present(resource_type, updated, selection))
+    shown = present(resource_type, updated, selection)
+    return scim_response(shown, 200, etag_headers(updated, shown))
 
 
 def _wants_body(resource_type: str) -> bool:

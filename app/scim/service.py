@@ -22,6 +22,10 @@ from app.scim.constants import SEARCH_REQUEST_SCHEMA
 from app.scim.errors import InvalidSyntaxError
 from app.scim.errors import InvalidValueError
 from app.scim.errors import SCIMError
+from app.scim.etags import check_if_match
+from app.scim.etags import etag_headers
+from app.scim.etags import has_if_match
+from app.scim.etags import not_modified
 from app.scim.payload import load_resource
 from app.scim.projection import project
 from app.scim.projection import selection_for
@@ -41,8 +45,13 @@ from app.scim.storage import Storage
 #: accept" plain "application/json".
 BODY_MEDIA_TYPES = ("application/scim+json", "application/json")
 
-#: View (endpoint) that serves one resource of each type, for ``meta.location``.
-RESOURCE_ENDPOINTS = {"User": "scim.get_user", "Group": "scim.get_group"}
+#: View (endpoint) that serves one resource of each type, for ``meta.location``;
+#: relative to the blueprint the request came through, so that a resource
+#: reached under a tenant prefix (``/scim/v2/t/<tenant>``) is located there too.
+RESOURCE_ENDPOINTS = {"User": ".get_user", "Group": ".get_group"}
+
+#: The cheapest read of a resource that still carries ``meta.version``.
+VERSION_ONLY = AttributeSelection(attributes=("id",))
 
 
 class UnsupportedMediaTypeError(SCIMError):
@@ -151,32 +160,59 @@ def present(resource_type: str, resource: dict, selection: AttributeSelection) -
 
 
 def get_resource(resource_type: str, resource_id: str) -> Response:
-    """GET one resource (RFC 7644 §3.4.1)."""
+    """GET one resource (RFC 7644 §3.4.1); 304 when ``If-None-Match`` names its version."""
     selection = query_selection(resource_type)
     resource = storage().get(context(selection), resource_type, resource_id)
-    return scim_response(present(resource_type, resource, selection))
+    if not_modified(resource):
+        return scim_response(None, 304, etag_headers(resource))
+    shown = present(resource_type, resource, selection)
+    return scim_response(shown, 200, etag_headers(resource, shown))
 
 
 def create_resource(resource_type: str) -> Response:
-    """POST a resource (RFC 7644 §3.3): 201, the resource and its ``Location``."""
+    """POST a resource (RFC 7644 §3.3): 201, the resource, its ``Location`` and ``ETag``."""
     selection = query_selection(resource_type)
     body = load_resource(read_json(), resource_type, strict_unknown=strict_unknown())
     created = storage().create(context(selection), resource_type, body)
     shown = present(resource_type, created, selection)
     url = location(resource_type, str(created["id"]))
-    return scim_response(shown, 201, {"Location": url})
+    return scim_response(shown, 201, {"Location": url, **etag_headers(created, shown)})
+
+
+def check_precondition(resource_type: str, resource_id: str) -> None:
+    """Compare ``If-Match``, when given, with the version the storage reads now (412)."""
+    if has_if_match():
+        check_if_match(storage().get(context(VERSION_ONLY), resource_type, resource_id))
+
+
+def written(resource_type: str, resource_id: str, returned: dict | None,
+            selection: AttributeSelection) -> dict | None:
+    """The resource to answer a write with.
+
+    A client that sent ``If-Match`` works with versions and needs the one
+    the storage now holds; a backend may answer a write without reading it
+    back (the GLPI backend builds the answer from what it wrote and cannot
+    know GLPI's new ``date_mod``), so the resource is read again then.
+    """
+    if has_if_match():
+        return storage().get(context(selection), resource_type, resource_id)
+    return returned
 
 
 def replace_resource(resource_type: str, resource_id: str) -> Response:
-    """PUT a resource (RFC 7644 §3.5.1): 200 and the resource."""
+    """PUT a resource (RFC 7644 §3.5.1): 200 and the resource; 412 on a stale ``If-Match``."""
     selection = query_selection(resource_type)
     body = load_resource(read_json(), resource_type, strict_unknown=strict_unknown())
+    check_precondition(resource_type, resource_id)
     replaced = storage().replace(context(selection), resource_type, resource_id, body)
-    return scim_response(present(resource_type, replaced, selection))
+    replaced = written(resource_type, resource_id, replaced, selection)
+    shown = present(resource_type, replaced, selection)
+    return scim_response(shown, 200, etag_headers(replaced, shown))
 
 
 def delete_resource(resource_type: str, resource_id: str) -> Response:
-    """DELETE a resource (RFC 7644 §3.6): 204 without a body."""
+    """DELETE a resource (RFC 7644 §3.6): 204 without a body; 412 on a stale ``If-Match``."""
+    check_precondition(resource_type, resource_id)
     storage().delete(context(), resource_type, resource_id)
     return scim_response(None, 204)
 

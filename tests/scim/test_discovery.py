@@ -38,7 +38,7 @@ def test_service_provider_config_document(config):
     assert config["bulk"] == {"supported": False, "maxOperations": 0, "maxPayloadSize": 0}
     assert config["filter"] == {"supported": True, "maxResults": 50}
     assert config["sort"] == {"supported": True}
-    assert config["etag"] == {"supported": False}
+    assert config["etag"] == {"supported": True}
     assert config["changePassword"] == {"supported": True}
     assert [s["type"] for s in config["authenticationSchemes"]] == ["oauthbearertoken"]
     assert config["meta"]["location"] == "http://localhost/scim/v2/ServiceProviderConfig"
@@ -118,10 +118,16 @@ def test_bulk_not_supported_means_bulk_is_refused(scim, config):
     )
 
 
-def test_etag_not_supported_means_no_etag_header(scim, config):
-    assert not config["etag"]["supported"]
+def test_etag_supported_means_versions_and_conditional_requests_work(scim, config):
+    assert config["etag"]["supported"]
     user = scim.create_user("alice")
-    assert "ETag" not in scim.get(f"/Users/{user['id']}").headers
+    got = scim.get(f"/Users/{user['id']}")
+    assert got.headers["ETag"] == got.get_json()["meta"]["version"]
+    unchanged = scim.get(f"/Users/{user['id']}", headers={"If-None-Match": got.headers["ETag"]})
+    assert unchanged.status_code == 304
+    scim.patch(f"/Users/{user['id']}", patch_body({"op": "add", "path": "nickName", "value": "Al"}))
+    stale = scim.delete(f"/Users/{user['id']}", headers={"If-Match": got.headers["ETag"]})
+    assert stale.status_code == 412
 
 
 def test_resource_types(scim):
