@@ -122,8 +122,19 @@ class GlpiBackend(Storage):
 
         client = GlpiClient.from_config(tenant["glpi"], name=tenant["name"])
         client.hooks.append(glpi_call_hook(tenant["name"]))
-        client.hooks.append(lambda record: note_glpi_call(record.method, record.endpoint, record.status))
+        client.hooks.append(
+            lambda record: note_glpi_call(record.method, record.endpoint, record.status)
+        )
         return cls(client, tenant, settings)
+
+    def attribute_support(self, resource_type: str) -> dict[str, str] | None:
+        """Canonical path → mutability of what GLPI stores for ``resource_type`` (None: all).
+
+        For discovery: ``/Schemas`` should advertise only these, so that a
+        client (and scim2-tester) never expects an attribute GLPI cannot keep.
+        """
+        support = getattr(self._store(resource_type), "attribute_support", None)
+        return support() if callable(support) else None
 
     def _store(self, resource_type: str) -> Any:
         store = self.stores.get(resource_type)

@@ -109,6 +109,24 @@ TEXT_COLUMNS = frozenset(
     }
 )
 
+#: Attributes served whatever the mapping (see :meth:`UserMapping.attribute_support`).
+_ALWAYS_SUPPORTED = {
+    "id": "readOnly",
+    "meta": "readOnly",
+    "userName": "readWrite",
+    "displayName": "readOnly",
+    "name.formatted": "readOnly",
+    "password": "writeOnly",
+    "groups": "readOnly",
+    "emails": "readWrite",
+    "emails.value": "readWrite",
+    "emails.type": "readWrite",
+    "emails.primary": "readWrite",
+    "phoneNumbers": "readWrite",
+    "phoneNumbers.value": "readWrite",
+    "phoneNumbers.type": "readWrite",
+}
+
 _KIND_BY_COLUMN = {
     "is_active": "bool",
     "language": "language",
@@ -155,6 +173,28 @@ class UserMapping:
 
     def kind(self, path: str) -> str:
         return _KIND_BY_COLUMN.get(self.fields.get(path, ""), "text")
+
+    def attribute_support(self) -> dict[str, str]:
+        """What GLPI stores, as canonical path → mutability, for discovery documents.
+
+        Attributes missing here are accepted and ignored. ``displayName`` and
+        ``name.formatted`` are derived on read (``nickname`` has no search
+        option), so they read as ``readOnly``.
+        """
+        support = dict(_ALWAYS_SUPPORTED)
+        for path in self.fields:
+            support[path] = "readWrite"
+            if path == MANAGER:
+                support.update(
+                    {
+                        f"{MANAGER}.value": "readWrite",
+                        f"{MANAGER}.$ref": "readWrite",
+                        f"{MANAGER}.displayName": "readOnly",
+                    }
+                )
+            elif path.startswith("name."):
+                support["name"] = "readWrite"
+        return support
 
     @property
     def version_options(self) -> list[int]:

@@ -6,7 +6,7 @@ bridge account's id) are warm:
 
 * ``GET /Users/{id}``: 1 (``/search/User`` with every column, e-mails included).
 * ``GET /Users?filter=userName eq "x"``, hit or miss: 1.
-* a page of up to 100 users: 1 (plus 1 per listed user who is in a group, for ``groups``).
+* a page of up to 100 users: 1 (plus 1 for the ``groups`` of the whole page when one is in a group).
 * ``POST /Users``: 1 (``POST /User`` with ``_useremails`` and ``_profiles_id``).
 * ``PATCH`` of ``active``: 2 (the read of the PATCH flow, one ``PUT /User``).
 * ``DELETE``: 1 when the user was read in the last minute, else 2.
@@ -29,6 +29,7 @@ from app.glpi.criteria import combine
 from app.glpi.criteria import translate
 from app.glpi.errors import GlpiBadRequestError
 from app.glpi.errors import GlpiNotFoundError
+from app.glpi.group_lookup import UserGroups
 from app.glpi.mapping import MANAGER
 from app.glpi.mapping import OPT_GROUPS
 from app.glpi.mapping import OPT_ID
@@ -100,6 +101,10 @@ class UserStore:
         self.mapping = UserMapping.build((tenant.get("mapping") or {}).get("user"))
         self._dropdowns = uw.DropdownResolver(client, caches)
         self._conflicts = ConflictResolver(client, tenant, self._search_rows, scope)
+        self._user_groups = UserGroups(client, scope, limit=scan_limit)
+
+    def attribute_support(self) -> dict[str, str]:
+        return self.mapping.attribute_support()
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -154,21 +159,26 @@ class UserStore:
                 return facts.row
         return self.load_row(user_id)
 
-    def to_scim(self, row: dict, ctx: Context | None = None, *, complete: bool = True) -> dict:
+    def to_scim(
+        self,
+        row: dict,
+        ctx: Context | None = None,
+        *,
+        complete: bool = True,
+        groups_by_id: dict[int, list[dict]] | None = None,
+    ) -> dict:
+        """Map a row; ``groups_by_id`` holds the ``groups`` of a whole page (one call)."""
         groups = manager = None
         if complete:
             wants = ctx.attributes.wants if ctx else (lambda _: True)
             if wants("groups") and row.get(str(OPT_GROUPS)):
-                groups = self._groups_of(int(row[str(OPT_ID)]))
+                known = (
+                    groups_by_id if groups_by_id is not None else self._user_groups.for_rows([row])
+                )
+                groups = known.get(int(row[str(OPT_ID)]))
             if self.mapping.column(MANAGER) and wants(MANAGER.rsplit(":", 1)[0]):
                 manager = self._manager_of(row)
         return glpi_to_scim_user(row, self.mapping, ReadContext(groups=groups, manager=manager))
-
-    def _groups_of(self, user_id: int) -> list[dict]:
-        rows = self._client.get_subitems("User", user_id, "Group_User")
-        return [
-            {"value": str(r["groups_id"]), "type": "direct"} for r in rows if r.get("groups_id")
-        ]
 
     def _manager_of(self, row: dict) -> dict | None:
         """``users_id_supervisor`` as ``{"value": id}`` (option 99 shows the login: resolved)."""
@@ -221,7 +231,8 @@ class UserStore:
                 "externalId, name.givenName, name.familyName or active, alone or with 'and'."
             )
         needs_full = any(p.attribute.name in ("groups", "manager") for p in paths(query.filter))
-        found = [(r, self.to_scim(r, ctx, complete=needs_full)) for r in rows]
+        by_id = self._groups_by_id(ctx, rows) if needs_full else None
+        found = [(r, self.to_scim(r, ctx, complete=needs_full, groups_by_id=by_id)) for r in rows]
         found = [(r, res) for r, res in found if matches(query.filter, res)]
         start = max(query.start_index, 1) - 1
         page = found[start : start + query.count]
@@ -234,7 +245,14 @@ class UserStore:
         """Add what needs more calls (groups, manager) to the rows actually returned."""
         if not any(r.get(str(OPT_GROUPS)) for r in rows) and not self.mapping.column(MANAGER):
             return resources
-        return [self.to_scim(r, ctx) for r in rows]
+        by_id = self._groups_by_id(ctx, rows)
+        return [self.to_scim(r, ctx, groups_by_id=by_id) for r in rows]
+
+    def _groups_by_id(self, ctx: Context | None, rows: list[dict]) -> dict[int, list[dict]] | None:
+        """The ``groups`` of every row in one GLPI call (None when not asked for)."""
+        if ctx is not None and not ctx.attributes.wants("groups"):
+            return None
+        return self._user_groups.for_rows(rows)
 
     @staticmethod
     def _sort(query: SearchQuery) -> tuple[int, str]:
@@ -270,7 +288,7 @@ class UserStore:
         return self.get(ctx, str(user_id))
 
     def replace(self, ctx: Context, user_id: str, resource: dict) -> dict:
-        row = self._facts_row(user_id)
+        row = self.load_row(user_id)
         self._check_protected(row)
         write = scim_to_glpi_user(resource, self.mapping)
         current = self.to_scim(row, complete=False)

@@ -261,3 +261,16 @@ def test_overrides():
 def test_bad_overrides_are_config_errors(overrides):
     with pytest.raises(ValueError):
         UserMapping.build(overrides)
+
+
+def test_attribute_support_lists_what_glpi_stores():
+    support = MAPPING.attribute_support()
+    assert support["userName"] == "readWrite"
+    assert support["displayName"] == "readOnly"
+    assert support["password"] == "writeOnly"
+    assert support[f"{EU}:employeeNumber"] == "readWrite"
+    assert support[f"{EU}:manager.displayName"] == "readOnly"
+    for unstored in ("nickName", "addresses", "timezone", f"{EU}:costCenter", f"{EU}:department"):
+        assert unstored not in support
+    with_department = UserMapping.build({"department": "UserCategory"}).attribute_support()
+    assert with_department[f"{EU}:department"] == "readWrite"
