@@ -286,7 +286,7 @@ class GlpiClient(GlpiSession):
                 "range": _range(range),
                 "sort": sort,
                 "order": order,
-                "is_deleted": True if is_deleted else None,
+                "is_deleted": 1 if is_deleted else None,
             }
         )
         try:

@@ -188,3 +188,17 @@ def test_ping_proves_reachability_and_session(glpi_sim, client: GlpiClient) -> N
     glpi_sim.stop()
     with pytest.raises(GlpiError):
         client.ping()
+
+
+def test_search_in_the_trash_only(glpi_sim, client: GlpiClient) -> None:
+    uid = client.add("User", {"name": "search.trash"})
+    criteria = [{"field": 1, "searchtype": "contains", "value": "^search.trash$"}]
+    client.delete("User", uid)
+    assert client.search("User", criteria, [2]) == (0, [])
+    assert client.search("User", criteria, [2], is_deleted=True) == (
+        1,
+        [{"1": "search.trash", "2": uid}],
+    )
+    assert any(
+        c.query.endswith("is_deleted=1") or "is_deleted=1&" in c.query for c in glpi_sim.sim.calls
+    )
