@@ -18,6 +18,7 @@ from flask import current_app
 from flask import g
 from flask import request
 
+from app.ops.audit import audit_request
 from app.ops.metrics import record_scim_request
 
 access_log = logging.getLogger("glpi_scim_bridge.access")
@@ -64,6 +65,7 @@ def finish_request(response: Response) -> Response:
         record_scim_request(
             tenant_name or "-", resource, request.method, response.status_code, seconds
         )
+    audit_request(response)
     if current_app.config["BRIDGE"]["server"]["access_log"]:
         rule = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
         access_log.info(

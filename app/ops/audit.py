@@ -1,16 +1,17 @@
 """The audit trail: one event per change that landed in GLPI (or failed to).
 
-The GLPI backends call :func:`audit_event` after each write::
+Every authenticated SCIM write (POST, PUT, PATCH, DELETE on ``/Users`` or
+``/Groups``) produces one event when its response is sent
+(:func:`audit_request`): tenant, IdP operation, resource type and id, the
+names of the attributes the IdP sent, and the result (``success`` for a
+2xx, else ``failure`` with the status). While serving it, a backend adds
+what only it knows with :func:`audit_detail`::
 
-    audit_event(
-        tenant="contoso",
-        operation="PATCH",
-        resource_type="User",
-        resource_id="42",
-        glpi_ids={"User": 42, "UserEmail": [7]},
-        attributes=["active", "emails"],
-        result="success",
-    )
+    audit_detail(glpi_ids={"User": 42, "UserEmail": [7]}, attributes=["emails"])
+    audit_detail(result="noop")          # nothing needed changing
+
+Writes outside a SCIM request (e.g. each operation of a Bulk request) are
+recorded with :func:`audit_event`, which takes the same fields.
 
 An event records names of changed attributes, never their values, so a
 password change shows up as ``"attributes": ["password"]`` and nothing
@@ -111,4 +112,105 @@ def audit_event(
             "detail": detail,
             "request_id": request_id or _request_id(),
         },
+    )
+
+
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_RESOURCE_TYPES = {"Users": "User", "Groups": "Group"}
+_NOT_ATTRIBUTES = frozenset({"schemas", "id", "meta", "Operations"})
+
+
+def audit_detail(
+    *,
+    glpi_ids: Mapping[str, Any] | None = None,
+    attributes: Iterable[str] | Mapping[str, Any] = (),
+    result: str | None = None,
+) -> None:
+    """Add backend facts to the current request's audit event.
+
+    :param glpi_ids: GLPI ids touched, by itemtype; merged with earlier calls.
+    :param attributes: names of attributes changed (added to those the IdP sent).
+    :param result: ``"noop"`` when nothing needed changing (or ``"failure"``).
+    """
+    from flask import g
+
+    detail = g.setdefault("audit_detail", {"glpi_ids": {}, "attributes": set(), "result": None})
+    detail["glpi_ids"].update(glpi_ids or {})
+    detail["attributes"].update(_attribute_names(attributes))
+    if result is not None:
+        if result not in RESULTS:
+            raise ValueError(f"result must be one of {RESULTS}")
+        detail["result"] = result
+
+
+def _path_attribute(path: str) -> str:
+    """``members[value eq "x"].display`` → ``members``; keeps a schema URN prefix."""
+    head = path.split("[", 1)[0]
+    if head.lower().startswith("urn:"):
+        return head
+    return head.split(".", 1)[0]
+
+
+def sent_attribute_names(method: str, body: Any) -> list[str]:
+    """Names of the attributes a SCIM write carries (never their values)."""
+    if not isinstance(body, dict):
+        return []
+    names: set[str] = set()
+    if method == "PATCH":
+        for operation in body.get("Operations") or []:
+            if not isinstance(operation, dict):
+                continue
+            path = operation.get("path")
+            if isinstance(path, str) and path:
+                names.add(_path_attribute(path))
+            elif isinstance(operation.get("value"), dict):
+                names.update(_path_attribute(str(key)) for key in operation["value"])
+        return sorted(names)
+    for key, value in body.items():
+        if key in _NOT_ATTRIBUTES:
+            continue
+        if key.lower().startswith("urn:") and isinstance(value, dict):
+            names.update(f"{key}:{sub}" for sub in value)
+        else:
+            names.add(key)
+    return sorted(names)
+
+
+def _resource(path: str) -> tuple[str, str | None] | None:
+    """(resource type, id) of a ``/scim/v2/Users[/<id>]`` path, else None."""
+    if "/scim/v2/" not in path:
+        return None
+    parts = path.split("/scim/v2/", 1)[1].strip("/").split("/")
+    resource_type = _RESOURCE_TYPES.get(parts[0])
+    if resource_type is None or len(parts) > 2 or (len(parts) == 2 and parts[1].startswith(".")):
+        return None
+    return resource_type, parts[1] if len(parts) == 2 else None
+
+
+def audit_request(response: Any) -> None:
+    """``after_request``: the audit event of an authenticated SCIM write, if this is one."""
+    from flask import g
+    from flask import request
+
+    tenant = g.get("tenant")
+    target = _resource(request.path) if request.method in _WRITE_METHODS else None
+    if tenant is None or target is None:
+        return
+    resource_type, resource_id = target
+    if resource_id is None and response.status_code == 201:
+        created = response.get_json(silent=True)
+        resource_id = created.get("id") if isinstance(created, dict) else None
+    detail = g.get("audit_detail") or {"glpi_ids": {}, "attributes": set(), "result": None}
+    body = request.get_json(force=True, silent=True)
+    attributes = set(sent_attribute_names(request.method, body))
+    result = detail["result"] or ("success" if response.status_code < 300 else "failure")
+    audit_event(
+        tenant=tenant,
+        operation=request.method,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        result=result,
+        glpi_ids=detail["glpi_ids"],
+        attributes=attributes | detail["attributes"],
+        detail=None if result != "failure" else f"HTTP {response.status_code}",
     )

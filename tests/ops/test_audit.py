@@ -87,3 +87,96 @@ def test_unknown_result_is_refused() -> None:
         audit_event(
             tenant="acme", operation="DELETE", resource_type="User", resource_id="3", result="ok"
         )
+
+
+@pytest.mark.parametrize(
+    ("method", "body", "names"),
+    [
+        (
+            "POST",
+            {
+                "schemas": ["x"],
+                "userName": "a",
+                "password": "pw-Secret-123",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "IT"},
+            },
+            [
+                "password",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+                "userName",
+            ],
+        ),
+        (
+            "PATCH",
+            {
+                "Operations": [
+                    {"op": "Replace", "path": "password", "value": "pw-Secret-123"},
+                    {"op": "remove", "path": 'members[value eq "7"]'},
+                    {"op": "replace", "value": {"active": False, "name.givenName": "B"}},
+                ]
+            },
+            ["active", "members", "name", "password"],
+        ),
+        (
+            "PUT",
+            {"id": "3", "meta": {}, "displayName": "Staff", "members": []},
+            ["displayName", "members"],
+        ),
+        ("PATCH", ["not", "an", "object"], []),
+    ],
+)
+def test_sent_attribute_names(method: str, body: object, names: list[str]) -> None:
+    from app.ops.audit import sent_attribute_names
+
+    assert sent_attribute_names(method, body) == names
+
+
+def test_one_event_per_authenticated_scim_write(app_factory, capsys) -> None:
+    from flask import g
+
+    from app.ops.audit import audit_detail
+
+    app = app_factory()
+
+    @app.route("/scim/v2/Groups", methods=["POST"])
+    def create_group():
+        g.tenant = app.extensions["tenants"].get("acme")
+        audit_detail(glpi_ids={"Group": 9, "Group_User": [4]})
+        return {"id": "9"}, 201
+
+    @app.route("/scim/v2/Groups/<group_id>", methods=["PATCH", "GET"])
+    def patch_group(group_id: str):
+        g.tenant = app.extensions["tenants"].get("acme")
+        audit_detail(result="noop")
+        return {"id": group_id}
+
+    client = app.test_client()
+    _configure(audit_sink="stdout")
+    client.post("/scim/v2/Groups", json={"displayName": "Staff", "members": [{"value": "4"}]})
+    client.patch(
+        "/scim/v2/Groups/9", json={"Operations": [{"op": "add", "path": "members", "value": []}]}
+    )
+    client.get("/scim/v2/Groups/9")
+    client.post("/scim/v2/Users", json={"userName": "x"})
+    events = _events(capsys.readouterr().out)
+    assert [
+        (
+            e["operation"],
+            e["resource_type"],
+            e["resource_id"],
+            e["result"],
+            e["attributes"],
+            e["glpi_ids"],
+        )
+        for e in events
+    ] == [
+        (
+            "POST",
+            "Group",
+            "9",
+            "success",
+            ["displayName", "members"],
+            {"Group": 9, "Group_User": [4]},
+        ),
+        ("PATCH", "Group", "9", "noop", ["members"], {}),
+    ]

@@ -209,3 +209,112 @@ def test_rate_limit_shared_by_workers_through_redis(tmp_path, simulator, redis_u
         assert refused.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
         text = requests.get(server.url + "/metrics", timeout=5).text
         assert counter(text, "rate_limited_total", tenant="acme") == 3
+
+
+SCIM_JSON = {**AUTH, "Content-Type": "application/scim+json"}
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
+PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+PASSWORDS = ["Pw-first-Secret-91!", "Pw-entra-Secret-92!", "Pw-okta-Secret-93!"]
+
+
+def provision(url: str) -> dict:
+    """A full IdP cycle: create, Entra PATCH, Okta PUT, group with member, deprovision."""
+
+    def call(method: str, path: str, body: dict | None = None) -> requests.Response:
+        return requests.request(
+            method, url + "/scim/v2" + path, json=body, headers=SCIM_JSON, timeout=15
+        )
+
+    created = call(
+        "POST",
+        "/Users",
+        {
+            "schemas": [USER_SCHEMA],
+            "userName": "flow.user@example.org",
+            "password": PASSWORDS[0],
+            "name": {"givenName": "Flow", "familyName": "User"},
+            "emails": [{"value": "flow.user@example.org", "type": "work", "primary": True}],
+        },
+    )
+    assert created.status_code == 201, created.text
+    user_id = created.json()["id"]
+    patched = call(
+        "PATCH",
+        f"/Users/{user_id}",
+        {
+            "schemas": [PATCH_SCHEMA],
+            "Operations": [
+                {"op": "Replace", "path": "password", "value": PASSWORDS[1]},
+                {"op": "Replace", "path": "active", "value": "False"},
+            ],
+        },
+    )
+    assert patched.status_code in (200, 204), patched.text
+    replaced = call(
+        "PUT",
+        f"/Users/{user_id}",
+        {
+            "schemas": [USER_SCHEMA],
+            "userName": "flow.user@example.org",
+            "password": PASSWORDS[2],
+            "active": True,
+            "name": {"givenName": "Flow", "familyName": "Renamed"},
+        },
+    )
+    assert replaced.status_code == 200, replaced.text
+    group = call(
+        "POST",
+        "/Groups",
+        {"schemas": [GROUP_SCHEMA], "displayName": "Flow Group", "members": [{"value": user_id}]},
+    )
+    assert group.status_code == 201, group.text
+    group_id = group.json()["id"]
+    assert call("DELETE", f"/Groups/{group_id}").status_code == 204
+    assert call("DELETE", f"/Users/{user_id}").status_code == 204
+    return {"user": user_id, "group": group_id}
+
+
+def test_provisioning_flow_leaks_no_secret_or_password(served: Served, simulator) -> None:
+    provision(served.url)
+    sessions = list(simulator.sim.sessions)
+    served.stop()
+    log = served.log()
+    assert sessions
+    assert log.count('"glpi_scim_bridge.access"') >= 6
+    for secret in [*PASSWORDS, TOKEN, SIM_APP_TOKEN, SIM_USER_TOKEN, *sessions]:
+        assert secret not in log
+
+
+def test_audit_events_match_the_changes_that_landed(served: Served, simulator) -> None:
+    simulator.sim.reset_calls()
+    ids = provision(served.url)
+    glpi_writes = [
+        c
+        for c in simulator.sim.calls
+        if c.method in ("POST", "PUT", "PATCH", "DELETE")
+        and "Session" not in c.path
+        and c.status < 300
+    ]
+    served.stop()
+    events = [
+        (e["operation"], e["resource_type"], e["resource_id"], e["result"])
+        for e in served.lines()
+        if e.get("event") == "audit"
+    ]
+    assert events == [
+        ("POST", "User", ids["user"], "success"),
+        ("PATCH", "User", ids["user"], "success"),
+        ("PUT", "User", ids["user"], "success"),
+        ("POST", "Group", ids["group"], "success"),
+        ("DELETE", "Group", ids["group"], "success"),
+        ("DELETE", "User", ids["user"], "success"),
+    ]
+    assert len(glpi_writes) >= len(events)
+    [patch] = [e for e in served.lines() if e.get("event") == "audit" and e["operation"] == "PATCH"]
+    assert patch["attributes"] == ["active", "password"]
+    assert all(
+        e["tenant"] == "acme" and e["request_id"]
+        for e in served.lines()
+        if e.get("event") == "audit"
+    )
