@@ -24,6 +24,7 @@ path is stored without its query string.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,8 +67,7 @@ class ItemResult:
         """Read one entry of a GLPI result list (tolerant of odd shapes)."""
         if not isinstance(entry, dict):
             return cls(ok=False, id=None, message=str(entry) if entry not in (None, []) else "")
-        message = entry.get("message")
-        message = "" if message is None else str(message)
+        message = _message_text(entry.get("message"))
         if "id" in entry:
             raw = entry["id"]
             item_id = _as_int(raw)
@@ -265,11 +265,15 @@ _BY_CODE: dict[str, type[GlpiError]] = {
 
 
 def _message_text(value: Any) -> str:
+    """GLPI's message as plain text.
+
+    GLPI 11 builds messages with ``__s()`` (``htmlspecialchars``, so
+    ``O&#039;Neil``) and GLPI 10 embeds stored values (``&#60;``). Messages
+    are only ever shown, never parsed, so entities are always unescaped.
+    """
     if value is None:
         return ""
-    if isinstance(value, str):
-        return value
-    return str(value)
+    return html.unescape(value if isinstance(value, str) else str(value))
 
 
 def error_from_response(

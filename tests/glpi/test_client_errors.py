@@ -272,3 +272,12 @@ def test_close_logs_out_once_and_forgets_the_token() -> None:
     assert killed == ["tok"]
     assert not holder.active
     assert "tok" not in repr(holder)
+
+
+def test_messages_are_unescaped_for_display() -> None:
+    added = ItemResult.parse(
+        {"id": 7, "message": "Item successfully added: R&amp;D &lt;Team&gt; O&#039;Neil"}
+    )
+    assert added.message == "Item successfully added: R&D <Team> O'Neil"
+    error = error_from_response("POST", "/User/", 400, ["ERROR_GLPI_ADD", "a &#60;b&#62;"])
+    assert error.message == "a <b>"
