@@ -40,9 +40,27 @@ def compare(replayer, entry: dict, status: int, actual: Any) -> str | None:
     itemtype = _itemtype_of(entry["request"]["path"])
     try:
         _match(replayer, itemtype, expected["body"], actual, "$")
+        _match_headers(replayer, itemtype, expected.get("headers") or {})
     except _Mismatch as exc:
         return str(exc)
     return None
+
+
+def _match_headers(rep, itemtype: str | None, expected: dict) -> None:
+    """``Content-Range`` exactly; a ``location`` pointing at the mapped new item."""
+    actual = {key.lower(): value for key, value in rep.last_headers.items()}
+    wanted = {key.lower(): value for key, value in expected.items()}
+    if ("content-range" in wanted) != ("content-range" in actual):
+        _fail("headers.Content-Range", wanted.get("content-range"), actual.get("content-range"))
+    if "content-range" in wanted and wanted["content-range"] != actual["content-range"]:
+        _fail("headers.Content-Range", wanted["content-range"], actual["content-range"])
+    if "location" in wanted:
+        location = _text(wanted["location"])
+        head, _, number = location.rpartition("/")
+        if itemtype and number.isdigit():
+            location = f"{head}/{rep.map_id(itemtype, int(number))}"
+        if actual.get("location") != location:
+            _fail("headers.location", location, actual.get("location"))
 
 
 def _fail(path: str, expected: Any, actual: Any) -> None:

@@ -233,3 +233,15 @@ def test_list_content_range_quirk(glpi) -> None:
     assert len(answer.json()) == 20
     assert answer.headers["Content-Range"] == f"0-20/{total}"
     assert glpi.get("User", range="1000-1010").json()[0] == "ERROR_RANGE_EXCEED_TOTAL"
+
+
+def test_user_list_total_counts_authorizations(glpi) -> None:
+    uid = glpi.post("User", {"input": {"name": "two.profiles"}}).json()["id"]
+    before = glpi.get("User", range="0-999")
+    users = len(before.json())
+    assert before.headers["Content-Range"] == f"0-{users - 1}/{users}"
+    glpi.post("Profile_User", {"input": {"users_id": uid, "profiles_id": 2, "entities_id": 0}})
+    after = glpi.get("User", range="0-999")
+    assert len(after.json()) == users
+    assert after.status_code == 206
+    assert after.headers["Content-Range"] == f"0-{users}/{users + 1}"
