@@ -30,6 +30,7 @@ from app.scim.schema import SCHEMAS
 from app.scim.schema import ResourceSchema
 from app.scim.schema import Schema
 
+
 def _refuse_filter() -> None:
     if any(k.lower() == "filter" for k in request.args):
         raise ForbiddenError("Discovery endpoints do not support filtering.")

@@ -110,7 +110,8 @@ def _no_schemas(value: dict) -> dict:
     return {k: v for k, v in value.items() if str(k).lower() != "schemas"}
 
 
-def compute_patch(resource_type: str, resource_id: str, operations: list) -> tuple[dict, PatchResult]:
+def compute_patch(resource_type: str, resource_id: str,
+                  operations: list) -> tuple[dict, PatchResult]:
     """Load the resource and apply ``operations``; return the loaded resource and the result."""
     schema = RESOURCES[resource_type]
     deltas = DELTA_ATTRIBUTES.get(resource_type, frozenset())
@@ -119,15 +120,20 @@ def compute_patch(resource_type: str, resource_id: str, operations: list) -> tup
     try:
         return resource, apply_patch(resource, operations, schema, deltas)
     except NeedsFullAttribute:
-        full = AttributeSelection(attributes=_every_attribute(schema, NOT_LOADED.get(resource_type, ())))
+        skipped = NOT_LOADED.get(resource_type, ())
+        full = AttributeSelection(attributes=_every_attribute(schema, skipped))
         resource = storage().get(context(full), resource_type, resource_id)
         return resource, apply_patch(resource, operations, schema, frozenset())
 
 
 def _every_attribute(schema: ResourceSchema, skipped: tuple[str, ...]) -> tuple[str, ...]:
-    """Name every attribute explicitly, so that a backend also returns the
-    values it gives only on request (member ``display``)."""
-    names = [a.name for a in schema.core.attributes if a.name not in skipped]
+    """Name every attribute and sub-attribute explicitly, so that a backend also
+    returns the values it gives only on request (``members.display``)."""
+    names = []
+    for attr in schema.core.attributes:
+        if attr.name not in skipped:
+            names.append(attr.name)
+            names.extend(f"{attr.name}.{sub.name}" for sub in attr.sub_attributes)
     for extension in schema.extensions:
         names.extend(f"{extension.id}:{a.name}" for a in extension.attributes)
     return tuple(names)
