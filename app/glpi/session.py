@@ -83,6 +83,8 @@ def _transport_reason(exc: requests.RequestException) -> str:
         return "connect timeout"
     if isinstance(exc, requests.ReadTimeout):
         return "read timeout"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS handshake failed (check GLPI's certificate or glpi.verify_tls)"
     match = _ERRNO_RE.search(str(exc))
     if match:
         return match.group(1).strip().lower()
@@ -215,7 +217,9 @@ class GlpiSession:
                     CallRecord(endpoint, method, None, (time.perf_counter() - started) * 1000)
                 )
                 reason = _transport_reason(exc)
-                retriable = not isinstance(exc, requests.ReadTimeout)
+                retriable = not isinstance(
+                    exc, (requests.ReadTimeout, requests.exceptions.SSLError)
+                )
                 if retriable and attempt + 1 < attempts:
                     log.warning("GLPI %s %s: %s; retrying", method, endpoint, reason)
                     time.sleep(self._backoff(attempt, None))

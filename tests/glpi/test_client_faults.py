@@ -181,3 +181,16 @@ def test_a_broken_hook_does_not_break_the_call(glpi_sim) -> None:
     client.hooks.append(broken)
     assert client.get_item("User", 2)["name"] == "glpi"
     client.close()
+
+
+def test_a_tls_failure_is_named_and_not_retried(glpi_sim) -> None:
+    https_url = glpi_sim.url.replace("http://", "https://")
+    client = GlpiClient(
+        https_url, user_token="t", backoff_base=0.01, connect_timeout=1.0, retries=2
+    )
+    records = _records(client)
+    with pytest.raises(GlpiUnavailableError) as caught:
+        client.get_item("User", 2)
+    assert "TLS handshake failed" in str(caught.value)
+    assert len(records) == 1
+    client.close()
