@@ -49,6 +49,8 @@ _CREDENTIAL_FIXES = {
     "glpi.user_token": "regenerate the API token of the bridge's GLPI account (its preferences, "
     "Remote access keys) and put it in glpi.user_token",
     "glpi.login/glpi.password": "check glpi.login and glpi.password against GLPI's login form",
+    "the account of glpi.user_token (deactivated, deleted or without a profile)": "in GLPI, make "
+    "the bridge's account active, take it out of the trash and give it a profile",
     "the GLPI API client's IP range": "add the bridge's address to an active API client (Setup > "
     "General > API)",
 }

@@ -241,3 +241,14 @@ def test_check_accepts_a_default_profile_given_by_id(glpi_sim, tmp_path) -> None
     code, out, _ = _run(_config(tmp_path, _glpi(glpi_sim), default_profile="6"))
     assert code == 0, out
     assert "new users: get profile Technician (id 6)" in out
+
+
+def test_check_tells_a_deactivated_account_from_a_wrong_token(glpi_sim, tmp_path) -> None:
+    token = glpi_sim.sim.add_user_token("api-off", profile=4)
+    with glpi_sim.sim.lock:
+        uid = glpi_sim.sim.find_user_id("api-off")
+        glpi_sim.sim.tables["User"][uid]["is_active"] = 0
+    code, out, _ = _run(_config(tmp_path, _glpi(glpi_sim, user_token=token)))
+    assert code == 1
+    assert "the account of glpi.user_token (deactivated, deleted or without a profile)" in out
+    assert "make the bridge's account active" in out
