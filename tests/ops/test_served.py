@@ -318,3 +318,33 @@ def test_audit_events_match_the_changes_that_landed(served: Served, simulator) -
         for e in served.lines()
         if e.get("event") == "audit"
     )
+
+
+def test_two_bridges_sharing_redis_create_one_group_and_one_user_under_a_race(
+    tmp_path, simulator, redis_url: str
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    raw = {"redis": {"url": redis_url}, "tenants": [tenant(simulator.url)]}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with Served(tmp_path / "a", raw) as first, Served(tmp_path / "b", raw) as second:
+        urls = [first.url, second.url] * 4
+
+        def create(args: tuple[str, str, dict]) -> int:
+            url, path, body = args
+            return requests.post(
+                url + "/scim/v2" + path, json=body, headers=SCIM_JSON, timeout=30
+            ).status_code
+
+        group = {"schemas": [GROUP_SCHEMA], "displayName": "Race Group"}
+        user = {"schemas": [USER_SCHEMA], "userName": "race.user@example.org"}
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            group_statuses = sorted(pool.map(create, [(u, "/Groups", group) for u in urls]))
+            user_statuses = sorted(pool.map(create, [(u, "/Users", user) for u in urls]))
+    assert group_statuses == [201] + [409] * 7
+    assert user_statuses == [201] + [409] * 7
+    assert [g["name"] for g in simulator.sim.rows("Group")].count("Race Group") == 1
+    assert [u["name"].lower() for u in simulator.sim.rows("User")].count(
+        "race.user@example.org"
+    ) == 1
