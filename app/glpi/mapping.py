@@ -115,7 +115,6 @@ _ALWAYS_SUPPORTED = {
     "meta": "readOnly",
     "userName": "readWrite",
     "displayName": "readOnly",
-    "name.formatted": "readOnly",
     "password": "writeOnly",
     "groups": "readOnly",
     "emails": "readWrite",
@@ -177,9 +176,11 @@ class UserMapping:
     def attribute_support(self) -> dict[str, str]:
         """What GLPI stores, as canonical path → mutability, for discovery documents.
 
-        Attributes missing here are accepted and ignored. ``displayName`` and
-        ``name.formatted`` are derived on read (``nickname`` has no search
-        option), so they read as ``readOnly``.
+        Attributes missing here are accepted and ignored. ``displayName`` is
+        derived on read (``nickname`` has no search option), so it reads as
+        ``readOnly``. ``locale`` only feeds GLPI's ``language`` when
+        ``preferredLanguage`` is absent (Okta sends ``locale``): ``writeOnly``,
+        since one column cannot give two attributes back independently.
         """
         support = dict(_ALWAYS_SUPPORTED)
         for path in self.fields:
@@ -194,6 +195,8 @@ class UserMapping:
                 )
             elif path.startswith("name."):
                 support["name"] = "readWrite"
+        if "locale" in support:
+            support["locale"] = "writeOnly"
         return support
 
     @property
@@ -288,21 +291,16 @@ def glpi_to_scim_user(
         if v
     }
     if name:
-        name["formatted"] = " ".join(
-            v for v in (name.get("givenName"), name.get("familyName")) if v
-        )
         user["name"] = name
-    user["displayName"] = name.get("formatted") or login
+    user["displayName"] = " ".join(v for v in (name.get("givenName"), name.get("familyName")) if v)
+    user["displayName"] = user["displayName"] or login
     _put_if(user, "externalId", col("externalId"))
     if mapping.option("active") is not None:
         user["active"] = _as_bool(row.get(str(mapping.option("active"))))
     _put_if(user, "title", col("title"))
-    language = scim_language(col("preferredLanguage") or col("locale"))
+    language = scim_language(col("preferredLanguage"))
     if language:
-        if mapping.column("preferredLanguage"):
-            user["preferredLanguage"] = language
-        if mapping.column("locale"):
-            user["locale"] = language
+        user["preferredLanguage"] = language
     emails = [dec(e) for e in _as_list(row.get(str(OPT_EMAILS))) if e]
     if emails:
         user["emails"] = [

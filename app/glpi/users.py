@@ -188,7 +188,7 @@ class UserStore:
             return None
         key = ("login", str(login).casefold())
         user_id = self._caches.ids_by_name.get_or_load(key, lambda: self._id_of_login(str(login)))
-        return {"value": str(user_id), "displayName": str(login)} if user_id else None
+        return {"value": str(user_id)} if user_id else None
 
     def _id_of_login(self, login: str) -> int | None:
         hit = self._conflicts.find_login(login, scoped=False)

@@ -42,11 +42,7 @@ def test_read_full_row_glpi10():
     user = glpi_to_scim_user(ROW, MAPPING, ReadContext(decode=lambda v: decode_text(v, "10")))
     assert user["id"] == "9"
     assert user["userName"] == "jdoe"
-    assert user["name"] == {
-        "givenName": "Jane",
-        "familyName": "O'Doe & <Co>",
-        "formatted": "Jane O'Doe & <Co>",
-    }
+    assert user["name"] == {"givenName": "Jane", "familyName": "O'Doe & <Co>"}
     assert user["displayName"] == "Jane O'Doe & <Co>"
     assert user["emails"] == [
         {"value": "j@x.org", "type": "work", "primary": True},
@@ -60,7 +56,7 @@ def test_read_full_row_glpi10():
     assert user["externalId"] == "ext-1"
     assert user["title"] == "Engineer"
     assert user["preferredLanguage"] == "fr-FR"
-    assert user["locale"] == "fr-FR"
+    assert "locale" not in user
     assert user[EU] == {"employeeNumber": "E42"}
     assert EU in user["schemas"]
     assert user["meta"]["created"] == "2026-01-01T00:00:00Z"
@@ -268,6 +264,7 @@ def test_attribute_support_lists_what_glpi_stores():
     assert support["userName"] == "readWrite"
     assert support["displayName"] == "readOnly"
     assert support["password"] == "writeOnly"
+    assert support["locale"] == "writeOnly"
     assert support[f"{EU}:employeeNumber"] == "readWrite"
     assert support[f"{EU}:manager.displayName"] == "readOnly"
     for unstored in ("nickName", "addresses", "timezone", f"{EU}:costCenter", f"{EU}:department"):
