@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from app.simulator import crud
 from app.simulator import schema
+from app.simulator import search_api
 from app.simulator.http import ApiError
 from app.simulator.http import error_response
 from app.simulator.http import flag
@@ -116,9 +117,9 @@ class SimulatorApp:
             return handler(session, token, params, request)
         ctx = crud.Context(self.sim, session, params, api_url, request)
         if resource == "listSearchOptions":
-            return crud.list_options(ctx, parts[1:])
+            return search_api.list_options(ctx, parts[1:])
         if resource == "search":
-            return crud.search(ctx, parts[1:])
+            return search_api.search(ctx, parts[1:])
         return crud.item_endpoint(ctx, parts)
 
     # -- authentication ---------------------------------------------------------------------

@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 
 from app.simulator import items
 from app.simulator import schema
-from app.simulator import search as engine
 from app.simulator.http import ApiError
 from app.simulator.http import flag
 from app.simulator.http import json_response
@@ -93,7 +92,7 @@ def visible(ctx: Context, itemtype: str, row: dict) -> bool:
     return True
 
 
-def _can_read(ctx: Context, itemtype: str) -> bool:
+def can_read(ctx: Context, itemtype: str) -> bool:
     read = ctx.rights()[0]
     if itemtype in ("User", "UserEmail", "Group_User", "Profile_User", "Group"):
         return read
@@ -152,7 +151,7 @@ def present(ctx: Context, itemtype: str, row: dict) -> dict:
     return shown
 
 
-def _range(ctx: Context, total_hint: int | None = None) -> tuple[int, int, bool]:
+def parse_range(ctx: Context, total_hint: int | None = None) -> tuple[int, int, bool]:
     text = ctx.params.get("range")
     if text is None:
         return 0, LIST_LIMIT - 1, False
@@ -163,11 +162,6 @@ def _range(ctx: Context, total_hint: int | None = None) -> tuple[int, int, bool]
 
 
 # -- endpoints ----------------------------------------------------------------------------------
-
-
-def list_options(ctx: Context, parts: list[str]) -> Response:
-    itemtype = canonical(parts[0]) if parts else canonical("")
-    return json_response(200, engine.list_search_options(ctx.sim, itemtype))
 
 
 def item_endpoint(ctx: Context, parts: list[str]) -> Response:
@@ -196,7 +190,7 @@ def get_item(ctx: Context, itemtype: str, item_id: int) -> Response:
     row = ctx.sim.tables[itemtype].get(item_id)
     if row is None:
         raise ApiError(404, "ERROR_ITEM_NOT_FOUND")
-    if not _can_read(ctx, itemtype) or not visible(ctx, itemtype, row):
+    if not can_read(ctx, itemtype) or not visible(ctx, itemtype, row):
         raise ApiError(403, "ERROR_RIGHT_MISSING")
     shown = present(ctx, itemtype, row)
     if flag(ctx.params.get("get_sha1", False)):
@@ -245,9 +239,9 @@ def sample_columns(sim: Simulator, itemtype: str) -> dict:
 
 
 def get_list(ctx: Context, itemtype: str, rows: list[dict] | None = None) -> Response:
-    if not _can_read(ctx, itemtype):
+    if not can_read(ctx, itemtype):
         raise ApiError(403, "ERROR_RIGHT_MISSING")
-    start, end, explicit = _range(ctx)
+    start, end, explicit = parse_range(ctx)
     source = rows if rows is not None else list(ctx.sim.tables[itemtype].values())
     filtered = _filtered(ctx, itemtype, source)
     if isinstance(filtered, Response):
@@ -308,7 +302,7 @@ def get_subitems(ctx: Context, itemtype: str, item_id: int, sub: str) -> Respons
     parent = ctx.sim.tables[itemtype].get(item_id)
     if parent is None:
         raise ApiError(404, "ERROR_ITEM_NOT_FOUND")
-    if not _can_read(ctx, itemtype) or not visible(ctx, itemtype, parent):
+    if not can_read(ctx, itemtype) or not visible(ctx, itemtype, parent):
         raise ApiError(403, "ERROR_RIGHT_MISSING")
     subtype = _CANONICAL.get(sub.lower())
     fk = _PARENT_FK.get(itemtype)
@@ -318,132 +312,3 @@ def get_subitems(ctx: Context, itemtype: str, item_id: int, sub: str) -> Respons
         return json_response(200, [], {"Accept-Range": f"{subtype or sub} 1000"})
     rows = [row for row in ctx.sim.tables[subtype].values() if row.get(fk) == item_id]
     return get_list(ctx, subtype, rows)
-
-
-def search(ctx: Context, parts: list[str]) -> Response:
-    sim = ctx.sim
-    itemtype = canonical(parts[0]) if parts else canonical("")
-    if not _can_read(ctx, itemtype):
-        raise ApiError(403, "ERROR_RIGHT_MISSING")
-    options = engine.OPTIONS[itemtype]
-    criteria = engine.parse_nested(ctx.params, "criteria")
-    problem = engine.validate(itemtype, criteria)
-    if problem:
-        raise ApiError(400, "ERROR", problem)
-    forced = _forcedisplay(ctx.params)
-    columns = list(engine.ALWAYS_COLUMNS.get(itemtype, [1] if 1 in options else []))
-    for number in forced or engine.DEFAULT_COLUMNS.get(itemtype, [1]):
-        if number in options and number not in columns:
-            columns.append(number)
-    for number in _criteria_fields(criteria):
-        if number in options and number not in columns:
-            columns.append(number)
-    resolver = engine.Resolver(sim, itemtype, set(columns) | set(_criteria_fields(criteria)))
-    deleted = 1 if flag(ctx.params.get("is_deleted", False)) else 0
-    default_sort = "1" if sim.version == "10" else 0
-    sort = to_int(ctx.params["sort"]) if "sort" in ctx.params else default_sort
-    order = "DESC" if str(ctx.params.get("order", "ASC")).upper() == "DESC" else "ASC"
-    everything = itemtype != "User" or sees_all(ctx)
-    key = (
-        sim.generation,
-        len(sim.tables[itemtype]),
-        itemtype,
-        repr(criteria),
-        deleted,
-        True if everything else tuple(ctx.session.active_entities),
-        str(sort),
-        order,
-    )
-    hits = sim.search_cache.get(key)
-    if hits is None:
-        hits = _search_hits(ctx, itemtype, criteria, resolver, deleted, everything, sort, order)
-        if len(sim.search_cache) >= 8:
-            sim.search_cache.clear()
-        sim.search_cache[key] = hits
-    total = len(hits)
-    start, end, _ = _range(ctx)
-    if start > total:
-        raise ApiError(
-            400, "ERROR_RANGE_EXCEED_TOTAL", f"Provided range exceed total count of data: {total}"
-        )
-    page = hits[start : end + 1] if end >= start else (hits if sim.version == "11" else [])
-    uid_cols = flag(ctx.params.get("uid_cols", False))
-    data = []
-    for row in page:
-        line = {}
-        for number in columns:
-            option = options[number]
-            line[option.uid if uid_cols else str(number)] = resolver.display(option, row)
-        data.append(line)
-    answer: dict[str, Any] = {
-        "totalcount": total,
-        "count": len(data),
-        "sort": [sort],
-        "order": [order],
-    }
-    if data:
-        answer["data"] = data
-    answer["content-range"] = f"{start}-{start + len(data) - 1}/{total}" if data else "0--1/0"
-    headers = {"Accept-Range": f"{itemtype} 1000"}
-    if total:
-        headers["Content-Range"] = answer["content-range"]
-    return json_response(206 if len(data) < total else 200, answer, headers)
-
-
-def _search_hits(
-    ctx: Context,
-    itemtype: str,
-    criteria: list[dict],
-    resolver: engine.Resolver,
-    deleted: int,
-    everything: bool,
-    sort: Any,
-    order: str,
-) -> list[dict]:
-    """Every matching row, sorted: one linear scan plus one sort.
-
-    Paging through a large result asks the same query again and again; the caller
-    caches this list per data generation so each further page costs only its slice.
-    """
-    sim = ctx.sim
-    options = engine.OPTIONS[itemtype]
-    predicate = engine.combine(sim, itemtype, criteria, resolver) if criteria else None
-    has_trash = "is_deleted" in sample_columns(sim, itemtype)
-    hits = [
-        row
-        for row in sim.tables[itemtype].values()
-        if (not has_trash or row.get("is_deleted", 0) == deleted)
-        and (everything or visible(ctx, itemtype, row))
-        and (predicate is None or predicate(row))
-    ]
-    sort_option = options.get(to_int(sort)) if str(sort) != "0" else None
-    if sort_option is not None:
-        hits.sort(
-            key=lambda row: (sort_key(resolver.display(sort_option, row)), row["id"]),
-            reverse=order == "DESC",
-        )
-    else:
-        hits.sort(key=lambda row: row["id"], reverse=order == "DESC")
-    return hits
-
-
-def _forcedisplay(params: dict) -> list[int]:
-    value = params.get("forcedisplay")
-    found: list[tuple[int, int]] = []
-    if isinstance(value, list):
-        return [to_int(v) for v in value]
-    for key, item in params.items():
-        match = re.fullmatch(r"forcedisplay\[(\d+)\]", key)
-        if match:
-            found.append((int(match.group(1)), to_int(item)))
-    return [number for _, number in sorted(found)]
-
-
-def _criteria_fields(criteria: list[dict]) -> list[int]:
-    result = []
-    for criterion in criteria:
-        if "criteria" in criterion:
-            result.extend(_criteria_fields(criterion["criteria"]))
-        elif str(criterion.get("field", "")).isdigit():
-            result.append(int(criterion["field"]))
-    return result

@@ -74,7 +74,7 @@ def valid_email(address: Any) -> bool:
     return isinstance(address, str) and len(address) <= 254 and bool(_EMAIL_RE.match(address))
 
 
-def _coerce(key: str, value: Any) -> Any:
+def coerce(key: str, value: Any) -> Any:
     if key in _INT_FIELDS:
         if isinstance(value, bool):
             return int(value)
@@ -105,13 +105,13 @@ def _sql_text(table: str, row: dict, data: dict, op: str) -> str:
     return f"INSERT INTO `{table}` ({', '.join(f'`{c}`' for c in columns)}) VALUES ({values})"
 
 
-def _store(sim: Simulator, itemtype: str, row: dict, data: dict, op: str) -> None:
+def store_fields(sim: Simulator, itemtype: str, row: dict, data: dict, op: str) -> None:
     """Copy known columns of ``data`` into ``row`` with this version's length and encoding rules."""
     table = schema.TABLES[itemtype]
     for key, value in data.items():
         if key.startswith("_") or key == "id" or key not in row or key in schema.USER_HIDDEN:
             continue
-        value = _coerce(key, value)
+        value = coerce(key, value)
         if isinstance(value, str) and key in schema.TEXT_FIELDS.get(itemtype, ()) + ("email",):
             if len(value) > 255 and key != "comment":
                 if sim.version == "11":
@@ -168,7 +168,7 @@ def add_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
     row = schema.user_defaults(sim.version)
     row.update({"date_mod": stamp, "date_creation": stamp, "entities_id": session.entity_id})
     try:
-        _store(sim, "User", row, data, "add")
+        store_fields(sim, "User", row, data, "add")
     except SqlTooLong as exc:
         return False, str(exc)
     if password:
@@ -187,9 +187,9 @@ def add_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
 
 
 def _add_profile_on_create(sim: Simulator, session: Session, uid: int, data: dict) -> None:
-    entity = _coerce("entities_id", data.get("_entities_id", session.entity_id))
-    recursive = int(bool(_coerce("is_recursive", data.get("_is_recursive", 0))))
-    wanted = _coerce("profiles_id", data.get("_profiles_id"))
+    entity = coerce("entities_id", data.get("_entities_id", session.entity_id))
+    recursive = int(bool(coerce("is_recursive", data.get("_is_recursive", 0))))
+    wanted = coerce("profiles_id", data.get("_profiles_id"))
     if wanted not in (None, 0, "", "0"):
         if wanted in sim.tables["Profile"]:
             sim.insert(
@@ -271,7 +271,9 @@ def update_user(sim: Simulator, session: Session, uid: int, data: dict) -> tuple
         ):
             changes.pop(key)
     try:
-        sim.change_row("User", row, lambda target: _store(sim, "User", target, changes, "update"))
+        sim.change_row(
+            "User", row, lambda target: store_fields(sim, "User", target, changes, "update")
+        )
     except SqlTooLong as exc:
         return False, str(exc)
     if row.get("user_dn"):
@@ -332,7 +334,7 @@ def _email_taken(sim: Simulator, uid: int, address: str, skip: int | None = None
 
 
 def add_useremail(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
-    uid = _coerce("users_id", data.get("users_id"))
+    uid = coerce("users_id", data.get("users_id"))
     if uid not in sim.tables["User"]:
         return False, NO_RIGHT
     address = data.get("email")
@@ -346,7 +348,7 @@ def add_useremail(sim: Simulator, session: Session, data: dict) -> tuple[Any, st
             f"{uid}-{address}",
             f"(`users_id`, `email`) VALUES ('{uid}', '{address}')",
         )
-    rid = add_useremail_row(sim, uid, address, _coerce("is_default", data.get("is_default", 0)))
+    rid = add_useremail_row(sim, uid, address, coerce("is_default", data.get("is_default", 0)))
     return rid, ""
 
 
@@ -367,7 +369,7 @@ def update_useremail(sim: Simulator, session: Session, rid: int, data: dict) -> 
         )
     row["email"] = address
     if "is_default" in data:
-        row["is_default"] = int(bool(_coerce("is_default", data["is_default"])))
+        row["is_default"] = int(bool(coerce("is_default", data["is_default"])))
         if row["is_default"]:
             _reset_defaults(sim, row["users_id"], rid)
     return True, ""

@@ -7,10 +7,10 @@ from typing import Any
 from app.simulator import schema
 from app.simulator.items import NO_RIGHT
 from app.simulator.items import SqlTooLong
-from app.simulator.items import _coerce
-from app.simulator.items import _store
+from app.simulator.items import coerce
 from app.simulator.items import duplicate_message
 from app.simulator.items import friendly_message
+from app.simulator.items import store_fields
 from app.simulator.state import Session
 from app.simulator.state import Simulator
 from app.simulator.state import now_text
@@ -46,7 +46,7 @@ def add_group(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
     row = schema.group_defaults(sim.version)
     row.update({"date_mod": stamp, "date_creation": stamp, "entities_id": session.entity_id})
     try:
-        _store(sim, "Group", row, data, "add")
+        store_fields(sim, "Group", row, data, "add")
     except SqlTooLong as exc:
         return False, str(exc)
     if isinstance(row.get("name"), str):
@@ -64,7 +64,7 @@ def update_group(sim: Simulator, session: Session, gid: int, data: dict) -> tupl
     if row is None:
         return None, ""
     try:
-        _store(sim, "Group", row, data, "update")
+        store_fields(sim, "Group", row, data, "update")
     except SqlTooLong as exc:
         return False, str(exc)
     _tree_fields(sim, "Group", row, "groups_id")
@@ -89,8 +89,8 @@ def delete_group(sim: Simulator, session: Session, gid: int) -> tuple[Any, str]:
 
 
 def add_group_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
-    uid = _coerce("users_id", data.get("users_id"))
-    gid = _coerce("groups_id", data.get("groups_id"))
+    uid = coerce("users_id", data.get("users_id"))
+    gid = coerce("groups_id", data.get("groups_id"))
     if uid not in sim.tables["User"] or gid not in sim.tables["Group"]:
         return False, NO_RIGHT
     if any(gu["groups_id"] == gid for gu in sim.children("Group_User", uid)):
@@ -102,14 +102,14 @@ def add_group_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, s
             f"(`users_id`, `groups_id`) VALUES ('{uid}', '{gid}')",
         )
     row = {**schema.DEFAULTS["Group_User"], "id": None}
-    _store(sim, "Group_User", row, data, "add")
+    store_fields(sim, "Group_User", row, data, "add")
     rid = sim.insert("Group_User", row)
     return rid, f"Item successfully added: General - ID {rid}"
 
 
 def add_profile_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
     row = {**schema.DEFAULTS["Profile_User"], "id": None, "entities_id": session.entity_id}
-    _store(sim, "Profile_User", row, data, "add")
+    store_fields(sim, "Profile_User", row, data, "add")
     if (
         row["users_id"] not in sim.tables["User"]
         or row["profiles_id"] not in sim.tables["Profile"]
@@ -124,7 +124,7 @@ def add_entity(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
     row = schema.entity_defaults()
     row.update({"date_mod": stamp, "date_creation": stamp, "entities_id": session.entity_id})
     try:
-        _store(sim, "Entity", row, data, "add")
+        store_fields(sim, "Entity", row, data, "add")
     except SqlTooLong as exc:
         return False, str(exc)
     if row["entities_id"] not in sim.tables["Entity"]:
@@ -147,7 +147,7 @@ def add_plain(sim: Simulator, session: Session, itemtype: str, data: dict) -> tu
     stamp = now_text()
     row = {**schema.DEFAULTS[itemtype], "date_mod": stamp, "date_creation": stamp}
     try:
-        _store(sim, itemtype, row, data, "add")
+        store_fields(sim, itemtype, row, data, "add")
     except SqlTooLong as exc:
         return False, str(exc)
     row["id"] = None
@@ -163,7 +163,9 @@ def update_plain(
     if row is None:
         return None, ""
     try:
-        sim.change_row(itemtype, row, lambda target: _store(sim, itemtype, target, data, "update"))
+        sim.change_row(
+            itemtype, row, lambda target: store_fields(sim, itemtype, target, data, "update")
+        )
     except SqlTooLong as exc:
         return False, str(exc)
     if "date_mod" in row:

@@ -1,0 +1,312 @@
+"""Search options of the simulated itemtypes (ids, tables, fields) and ``listSearchOptions``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.simulator.state import Simulator
+
+
+@dataclass(frozen=True)
+class Option:
+    """One search option: where its value comes from and how ``equals`` compares."""
+
+    id: int
+    name: str
+    table: str
+    field: str
+    datatype: str
+    uid: str
+    kind: str = "column"  # column | email | groups | profiles | entities | fk
+    fk: str = ""
+
+
+def _user_options() -> dict[int, Option]:
+    col = "glpi_users"
+    specs = [
+        (1, "Login", col, "name", "itemlink", "User.name", "column", ""),
+        (2, "ID", col, "id", "number", "User.id", "column", ""),
+        (
+            3,
+            "Location",
+            "glpi_locations",
+            "completename",
+            "dropdown",
+            "User.Location.completename",
+            "fk",
+            "locations_id",
+        ),
+        (34, "Last name", col, "realname", "string", "User.realname", "column", ""),
+        (9, "First name", col, "firstname", "string", "User.firstname", "column", ""),
+        (5, "Emails", "glpi_useremails", "email", "email", "User.UserEmail.email", "email", ""),
+        (8, "Active", col, "is_active", "bool", "User.is_active", "column", ""),
+        (6, "Phone", col, "phone", "string", "User.phone", "column", ""),
+        (10, "Phone 2", col, "phone2", "string", "User.phone2", "column", ""),
+        (11, "Mobile phone", col, "mobile", "string", "User.mobile", "column", ""),
+        (
+            22,
+            "Administrative number",
+            col,
+            "registration_number",
+            "string",
+            "User.registration_number",
+            "column",
+            "",
+        ),
+        (28, "Synchronization field", col, "sync_field", "string", "User.sync_field", "column", ""),
+        (21, "User DN", col, "user_dn", "text", "User.user_dn", "column", ""),
+        (16, "Comments", col, "comment", "text", "User.comment", "column", ""),
+        (17, "Language", col, "language", "language", "User.language", "column", ""),
+        (15, "Authentication", col, "authtype", "specific", "User.authtype", "column", ""),
+        (14, "Last login", col, "last_login", "datetime", "User.last_login", "column", ""),
+        (19, "Last update", col, "date_mod", "datetime", "User.date_mod", "column", ""),
+        (
+            121,
+            "Creation date",
+            col,
+            "date_creation",
+            "datetime",
+            "User.date_creation",
+            "column",
+            "",
+        ),
+        (62, "Begin date", col, "begin_date", "datetime", "User.begin_date", "column", ""),
+        (63, "End date", col, "end_date", "datetime", "User.end_date", "column", ""),
+        (
+            13,
+            "Groups",
+            "glpi_groups",
+            "completename",
+            "itemlink",
+            "User.Group_User.Group.completename",
+            "groups",
+            "",
+        ),
+        (
+            20,
+            "Profiles (Entity)",
+            "glpi_profiles",
+            "name",
+            "dropdown",
+            "User.Profile_User.Profile.name",
+            "profiles",
+            "",
+        ),
+        (
+            80,
+            "Entities (Profile)",
+            "glpi_entities",
+            "completename",
+            "dropdown",
+            "User.Profile_User.Entity.completename",
+            "entities",
+            "",
+        ),
+        (
+            77,
+            "Default entity",
+            "glpi_entities",
+            "name",
+            "dropdown",
+            "User.Entity.name",
+            "fk",
+            "entities_id",
+        ),
+        (
+            79,
+            "Default profile",
+            "glpi_profiles",
+            "name",
+            "dropdown",
+            "User.Profile.name",
+            "fk",
+            "profiles_id",
+        ),
+        (
+            81,
+            "Title",
+            "glpi_usertitles",
+            "name",
+            "dropdown",
+            "User.UserTitle.name",
+            "fk",
+            "usertitles_id",
+        ),
+        (
+            82,
+            "Category",
+            "glpi_usercategories",
+            "name",
+            "dropdown",
+            "User.UserCategory.name",
+            "fk",
+            "usercategories_id",
+        ),
+        (99, "Responsible", col, "name", "dropdown", "User.User.name", "fk", "users_id_supervisor"),
+    ]
+    return {spec[0]: Option(*spec) for spec in specs}
+
+
+def _group_options() -> dict[int, Option]:
+    col = "glpi_groups"
+    specs = [
+        (1, "Complete name", col, "completename", "itemlink", "Group.completename", "column", ""),
+        (2, "ID", col, "id", "number", "Group.id", "column", ""),
+        (14, "Name", col, "name", "itemlink", "Group.name", "column", ""),
+        (
+            13,
+            "As child of",
+            col,
+            "completename",
+            "dropdown",
+            "Group.Group.completename",
+            "fk",
+            "groups_id",
+        ),
+        (16, "Comments", col, "comment", "text", "Group.comment", "column", ""),
+        (
+            80,
+            "Entity",
+            "glpi_entities",
+            "completename",
+            "dropdown",
+            "Group.Entity.completename",
+            "fk",
+            "entities_id",
+        ),
+        (86, "Child entities", col, "is_recursive", "bool", "Group.is_recursive", "column", ""),
+        (
+            3,
+            "Attribute of the user containing its groups",
+            col,
+            "ldap_field",
+            "string",
+            "Group.ldap_field",
+            "column",
+            "",
+        ),
+        (4, "Attribute value", col, "ldap_value", "text", "Group.ldap_value", "column", ""),
+        (5, "Group DN", col, "ldap_group_dn", "text", "Group.ldap_group_dn", "column", ""),
+        (15, "Can contain users", col, "is_usergroup", "bool", "Group.is_usergroup", "column", ""),
+        (18, "Can be manager", col, "is_manager", "bool", "Group.is_manager", "column", ""),
+        (74, "Group code", col, "code", "string", "Group.code", "column", ""),
+        (19, "Last update", col, "date_mod", "datetime", "Group.date_mod", "column", ""),
+        (
+            121,
+            "Creation date",
+            col,
+            "date_creation",
+            "datetime",
+            "Group.date_creation",
+            "column",
+            "",
+        ),
+    ]
+    return {spec[0]: Option(*spec) for spec in specs}
+
+
+def _group_user_options() -> dict[int, Option]:
+    col = "glpi_groups_users"
+    specs = [
+        (2, "ID", col, "id", "number", "Group_User.id", "column", ""),
+        (3, "Dynamic", col, "is_dynamic", "bool", "Group_User.is_dynamic", "column", ""),
+        (
+            4,
+            "Group",
+            "glpi_groups",
+            "completename",
+            "dropdown",
+            "Group_User.Group.completename",
+            "fk",
+            "groups_id",
+        ),
+        (5, "User", "glpi_users", "name", "dropdown", "Group_User.User.name", "fk", "users_id"),
+        (6, "Manager", col, "is_manager", "bool", "Group_User.is_manager", "column", ""),
+        (
+            7,
+            "Delegatee",
+            col,
+            "is_userdelegate",
+            "bool",
+            "Group_User.is_userdelegate",
+            "column",
+            "",
+        ),
+    ]
+    return {spec[0]: Option(*spec) for spec in specs}
+
+
+def _simple_options(itemtype: str, table: str) -> dict[int, Option]:
+    specs = [
+        (1, "Name", table, "name", "itemlink", f"{itemtype}.name", "column", ""),
+        (2, "ID", table, "id", "number", f"{itemtype}.id", "column", ""),
+        (16, "Comments", table, "comment", "text", f"{itemtype}.comment", "column", ""),
+    ]
+    return {spec[0]: Option(*spec) for spec in specs}
+
+
+OPTIONS: dict[str, dict[int, Option]] = {
+    "User": _user_options(),
+    "Group": _group_options(),
+    "Group_User": _group_user_options(),
+    "Entity": _simple_options("Entity", "glpi_entities"),
+    "Profile": _simple_options("Profile", "glpi_profiles"),
+    "UserTitle": _simple_options("UserTitle", "glpi_usertitles"),
+    "UserCategory": _simple_options("UserCategory", "glpi_usercategories"),
+    "UserEmail": _simple_options("UserEmail", "glpi_useremails"),
+    "Profile_User": _simple_options("Profile_User", "glpi_profiles_users"),
+}
+
+DEFAULT_COLUMNS = {"User": [1, 34, 5, 6, 3, 8], "Group": [1, 80], "Group_User": []}
+#: Columns every search of the type shows (multi-entity mode adds the entity).
+ALWAYS_COLUMNS = {"Group": [1, 80]}
+
+FK_TABLES = {
+    "locations_id": None,
+    "entities_id": "Entity",
+    "profiles_id": "Profile",
+    "usertitles_id": "UserTitle",
+    "usercategories_id": "UserCategory",
+    "users_id_supervisor": "User",
+    "users_id": "User",
+    "groups_id": "Group",
+}
+
+
+def list_search_options(sim: Simulator, itemtype: str) -> dict:
+    """The ``listSearchOptions`` answer for ``itemtype``."""
+    result: dict[str, Any] = {"common": {"name": "Characteristics"}}
+    for option in OPTIONS[itemtype].values():
+        if option.table in ("glpi_entities", "glpi_groups") and (
+            option.datatype in ("itemlink", "dropdown") or option.kind != "column"
+        ):
+            types = ["contains", "notcontains", "equals", "notequals", "under", "notunder"]
+        elif option.kind == "email":
+            types = ["contains", "notcontains"]
+        elif option.datatype in ("itemlink", "dropdown") or option.kind != "column":
+            types = ["contains", "notcontains", "equals", "notequals"]
+        elif option.datatype == "bool":
+            types = ["equals", "notequals", "contains", "notcontains"]
+        elif option.datatype == "specific":
+            types = ["equals"]
+        elif option.datatype == "datetime":
+            types = ["equals", "notequals", "lessthan", "morethan", "contains", "notcontains"]
+        else:
+            types = ["contains", "notcontains"]
+        if sim.version == "11":
+            at = types.index("under") if "under" in types else len(types)
+            types = types[:at] + ["empty"] + types[at:]
+        result[str(option.id)] = {
+            "name": "Cédula"
+            if (sim.version == "11" and option.uid == "User.registration_number")
+            else option.name,
+            "table": option.table,
+            "field": option.field,
+            "datatype": option.datatype,
+            "nosearch": False,
+            "nodisplay": False,
+            "available_searchtypes": types,
+            "uid": option.uid,
+        }
+    return result
