@@ -259,6 +259,14 @@ class ScimSchema(_Strict):
                                  metadata=_d("Largest page a list or search returns (advertised).", 200))
     unknown_attributes = fields.String(load_default="ignore", validate=validate.OneOf(["ignore", "error"]),
                                        metadata=_d("Unknown attributes in payloads: ignore or 400.", "ignore"))
+    bulk_max_operations = fields.Integer(
+        load_default=100, validate=validate.Range(min=1, max=10000),
+        metadata=_d("Most operations one POST /Bulk may carry; more gets 413 (advertised as "
+                    "bulk.maxOperations).", 100))
+    bulk_max_payload_bytes = fields.Integer(
+        load_default=1048576, validate=validate.Range(min=1024),
+        metadata=_d("Largest POST /Bulk body in bytes; larger gets 413. bulk.maxPayloadSize "
+                    "advertises the smaller of this and server.max_body_bytes.", 1048576))
 
 
 class LoggingSchema(_Strict):

@@ -9,9 +9,18 @@ compares digests in constant time against every configured token (clear or
 A missing, malformed or unknown token gets the same 401, with
 ``WWW-Authenticate: Bearer`` (RFC 6750 §3) and an Error body that does not
 say which of these it was.
+
+**Tenant prefix.** A request is routed by its credential. An IdP that
+wants a distinct URL per tenant may use ``/scim/v2/t/<tenant>/...`` instead
+(the same routes, registered a second time by :func:`app.scim.routes.init_app`).
+The prefix then has to name the tenant the credential belongs to, or the
+answer is the same 401: a token of tenant A under ``/t/B`` is refused, and
+the answer does not say whether tenant B exists.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import g
 from flask import request
@@ -46,7 +55,22 @@ def authenticate_request() -> None:
     tenant = registry().authenticate(token) if token else None
     if tenant is None:
         raise UnauthorizedError()
+    prefixed = g.get("url_tenant")
+    if prefixed is not None and prefixed != tenant.name:
+        raise UnauthorizedError()
     g.tenant = tenant
+
+
+def take_url_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """``url_value_preprocessor``: keep the ``<tenant>`` of a prefixed URL out of the views."""
+    if values and "tenant" in values:
+        g.url_tenant = values.pop("tenant")
+
+
+def give_url_tenant(endpoint: str, values: dict[str, Any]) -> None:
+    """``url_defaults``: URLs built while serving a prefixed request keep its prefix."""
+    if "tenant" not in values and g.get("url_tenant") is not None:
+        values["tenant"] = g.url_tenant
 
 
 def current_tenant() -> Tenant:

@@ -18,6 +18,7 @@ from flask import Response
 from flask import request
 from flask import url_for
 
+from app.scim.bulk import limits as bulk_limits
 from app.scim.constants import RESOURCE_TYPE_SCHEMA
 from app.scim.constants import SCHEMA_SCHEMA
 from app.scim.constants import SERVICE_PROVIDER_CONFIG_SCHEMA
@@ -37,11 +38,17 @@ def _refuse_filter() -> None:
 
 
 def service_provider_config(max_results: int) -> dict:
-    """Build the ServiceProviderConfig (RFC 7643 §5)."""
+    """Build the ServiceProviderConfig (RFC 7643 §5).
+
+    ``bulk.maxPayloadSize`` is the limit :mod:`app.scim.bulk` enforces: the
+    smaller of ``scim.bulk_max_payload_bytes`` and ``server.max_body_bytes``.
+    """
+    bulk_operations, bulk_payload = bulk_limits()
     return {
         "schemas": [SERVICE_PROVIDER_CONFIG_SCHEMA],
         "patch": {"supported": True},
-        "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+        "bulk": {"supported": True, "maxOperations": bulk_operations,
+                 "maxPayloadSize": bulk_payload},
         "filter": {"supported": True, "maxResults": int(max_results)},
         "changePassword": {"supported": True},
         "sort": {"supported": True},

@@ -15,6 +15,9 @@ from flask import Response
 
 from app.scim import discovery
 from app.scim.auth import authenticate_request
+from app.scim.auth import give_url_tenant
+from app.scim.auth import take_url_tenant
+from app.scim.bulk import process_bulk
 from app.scim.constants import GROUP
 from app.scim.constants import USER
 from app.scim.errors import NotImplementedSCIMError
@@ -31,7 +34,12 @@ from app.scim.service import search_params
 
 BASE_PATH = "/scim/v2"
 
+#: The same routes under a tenant prefix, for IdPs that want one URL per tenant.
+TENANT_PATH = f"{BASE_PATH}/t/<tenant>"
+
 bp = Blueprint("scim", __name__, url_prefix=BASE_PATH)
+bp.url_value_preprocessor(take_url_tenant)
+bp.url_defaults(give_url_tenant)
 bp.before_request(authenticate_request)
 
 ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -146,12 +154,12 @@ def me() -> Response:
     raise NotImplementedSCIMError("The /Me endpoint is not supported.")
 
 
-@bp.route("/Bulk", methods=ANY_METHOD, strict_slashes=False)
+@bp.post("/Bulk", strict_slashes=False)
 def bulk() -> Response:
-    """Bulk is not supported yet, and ``bulk.supported`` says so (RFC 7644 §3.7)."""
-    raise NotImplementedSCIMError("Bulk operations are not supported.")
+    return process_bulk()
 
 
 def init_app(app: Flask) -> None:
-    """Register the SCIM blueprint on ``app``."""
+    """Register the SCIM blueprint on ``app``, at ``/scim/v2`` and under the tenant prefix."""
     app.register_blueprint(bp)
+    app.register_blueprint(bp, url_prefix=TENANT_PATH, name="scim_tenant")

@@ -35,7 +35,7 @@ def config(scim):
 def test_service_provider_config_document(config):
     assert config["schemas"] == [SPC]
     assert config["patch"] == {"supported": True}
-    assert config["bulk"] == {"supported": False, "maxOperations": 0, "maxPayloadSize": 0}
+    assert config["bulk"] == {"supported": True, "maxOperations": 100, "maxPayloadSize": 1048576}
     assert config["filter"] == {"supported": True, "maxResults": 50}
     assert config["sort"] == {"supported": True}
     assert config["etag"] == {"supported": True}
@@ -107,15 +107,19 @@ def test_change_password_supported_means_password_is_accepted_and_never_returned
     assert "password" not in scim.get(f"/Users/{user['id']}?attributes=password").get_json()
 
 
-def test_bulk_not_supported_means_bulk_is_refused(scim, config):
-    assert not config["bulk"]["supported"]
-    assert (
-        scim.post(
-            "/Bulk",
-            {"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": []},
-        ).status_code
-        == 501
-    )
+def test_bulk_supported_means_bulk_works(scim, storage, config):
+    assert config["bulk"]["supported"]
+    body = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+        "Operations": [{"method": "POST", "path": "/Users", "bulkId": "a",
+                        "data": {"schemas": [USER_SCHEMA], "userName": "alice"}}],
+    }
+    response = scim.post("/Bulk", body)
+    assert response.status_code == 200
+    assert response.get_json()["Operations"][0]["status"] == "201"
+    assert [u["userName"] for u in storage.data["User"].values()] == ["alice"]
+    too_many = {**body, "Operations": body["Operations"] * (config["bulk"]["maxOperations"] + 1)}
+    assert scim.post("/Bulk", too_many).status_code == 413
 
 
 def test_etag_supported_means_versions_and_conditional_requests_work(scim, config):

@@ -290,10 +290,12 @@ def test_me_is_not_implemented(scim):
     assert response.get_json()["status"] == "501"
 
 
-def test_bulk_is_not_implemented(scim):
+def test_bulk_answers_a_bulk_response(scim):
     response = scim.post(
         "/Bulk",
         {"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": []},
     )
-    assert response.status_code == 501
+    assert response.status_code == 200
     assert response.mimetype == SCIM_JSON
+    assert response.get_json() == {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkResponse"], "Operations": []}

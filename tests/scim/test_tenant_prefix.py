@@ -1,0 +1,78 @@
+"""The optional tenant prefix ``/scim/v2/t/<tenant>/...``: same routes, and it must agree
+with the credential (401 otherwise); locations keep the prefix the request used."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from tests.scim.conftest import ERROR
+from tests.scim.conftest import USER_SCHEMA
+from tests.scim.memory_storage import MemoryStorage
+
+TOKEN_A = "prefix-tenant-a-token-01"
+TOKEN_B = "prefix-tenant-b-token-01"
+
+
+@pytest.fixture
+def two():
+    storages = {"a": MemoryStorage(), "b": MemoryStorage()}
+    config = {"tenants": [
+        {"name": name, "tokens": [token], "glpi": {"url": "http://glpi.invalid/apirest.php",
+                                                    "user_token": "unused"}}
+        for name, token in (("a", TOKEN_A), ("b", TOKEN_B))]}
+    app = create_app(config, storage_factory=lambda tenant, settings: storages[tenant["name"]])
+    return app.test_client(), storages
+
+
+def _send(client, method, path, token, body=None):
+    kwargs = {"json": body} if body is not None else {}
+    return client.open(path, method=method, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+
+
+def test_prefixed_routes_serve_the_credentials_tenant(two):
+    client, storages = two
+    created = _send(client, "POST", "/scim/v2/t/a/Users", TOKEN_A,
+                    {"schemas": [USER_SCHEMA], "userName": "alice"})
+    assert created.status_code == 201
+    uid = created.get_json()["id"]
+    assert created.headers["Location"] == f"http://localhost/scim/v2/t/a/Users/{uid}"
+    assert created.get_json()["meta"]["location"] == created.headers["Location"]
+    assert list(storages["a"].data["User"]) == [uid] and storages["b"].data["User"] == {}
+    plain = _send(client, "GET", f"/scim/v2/Users/{uid}", TOKEN_A).get_json()
+    assert plain["meta"]["location"] == f"http://localhost/scim/v2/Users/{uid}"
+    spc = _send(client, "GET", "/scim/v2/t/a/ServiceProviderConfig", TOKEN_A).get_json()
+    assert spc["meta"]["location"] == "http://localhost/scim/v2/t/a/ServiceProviderConfig"
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/scim/v2/t/b/Users"),
+    ("GET", "/scim/v2/t/b/Users/1"),
+    ("POST", "/scim/v2/t/b/Users"),
+    ("DELETE", "/scim/v2/t/b/Users/1"),
+    ("GET", "/scim/v2/t/b/ServiceProviderConfig"),
+    ("POST", "/scim/v2/t/b/Bulk"),
+    ("GET", "/scim/v2/t/nobody/Users"),
+])
+def test_a_prefix_that_disagrees_with_the_credential_is_401(two, method, path):
+    client, storages = two
+    body = {"schemas": [USER_SCHEMA], "userName": "mallory"} if method == "POST" else None
+    answer = _send(client, method, path, TOKEN_A, body)
+    assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+    assert answer.get_json() == {"schemas": [ERROR], "status": "401",
+                                 "detail": "Authentication is required."}
+    assert storages["a"].data["User"] == {} and storages["b"].data["User"] == {}
+
+
+def test_bulk_under_a_prefix_locates_resources_under_it(two):
+    client, storages = two
+    body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [
+        {"method": "POST", "path": "/Users", "bulkId": "x",
+         "data": {"schemas": [USER_SCHEMA], "userName": "bob"}}]}
+    answer = _send(client, "POST", "/scim/v2/t/b/Bulk", TOKEN_B, body)
+    op = answer.get_json()["Operations"][0]
+    assert op["status"] == "201"
+    assert op["location"].startswith("http://localhost/scim/v2/t/b/Users/")
+    assert [u["userName"] for u in storages["b"].data["User"].values()] == ["bob"]
+    assert storages["a"].data["User"] == {}
