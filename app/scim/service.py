@@ -239,16 +239,17 @@ def search_params() -> ListParams:
     body = read_json()
     if not isinstance(body, dict):
         raise InvalidSyntaxError("The request body must be a JSON object.")
-    params_body = {**body}
     schemas = next((v for k, v in body.items() if str(k).lower() == "schemas"), None)
     if not isinstance(schemas, list) or SEARCH_REQUEST_SCHEMA not in schemas:
-        raise InvalidValueError(f"schemas: must be [\"{SEARCH_REQUEST_SCHEMA}\"].")
-    return load_params(params_body)
+        raise InvalidValueError(f'schemas: must be ["{SEARCH_REQUEST_SCHEMA}"].')
+    return load_params(body)
 
 
 def max_results() -> int:
+    """The largest page a list returns: ``scim.max_results``, advertised as ``maxResults``."""
     return int(settings()["scim"]["max_results"])
 
 
 def strict_unknown() -> bool:
+    """Whether unknown attributes in a body are refused (``scim.unknown_attributes: error``)."""
     return settings()["scim"]["unknown_attributes"] == "error"

@@ -298,4 +298,67 @@ def test_bulk_answers_a_bulk_response(scim):
     assert response.status_code == 200
     assert response.mimetype == SCIM_JSON
     assert response.get_json() == {
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkResponse"], "Operations": []}
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkResponse"],
+        "Operations": [],
+    }
+
+
+def test_group_patch_answers_200_when_excluded_attributes_are_asked(scim):
+    group = scim.create_group("Tour Guides")
+    response = scim.patch(
+        f"/Groups/{group['id']}?excludedAttributes=members",
+        patch_body({"op": "replace", "path": "displayName", "value": "Guides"}),
+    )
+    assert response.status_code == 200
+    assert response.get_json()["displayName"] == "Guides"
+    assert "members" not in response.get_json()
+
+
+def test_user_patch_does_not_load_groups(scim, storage):
+    created = scim.create_user("bjensen")
+    storage.calls.clear()
+    scim.patch(
+        f"/Users/{created['id']}", patch_body({"op": "replace", "path": "title", "value": "Guide"})
+    )
+    load = next(c for c in storage.calls if c.operation == "get")
+    assert not load.ctx.attributes.wants("groups")
+    assert load.ctx.attributes.wants("emails")
+
+
+def test_patch_envelope_errors(scim):
+    created = scim.create_user("bjensen")
+    path = f"/Users/{created['id']}"
+    no_schema = scim.patch(path, {"Operations": [{"op": "add", "path": "title", "value": "x"}]})
+    assert no_schema.status_code == 400
+    assert no_schema.get_json()["scimType"] == "invalidValue"
+    not_object = scim.patch(path, [{"op": "add"}])
+    assert not_object.status_code == 400
+    assert not_object.get_json()["scimType"] == "invalidSyntax"
+    empty = scim.patch(path, patch_body())
+    assert empty.status_code == 400
+    assert scim.get(path).get_json().get("title") is None
+
+
+def test_patch_of_a_whole_extension_ignores_its_schemas_member(scim):
+    created = scim.create_user("bjensen")
+    extension = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+    response = scim.patch(
+        f"/Users/{created['id']}",
+        patch_body(
+            {
+                "op": "add",
+                "path": extension,
+                "value": {"schemas": [extension], "employeeNumber": "42"},
+            }
+        ),
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()[extension] == {"employeeNumber": "42"}
+
+
+def test_patch_of_an_unknown_resource_is_404(scim):
+    response = scim.patch(
+        "/Groups/nope", patch_body({"op": "replace", "path": "displayName", "value": "x"})
+    )
+    assert response.status_code == 404
+    assert response.get_json()["status"] == "404"
