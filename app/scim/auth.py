@@ -1,7 +1,8 @@
 """Bearer-token authentication of the SCIM endpoint.
 
-RFC 7644 §2: "Service providers MUST support ... OAuth 2.0 bearer tokens
-[RFC6750]"-style authorization through the ``Authorization`` header. The
+RFC 7644 §2 leaves the authentication scheme to the service provider and
+names OAuth 2.0 bearer tokens (RFC 6750) among the usual ones; Entra ID and
+Okta's "HTTP Header" apps send ``Authorization: Bearer <token>``. The
 token is looked up by :meth:`app.tenants.TenantRegistry.authenticate`, which
 compares digests in constant time against every configured token (clear or
 ``sha256:``) and returns the tenant that owns it.
