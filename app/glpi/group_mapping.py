@@ -66,8 +66,9 @@ def version_of(group_id: int, date_mod: str | None) -> str:
     return f'W/"{digest}"'
 
 
-def glpi_to_scim_group(row: Mapping[str, Any], *, external_id_column: str | None,
-                       members: Iterable[dict] | None = None) -> dict:
+def glpi_to_scim_group(
+    row: Mapping[str, Any], *, external_id_column: str | None, members: Iterable[dict] | None = None
+) -> dict:
     """Map a ``glpi_groups`` row (GET item, or a normalised search row) to a SCIM Group.
 
     The client already decoded GLPI 10's HTML-entity storage
@@ -112,7 +113,9 @@ def scim_to_glpi_group(resource: Mapping[str, Any], *, external_id_column: str |
         if external_id is not None and not isinstance(external_id, str):
             raise InvalidValueError("externalId must be a string.")
         if external_id and len(external_id) > NAME_MAX_LENGTH:
-            raise InvalidValueError(f"externalId is longer than GLPI's {NAME_MAX_LENGTH} characters.")
+            raise InvalidValueError(
+                f"externalId is longer than GLPI's {NAME_MAX_LENGTH} characters."
+            )
         fields[external_id_column] = external_id or ""
     return fields
 
@@ -136,14 +139,22 @@ def check_display_name(value: Any) -> str:
 def creation_fields(entity_id: int, groups_config: Mapping[str, Any]) -> dict:
     """The fields every group created through SCIM gets: the tenant's entity, and
     ``is_recursive`` and the flags (``is_usergroup``, ``is_requester``...) from config."""
-    fields = {"entities_id": entity_id, "is_recursive": int(bool(groups_config.get("is_recursive")))}
+    fields = {
+        "entities_id": entity_id,
+        "is_recursive": int(bool(groups_config.get("is_recursive"))),
+    }
     fields.update({name: int(flag) for name, flag in groups_config.get("flags", {}).items()})
     return fields
 
 
 def search_columns(external_id_column: str | None) -> list[int]:
     """The ``forcedisplay`` columns of a group search."""
-    columns = [GROUP_OPTION_ID, GROUP_OPTION_NAME, GROUP_OPTION_DATE_MOD, GROUP_OPTION_DATE_CREATION]
+    columns = [
+        GROUP_OPTION_ID,
+        GROUP_OPTION_NAME,
+        GROUP_OPTION_DATE_MOD,
+        GROUP_OPTION_DATE_CREATION,
+    ]
     if external_id_column:
         columns.append(EXTERNAL_ID_SEARCH_OPTIONS[external_id_column])
     return columns

@@ -39,7 +39,8 @@ def _is_group_reference(element: Mapping[str, Any]) -> bool:
     kind = element.get("type")
     ref = element.get("$ref")
     return (isinstance(kind, str) and kind.lower() == "group") or (
-        isinstance(ref, str) and "/groups/" in ref.lower())
+        isinstance(ref, str) and "/groups/" in ref.lower()
+    )
 
 
 def member_values(elements: Iterable[Any]) -> list[str]:
@@ -65,12 +66,13 @@ def member_values(elements: Iterable[Any]) -> list[str]:
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str) or not value.strip():
-            raise InvalidValueError("Each member needs a \"value\" holding a User id.")
+            raise InvalidValueError('Each member needs a "value" holding a User id.')
         values.append(value.strip())
     if nested:
         raise InvalidValueError(
             "Nested groups are not supported: GLPI memberships link users to groups, so a group "
-            f"cannot be a member. Add the users of group(s) {', '.join(nested)} instead.")
+            f"cannot be a member. Add the users of group(s) {', '.join(nested)} instead."
+        )
     return values
 
 
@@ -100,7 +102,9 @@ def needs_current_members(delta: MultiValuedDelta) -> bool:
     return delta.replaced is not None or bool(delta.removed)
 
 
-def plan_delta(delta: MultiValuedDelta, current: Mapping[int, int] | None) -> tuple[MembershipPlan, list[str]]:
+def plan_delta(
+    delta: MultiValuedDelta, current: Mapping[int, int] | None
+) -> tuple[MembershipPlan, list[str]]:
     """Compute the writes for a PATCH delta.
 
     ``added`` and ``removed`` apply on top of ``replaced`` when a replace is

@@ -84,8 +84,9 @@ class MembershipWriter:
         start = 0
         while True:
             try:
-                batch = self._client.get_subitems("Group", group_id, "Group_User",
-                                                  range=(start, start + page - 1))
+                batch = self._client.get_subitems(
+                    "Group", group_id, "Group_User", range=(start, start + page - 1)
+                )
             except GlpiRangeError:
                 return
             yield from batch
@@ -95,8 +96,11 @@ class MembershipWriter:
 
     def current(self, group_id: int) -> dict[int, int]:
         """Static memberships, user id → row id, in one read."""
-        return {int(r["users_id"]): int(r["id"])
-                for r in self.rows(group_id, page=MAX_GROUP_ROWS) if not int(r.get("is_dynamic") or 0)}
+        return {
+            int(r["users_id"]): int(r["id"])
+            for r in self.rows(group_id, page=MAX_GROUP_ROWS)
+            if not int(r.get("is_dynamic") or 0)
+        }
 
     def read(self, group_id: int, *, with_display: bool = False) -> list[dict]:
         """The SCIM ``members`` of a group (static rows only), optionally with ``display``."""
@@ -112,8 +116,14 @@ class MembershipWriter:
         names: dict[int, str] = {}
         start = 0
         while True:
-            total, data = self._client.search("User", criteria, forcedisplay=[gc.USER_OPTION_ID, 1],
-                                              range=(start, start + MEMBER_PAGE - 1), sort=2, order="ASC")
+            total, data = self._client.search(
+                "User",
+                criteria,
+                forcedisplay=[gc.USER_OPTION_ID, 1],
+                range=(start, start + MEMBER_PAGE - 1),
+                sort=2,
+                order="ASC",
+            )
             for item in data:
                 names[int(item["2"])] = decode_text(item.get("1"), self._client.version)
             start += MEMBER_PAGE
@@ -132,7 +142,8 @@ class MembershipWriter:
             missing += [str(i) for i in user_ids if i not in found]
         if missing:
             raise InvalidValueError(
-                "Unknown members: no user of this tenant has the id(s) " + ", ".join(missing) + ".")
+                "Unknown members: no user of this tenant has the id(s) " + ", ".join(missing) + "."
+            )
 
     def _existing(self, user_ids: list[int]) -> set[int]:
         criteria = self._user_scope()
@@ -141,8 +152,14 @@ class MembershipWriter:
             wanted = len(user_ids)
         else:
             wanted = MAX_GROUP_ROWS
-        _, data = self._client.search("User", criteria, forcedisplay=[gc.USER_OPTION_ID],
-                                      range=(0, wanted - 1), sort=2, order="ASC")
+        _, data = self._client.search(
+            "User",
+            criteria,
+            forcedisplay=[gc.USER_OPTION_ID],
+            range=(0, wanted - 1),
+            sort=2,
+            order="ASC",
+        )
         return {int(item["2"]) for item in data}
 
     def apply(self, group_id: int, plan: MembershipPlan) -> None:
@@ -151,20 +168,42 @@ class MembershipWriter:
         :raises BackendError: naming the members that could not be added or
             removed; every other change of the plan was applied.
         """
-        failures: list[str] = []
-        if plan.add:
-            inputs = [{"users_id": u, "groups_id": group_id, "is_dynamic": 0} for u in plan.add]
-            results = _results(lambda: self._client.add("Group_User", inputs))
-            failures += [f"add {u}: {r.message or 'refused'}" for u, r in zip(plan.add, results)
-                         if not r.ok and not is_duplicate_entry(r.message)]
-        if plan.remove:
-            rows = list(plan.remove.values())
-            results = _results(lambda: self._client.delete("Group_User", rows, force_purge=True))
-            refused = {r.id: r.message for r in results if not r.ok}
-            if refused:
-                still = {row for row in self.current(group_id).values()}
-                failures += [f"remove {u}: {refused.get(row) or 'refused'}"
-                             for u, row in plan.remove.items() if row in still]
+        failures = self._add(group_id, plan.add) + self._remove(group_id, plan.remove)
         if failures:
-            raise BackendError("GLPI refused part of the membership change (the rest was applied): "
-                               + "; ".join(failures) + ".")
+            raise BackendError(
+                "GLPI refused part of the membership change (the rest was applied): "
+                + "; ".join(failures)
+                + "."
+            )
+
+    def _add(self, group_id: int, user_ids: list[int]) -> list[str]:
+        """One array POST; the users GLPI did not make members, with its reason."""
+        if not user_ids:
+            return []
+        inputs = [{"users_id": u, "groups_id": group_id, "is_dynamic": 0} for u in user_ids]
+        results = _results(lambda: self._client.add("Group_User", inputs))
+        if len(results) != len(user_ids):
+            members = self.current(group_id)
+            return [f"add {u}: not stored" for u in user_ids if u not in members]
+        return [
+            f"add {u}: {r.message or 'refused'}"
+            for u, r in zip(user_ids, results, strict=True)
+            if not r.ok and not is_duplicate_entry(r.message)
+        ]
+
+    def _remove(self, group_id: int, rows: dict[int, int]) -> list[str]:
+        """One array DELETE; the members whose row is still there after a refusal."""
+        if not rows:
+            return []
+        results = _results(
+            lambda: self._client.delete("Group_User", list(rows.values()), force_purge=True)
+        )
+        refused = {r.id: r.message for r in results if not r.ok}
+        if not refused and len(results) == len(rows):
+            return []
+        still = set(self.current(group_id).values())
+        return [
+            f"remove {u}: {refused.get(row) or 'refused'}"
+            for u, row in rows.items()
+            if row in still
+        ]

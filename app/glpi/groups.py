@@ -16,10 +16,10 @@ Call budget per SCIM operation (asserted in ``tests/backend/test_groups_*``):
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from typing import Callable
 
 from app.glpi import group_criteria as gc
 from app.glpi import group_mapping as gm
@@ -81,8 +81,15 @@ class GroupStore:
     :param lock: ``lock(tenant, name)`` context manager serialising name checks.
     """
 
-    def __init__(self, client: Any, tenant: dict, scope: Any, *, scan_limit: int = 2000,
-                 lock: Callable[[str, str], Any] = name_lock):
+    def __init__(
+        self,
+        client: Any,
+        tenant: dict,
+        scope: Any,
+        *,
+        scan_limit: int = 2000,
+        lock: Callable[[str, str], Any] = name_lock,
+    ):
         self._client = client
         self._tenant = tenant
         self._scope_of = scope
@@ -108,8 +115,9 @@ class GroupStore:
         """The group's row, found by id within the tenant's entities (one search)."""
         if not (group_id.isascii() and group_id.isdigit()) or int(group_id) <= 0:
             raise NotFoundError(f"Group {group_id} not found.")
-        _, rows = self._search_rows(self._scope() + [gc.group_id_equals(int(group_id))], 0, 1,
-                                    gm.GROUP_OPTION_ID, "ASC")
+        _, rows = self._search_rows(
+            self._scope() + [gc.group_id_equals(int(group_id))], 0, 1, gm.GROUP_OPTION_ID, "ASC"
+        )
         for row in rows:
             if str(row.get("id")) == group_id:
                 return row
@@ -119,16 +127,25 @@ class GroupStore:
         members = None
         if ctx.attributes.wants("members"):
             members = self._members.read(int(row["id"]), with_display=_wants_display(ctx))
-        return gm.glpi_to_scim_group(row, external_id_column=self.external_id_column, members=members)
+        return gm.glpi_to_scim_group(
+            row, external_id_column=self.external_id_column, members=members
+        )
 
     def get(self, ctx: Context, group_id: str) -> dict:
         return self._to_scim(self._load_row(group_id), ctx)
 
-    def _search_rows(self, criteria: list[dict], start: int, count: int, sort: int,
-                     order: str) -> tuple[int, list[dict]]:
+    def _search_rows(
+        self, criteria: list[dict], start: int, count: int, sort: int, order: str
+    ) -> tuple[int, list[dict]]:
         column = self.external_id_column
-        total, data = self._client.search("Group", criteria, forcedisplay=gm.search_columns(column),
-                                          range=(start, start + max(count, 1) - 1), sort=sort, order=order)
+        total, data = self._client.search(
+            "Group",
+            criteria,
+            forcedisplay=gm.search_columns(column),
+            range=(start, start + max(count, 1) - 1),
+            sort=sort,
+            order=order,
+        )
         return total, [gm.row_from_search(item, column) for item in data]
 
     def search(self, ctx: Context, query: SearchQuery) -> SearchResult:
@@ -137,7 +154,7 @@ class GroupStore:
         order = "DESC" if query.sort_order == "descending" else "ASC"
         if query.filter is None:
             total, rows = self._search_rows(scope, query.start_index - 1, query.count, sort, order)
-            rows = rows[:query.count]
+            rows = rows[: query.count]
             return SearchResult(total, [self._to_scim(row, ctx) for row in rows])
         narrowing = gc.filter_criteria(query.filter, self.version, self.external_id_column)
         criteria = scope + ([gc.group_of(narrowing)] if narrowing else [])
@@ -145,9 +162,10 @@ class GroupStore:
         if total > self._scan_limit:
             raise InvalidFilterError(
                 f"The filter matches more than {self._scan_limit} groups before verification; "
-                "narrow it (for example displayName eq \"...\").")
+                'narrow it (for example displayName eq "...").'
+            )
         verified = self._verify(query.filter, rows)
-        page = verified[query.start_index - 1:query.start_index - 1 + query.count]
+        page = verified[query.start_index - 1 : query.start_index - 1 + query.count]
         return SearchResult(len(verified), [self._to_scim(row, ctx) for row in page])
 
     def _verify(self, node: Any, rows: list[dict]) -> list[dict]:
@@ -155,9 +173,12 @@ class GroupStore:
         reads_members = any(p.attribute.name == "members" for p in paths(node))
         kept = []
         for row in rows:
-            members = self._members.read(int(row["id"]), with_display=True) if reads_members else None
-            resource = gm.glpi_to_scim_group(row, external_id_column=self.external_id_column,
-                                             members=members)
+            members = (
+                self._members.read(int(row["id"]), with_display=True) if reads_members else None
+            )
+            resource = gm.glpi_to_scim_group(
+                row, external_id_column=self.external_id_column, members=members
+            )
             if matches(node, resource):
                 kept.append(row)
         return kept
@@ -173,7 +194,9 @@ class GroupStore:
         for row in rows:
             same = str(row.get("name") or "").strip().casefold() == wanted
             if same and int(row["id"]) != except_id:
-                raise ConflictError(f'A group named "{name}" already exists in this tenant (id {row["id"]}).')
+                raise ConflictError(
+                    f'A group named "{name}" already exists in this tenant (id {row["id"]}).'
+                )
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -197,7 +220,9 @@ class GroupStore:
         self._members.apply(int(group_id), plan)
         return self.get(ctx, str(group_id))
 
-    def _write_columns(self, ctx: Context, group_id: int, fields: dict, old_name: str | None) -> None:
+    def _write_columns(
+        self, ctx: Context, group_id: int, fields: dict, old_name: str | None
+    ) -> None:
         """``PUT /Group/:id`` with ``fields``; a rename re-checks uniqueness under the name lock."""
         if not fields:
             return
@@ -218,8 +243,10 @@ class GroupStore:
         that PUT a group to rename it do not always repeat its members.
         """
         row = self._load_row(group_id)
-        wanted = gm.scim_to_glpi_group(dict(resource, displayName=resource.get("displayName")),
-                                       external_id_column=self.external_id_column)
+        wanted = gm.scim_to_glpi_group(
+            dict(resource, displayName=resource.get("displayName")),
+            external_id_column=self.external_id_column,
+        )
         fields = {k: v for k, v in wanted.items() if (row.get(k) or "") != v}
         plan = None
         if "members" in resource:
@@ -250,7 +277,9 @@ class GroupStore:
             current = self._members.current(gid) if needs_current_members(delta) else None
             plan, bad = plan_delta(delta, current)
             self._members.verify(plan.add, bad)
-        columns = {k: result.resource.get(k) for k in result.changed if k in ("displayName", "externalId")}
+        columns = {
+            k: result.resource.get(k) for k in result.changed if k in ("displayName", "externalId")
+        }
         fields = gm.scim_to_glpi_group(columns, external_id_column=self.external_id_column)
         self._write_columns(ctx, gid, fields, None)
         if plan is not None:

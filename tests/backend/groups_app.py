@@ -24,13 +24,19 @@ def bridge_config(running: Any, **tenant: Any) -> dict:
     """A one-tenant configuration pointing at the simulator ``running``."""
     config = {
         "scim": {"max_results": 200},
-        "tenants": [{
-            "name": "acme",
-            "tokens": [TOKEN],
-            "glpi": {"url": running.url, "app_token": running.app_token,
-                     "user_token": running.user_token, "version": running.sim.version},
-            **tenant,
-        }],
+        "tenants": [
+            {
+                "name": "acme",
+                "tokens": [TOKEN],
+                "glpi": {
+                    "url": running.url,
+                    "app_token": running.app_token,
+                    "user_token": running.user_token,
+                    "version": running.sim.version,
+                },
+                **tenant,
+            }
+        ],
     }
     return config
 
@@ -64,7 +70,9 @@ class Scim:
         return self.request("PUT", path, body, **kwargs)
 
     def patch(self, path: str, operations: list[dict], **kwargs: Any):
-        return self.request("PATCH", path, {"schemas": [PATCH_OP], "Operations": operations}, **kwargs)
+        return self.request(
+            "PATCH", path, {"schemas": [PATCH_OP], "Operations": operations}, **kwargs
+        )
 
     def delete(self, path: str, **kwargs: Any):
         return self.request("DELETE", path, **kwargs)
@@ -86,4 +94,3 @@ def group_user_rows(sim: Any, group_id: int) -> list[dict]:
 
 def member_ids(sim: Any, group_id: int) -> set[int]:
     return {row["users_id"] for row in group_user_rows(sim, group_id)}
-

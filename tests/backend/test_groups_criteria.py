@@ -16,61 +16,97 @@ def crit(text: str, version: str = "11", column: str | None = "code"):
 
 
 def test_scopes_are_ors_of_entity_ids():
-    assert gc.group_scope([3, 1, 3]) == [{"link": "AND", "criteria": [
-        {"field": 80, "searchtype": "equals", "value": 1},
-        {"field": 80, "searchtype": "equals", "value": 3, "link": "OR"}]}]
+    assert gc.group_scope([3, 1, 3]) == [
+        {
+            "link": "AND",
+            "criteria": [
+                {"field": 80, "searchtype": "equals", "value": 1},
+                {"field": 80, "searchtype": "equals", "value": 3, "link": "OR"},
+            ],
+        }
+    ]
     assert gc.user_scope([0])[0]["criteria"] == [{"field": 80, "searchtype": "equals", "value": 0}]
 
 
-@pytest.mark.parametrize(("text", "version", "expected"), [
-    ('displayName eq "Team A"', "11", [{"field": 14, "searchtype": "contains", "value": "^Team A$"}]),
-    ('displayName sw "Te"', "11", [{"field": 14, "searchtype": "contains", "value": "^Te"}]),
-    ('displayName ew "am"', "11", [{"field": 14, "searchtype": "contains", "value": "am$"}]),
-    ('displayName co "ea"', "11", [{"field": 14, "searchtype": "contains", "value": "ea"}]),
-    ('displayName eq "R&D <x>"', "10",
-     [{"field": 14, "searchtype": "contains", "value": "^R&#38;#38;D &#38;#60;x&#38;#62;$"}]),
-    ('externalId eq "abc"', "11", [{"field": 74, "searchtype": "contains", "value": "^abc$"}]),
-    ('id eq "12"', "11", [{"field": 2, "searchtype": "equals", "value": 12}]),
-    ('id eq "x"', "11", [gc.NOTHING]),
-])
+@pytest.mark.parametrize(
+    ("text", "version", "expected"),
+    [
+        (
+            'displayName eq "Team A"',
+            "11",
+            [{"field": 14, "searchtype": "contains", "value": "^Team A$"}],
+        ),
+        ('displayName sw "Te"', "11", [{"field": 14, "searchtype": "contains", "value": "^Te"}]),
+        ('displayName ew "am"', "11", [{"field": 14, "searchtype": "contains", "value": "am$"}]),
+        ('displayName co "ea"', "11", [{"field": 14, "searchtype": "contains", "value": "ea"}]),
+        (
+            'displayName eq "R&D <x>"',
+            "10",
+            [{"field": 14, "searchtype": "contains", "value": "^R&#38;#38;D &#38;#60;x&#38;#62;$"}],
+        ),
+        ('externalId eq "abc"', "11", [{"field": 74, "searchtype": "contains", "value": "^abc$"}]),
+        ('id eq "12"', "11", [{"field": 2, "searchtype": "equals", "value": 12}]),
+        ('id eq "x"', "11", [gc.NOTHING]),
+    ],
+)
 def test_filter_criteria_leaves(text, version, expected):
     assert crit(text, version) == expected
 
 
-@pytest.mark.parametrize("text", [
-    'not (displayName eq "a")',
-    'displayName gt "a"',
-    'members[value eq "3"]',
-    'displayName eq "a" or members[value eq "3"]',
-    'meta.lastModified gt "2020-01-01T00:00:00Z"',
-    'displayName pr',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        'not (displayName eq "a")',
+        'displayName gt "a"',
+        'members[value eq "3"]',
+        'displayName eq "a" or members[value eq "3"]',
+        'meta.lastModified gt "2020-01-01T00:00:00Z"',
+        "displayName pr",
+    ],
+)
 def test_untranslatable_filters_mean_every_group(text):
     assert crit(text) is None
 
 
 def test_and_keeps_the_translatable_side_and_or_needs_both():
-    assert crit('displayName eq "a" and members[value eq "3"]') == \
-        [{"field": 14, "searchtype": "contains", "value": "^a$"}]
+    assert crit('displayName eq "a" and members[value eq "3"]') == [
+        {"field": 14, "searchtype": "contains", "value": "^a$"}
+    ]
     both = crit('displayName eq "a" or externalId eq "b"')
-    assert both == [{"link": "AND", "criteria": [{"field": 14, "searchtype": "contains", "value": "^a$"}]},
-                    {"link": "OR", "criteria": [{"field": 74, "searchtype": "contains", "value": "^b$"}]}]
+    assert both == [
+        {"link": "AND", "criteria": [{"field": 14, "searchtype": "contains", "value": "^a$"}]},
+        {"link": "OR", "criteria": [{"field": 74, "searchtype": "contains", "value": "^b$"}]},
+    ]
 
 
 def test_external_id_without_column_matches_nothing():
     assert crit('externalId eq "b"', column=None) == [gc.NOTHING]
 
 
-@pytest.mark.parametrize(("sort_by", "expected"), [
-    (None, 2), ("displayName", 14), ("DISPLAYNAME", 14), ("meta.lastModified", 19),
-    ("meta.created", 121), ("externalId", 74), ("members", 2),
-])
+@pytest.mark.parametrize(
+    ("sort_by", "expected"),
+    [
+        (None, 2),
+        ("displayName", 14),
+        ("DISPLAYNAME", 14),
+        ("meta.lastModified", 19),
+        ("meta.created", 121),
+        ("externalId", 74),
+        ("members", 2),
+    ],
+)
 def test_sort_option(sort_by, expected):
     assert gc.sort_option(sort_by, "code") == expected
 
 
 def test_user_ids_in_and_name_equals():
-    assert gc.user_ids_in([4, 5]) == [{"link": "AND", "criteria": [
-        {"field": 2, "searchtype": "equals", "value": 4},
-        {"field": 2, "searchtype": "equals", "value": 5, "link": "OR"}]}]
+    assert gc.user_ids_in([4, 5]) == [
+        {
+            "link": "AND",
+            "criteria": [
+                {"field": 2, "searchtype": "equals", "value": 4},
+                {"field": 2, "searchtype": "equals", "value": 5, "link": "OR"},
+            ],
+        }
+    ]
     assert gc.name_equals("  ", "11")["value"] == "^"

@@ -39,8 +39,10 @@ def test_entra_group_sequence(bridge):
     users = seed_users(sim, 4)
     # 1. Test Connection: a filter that matches nothing is 200 and an empty list.
     sim.reset_calls()
-    answer = scim.get("/Groups", query_string={"excludedAttributes": "members",
-                                               "filter": 'displayName eq "9b1deb4d-3b7d"'})
+    answer = scim.get(
+        "/Groups",
+        query_string={"excludedAttributes": "members", "filter": 'displayName eq "9b1deb4d-3b7d"'},
+    )
     assert answer.status_code == 200
     assert answer.json["totalResults"] == 0 and answer.json["Resources"] == []
     # 2. Match by displayName: one GLPI call, no Group_User read.
@@ -49,8 +51,15 @@ def test_entra_group_sequence(bridge):
     assert answer.json["totalResults"] == 0
     assert [c.path for c in calls(sim)] == ["/apirest.php/search/Group"]
     # 3. POST an empty group.
-    created = scim.post("/Groups", {"schemas": [GROUP_SCHEMA, ENTRA_GROUP_SCHEMA], "externalId": "obj-1",
-                                    "displayName": "Sales & <Ops>", "meta": {"resourceType": "Group"}})
+    created = scim.post(
+        "/Groups",
+        {
+            "schemas": [GROUP_SCHEMA, ENTRA_GROUP_SCHEMA],
+            "externalId": "obj-1",
+            "displayName": "Sales & <Ops>",
+            "meta": {"resourceType": "Group"},
+        },
+    )
     assert created.status_code == 201, created.json
     gid = int(created.json["id"])
     assert created.json["displayName"] == "Sales & <Ops>"
@@ -67,8 +76,16 @@ def test_entra_group_sequence(bridge):
     assert len(calls(sim)) == 1
     # 4. Add several members in one PATCH (Entra shape, "$ref": null).
     sim.reset_calls()
-    answer = scim.patch(f"/Groups/{gid}", [{"op": "Add", "path": "members",
-                                           "value": [{"$ref": None, "value": str(u)} for u in users]}])
+    answer = scim.patch(
+        f"/Groups/{gid}",
+        [
+            {
+                "op": "Add",
+                "path": "members",
+                "value": [{"$ref": None, "value": str(u)} for u in users],
+            }
+        ],
+    )
     assert answer.status_code == 204
     assert member_ids(sim, gid) == set(users)
     assert all(r["is_dynamic"] == 0 for r in group_user_rows(sim, gid))
@@ -76,17 +93,22 @@ def test_entra_group_sequence(bridge):
     assert len(calls(sim)) == 3  # read the group, verify the ids, one array POST
     # 5a. Remove with value (Entra without aadOptscim062020): exactly that member.
     sim.reset_calls()
-    answer = scim.patch(f"/Groups/{gid}", [{"op": "Remove", "path": "members",
-                                           "value": [{"value": str(users[0])}]}])
+    answer = scim.patch(
+        f"/Groups/{gid}", [{"op": "Remove", "path": "members", "value": [{"value": str(users[0])}]}]
+    )
     assert answer.status_code == 204
     assert member_ids(sim, gid) == set(users[1:])
     assert len(calls(sim, "DELETE", "/Group_User")) == 1 and len(calls(sim)) == 3
     # 5b. Remove with a filter path (aadOptscim062020).
-    answer = scim.patch(f"/Groups/{gid}", [{"op": "remove", "path": f'members[value eq "{users[1]}"]'}])
+    answer = scim.patch(
+        f"/Groups/{gid}", [{"op": "remove", "path": f'members[value eq "{users[1]}"]'}]
+    )
     assert answer.status_code == 204
     assert member_ids(sim, gid) == set(users[2:])
     # 6. Rename.
-    answer = scim.patch(f"/Groups/{gid}", [{"op": "Replace", "path": "displayName", "value": "Sales EMEA"}])
+    answer = scim.patch(
+        f"/Groups/{gid}", [{"op": "Replace", "path": "displayName", "value": "Sales EMEA"}]
+    )
     assert answer.status_code == 204
     assert next(g for g in sim.rows("Group") if g["id"] == gid)["name"] == "Sales EMEA"
     got = scim.get(f"/Groups/{gid}")
@@ -101,7 +123,11 @@ def test_entra_group_sequence(bridge):
 
 
 def _create(scim, name, members=()):
-    body = {"schemas": [GROUP_SCHEMA], "displayName": name, "members": [{"value": str(m)} for m in members]}
+    body = {
+        "schemas": [GROUP_SCHEMA],
+        "displayName": name,
+        "members": [{"value": str(m)} for m in members],
+    }
     answer = scim.post("/Groups", body)
     assert answer.status_code == 201, answer.json
     return int(answer.json["id"])
@@ -111,39 +137,74 @@ def test_okta_group_push(bridge):
     scim, sim = bridge
     users = seed_users(sim, 3)
     # Okta looks the group up with startIndex/count, then creates it with members: [].
-    lookup = scim.get("/Groups", query_string={"filter": 'displayName eq "Okta Push"', "startIndex": 1,
-                                               "count": 100})
+    lookup = scim.get(
+        "/Groups",
+        query_string={"filter": 'displayName eq "Okta Push"', "startIndex": 1, "count": 100},
+    )
     assert lookup.json["totalResults"] == 0
     gid = _create(scim, "Okta Push", users[:2])
     assert member_ids(sim, gid) == set(users[:2])
     # Path-less rename carrying the read-only id.
-    answer = scim.patch(f"/Groups/{gid}", [{"op": "replace", "value": {"id": str(gid), "displayName": "Okta Pushed"}}])
+    answer = scim.patch(
+        f"/Groups/{gid}",
+        [{"op": "replace", "value": {"id": str(gid), "displayName": "Okta Pushed"}}],
+    )
     assert answer.status_code == 204, answer.json
     assert next(g for g in sim.rows("Group") if g["id"] == gid)["name"] == "Okta Pushed"
     # Remove one member and add another in one PATCH.
     sim.reset_calls()
-    answer = scim.patch(f"/Groups/{gid}", [
-        {"op": "remove", "path": f'members[value eq "{users[0]}"]'},
-        {"op": "add", "path": "members", "value": [{"value": str(users[2]), "display": "member2"}]},
-    ])
+    answer = scim.patch(
+        f"/Groups/{gid}",
+        [
+            {"op": "remove", "path": f'members[value eq "{users[0]}"]'},
+            {
+                "op": "add",
+                "path": "members",
+                "value": [{"value": str(users[2]), "display": "member2"}],
+            },
+        ],
+    )
     assert answer.status_code == 204, answer.json
     assert member_ids(sim, gid) == {users[1], users[2]}
-    assert len(calls(sim, "POST", "/Group_User")) == 1 and len(calls(sim, "DELETE", "/Group_User")) == 1
+    assert (
+        len(calls(sim, "POST", "/Group_User")) == 1
+        and len(calls(sim, "DELETE", "/Group_User")) == 1
+    )
     # Full push: replace members diffs the set and writes only the difference.
     sim.reset_calls()
-    answer = scim.patch(f"/Groups/{gid}", [{"op": "replace", "path": "members",
-                                           "value": [{"value": str(users[0])}, {"value": str(users[2])}]}])
+    answer = scim.patch(
+        f"/Groups/{gid}",
+        [
+            {
+                "op": "replace",
+                "path": "members",
+                "value": [{"value": str(users[0])}, {"value": str(users[2])}],
+            }
+        ],
+    )
     assert answer.status_code == 204
     assert member_ids(sim, gid) == {users[0], users[2]}
-    assert len(calls(sim, "POST", "/Group_User")) == 1 and len(calls(sim, "DELETE", "/Group_User")) == 1
+    assert (
+        len(calls(sim, "POST", "/Group_User")) == 1
+        and len(calls(sim, "DELETE", "/Group_User")) == 1
+    )
     # AIW-style PUT with the full member list diffs too.
     kept = [r["id"] for r in group_user_rows(sim, gid) if r["users_id"] == users[2]]
-    answer = scim.put(f"/Groups/{gid}", {"schemas": [GROUP_SCHEMA], "id": str(gid), "displayName": "Okta Pushed",
-                                         "members": [{"value": str(users[2])}, {"value": str(users[1])}]})
+    answer = scim.put(
+        f"/Groups/{gid}",
+        {
+            "schemas": [GROUP_SCHEMA],
+            "id": str(gid),
+            "displayName": "Okta Pushed",
+            "members": [{"value": str(users[2])}, {"value": str(users[1])}],
+        },
+    )
     assert answer.status_code == 200, answer.json
     assert member_ids(sim, gid) == {users[1], users[2]}
     assert [r["id"] for r in group_user_rows(sim, gid) if r["users_id"] == users[2]] == kept
-    assert sorted(m["value"] for m in answer.json["members"]) == sorted([str(users[1]), str(users[2])])
+    assert sorted(m["value"] for m in answer.json["members"]) == sorted(
+        [str(users[1]), str(users[2])]
+    )
 
 
 def test_add_is_idempotent_and_remove_of_non_member_is_a_no_op(bridge):
@@ -151,12 +212,22 @@ def test_add_is_idempotent_and_remove_of_non_member_is_a_no_op(bridge):
     users = seed_users(sim, 2)
     gid = _create(scim, "Idem", users[:1])
     rows_before = group_user_rows(sim, gid)
-    answer = scim.patch(f"/Groups/{gid}", [{"op": "add", "path": "members",
-                                           "value": [{"value": str(users[0])}, {"value": str(users[1])}]}])
+    answer = scim.patch(
+        f"/Groups/{gid}",
+        [
+            {
+                "op": "add",
+                "path": "members",
+                "value": [{"value": str(users[0])}, {"value": str(users[1])}],
+            }
+        ],
+    )
     assert answer.status_code == 204, answer.json
     assert member_ids(sim, gid) == set(users)
     assert [r for r in group_user_rows(sim, gid) if r["users_id"] == users[0]] == rows_before
-    answer = scim.patch(f"/Groups/{gid}", [{"op": "add", "path": "members", "value": str(users[1])}])
+    answer = scim.patch(
+        f"/Groups/{gid}", [{"op": "add", "path": "members", "value": str(users[1])}]
+    )
     assert answer.status_code == 204
     answer = scim.patch(f"/Groups/{gid}", [{"op": "remove", "path": 'members[value eq "999999"]'}])
     assert answer.status_code == 204
@@ -169,11 +240,22 @@ def test_unknown_and_out_of_scope_members_are_refused_and_nothing_is_applied(bri
     elsewhere = sim.seed_user(name="outsider", _entity=0, _profile=None)
     gid = _create(scim, "Strict", users[:1])
     before = sim.rows("Group_User")
-    answer = scim.patch(f"/Groups/{gid}", [
-        {"op": "remove", "path": f'members[value eq "{users[0]}"]'},
-        {"op": "add", "path": "members", "value": [{"value": str(users[1])}, {"value": "999999"},
-                                                   {"value": str(elsewhere)}, {"value": "bob"}]},
-    ])
+    answer = scim.patch(
+        f"/Groups/{gid}",
+        [
+            {"op": "remove", "path": f'members[value eq "{users[0]}"]'},
+            {
+                "op": "add",
+                "path": "members",
+                "value": [
+                    {"value": str(users[1])},
+                    {"value": "999999"},
+                    {"value": str(elsewhere)},
+                    {"value": "bob"},
+                ],
+            },
+        ],
+    )
     assert answer.status_code == 400
     assert answer.json["scimType"] == "invalidValue"
     for wanted in ("999999", str(elsewhere), "bob"):
@@ -181,8 +263,10 @@ def test_unknown_and_out_of_scope_members_are_refused_and_nothing_is_applied(bri
     assert str(users[1]) not in answer.json["detail"]
     assert sim.rows("Group_User") == before
     # Same rule on create: no group is created.
-    answer = scim.post("/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "Never",
-                                   "members": [{"value": "999999"}]})
+    answer = scim.post(
+        "/Groups",
+        {"schemas": [GROUP_SCHEMA], "displayName": "Never", "members": [{"value": "999999"}]},
+    )
     assert answer.status_code == 400 and not _groups(sim, "Never")
 
 
@@ -190,8 +274,10 @@ def test_nested_groups_are_refused(bridge):
     scim, sim = bridge
     child = _create(scim, "Child")
     parent = _create(scim, "Parent")
-    answer = scim.patch(f"/Groups/{parent}", [{"op": "add", "path": "members",
-                                              "value": [{"value": str(child), "type": "Group"}]}])
+    answer = scim.patch(
+        f"/Groups/{parent}",
+        [{"op": "add", "path": "members", "value": [{"value": str(child), "type": "Group"}]}],
+    )
     assert answer.status_code == 400
     assert "Nested groups" in answer.json["detail"]
     assert group_user_rows(sim, parent) == []
@@ -203,14 +289,20 @@ def test_display_name_is_unique_in_the_tenant(bridge):
     answer = scim.post("/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "FINANCE"})
     assert answer.status_code == 409 and answer.json["scimType"] == "uniqueness"
     other = _create(scim, "Budget")
-    answer = scim.patch(f"/Groups/{other}", [{"op": "replace", "path": "displayName", "value": "finance"}])
+    answer = scim.patch(
+        f"/Groups/{other}", [{"op": "replace", "path": "displayName", "value": "finance"}]
+    )
     assert answer.status_code == 409 and answer.json["scimType"] == "uniqueness"
     assert next(g for g in sim.rows("Group") if g["id"] == other)["name"] == "Budget"
     # A case-only rename of the group itself is fine.
-    answer = scim.patch(f"/Groups/{first}", [{"op": "replace", "path": "displayName", "value": "FINANCE"}])
+    answer = scim.patch(
+        f"/Groups/{first}", [{"op": "replace", "path": "displayName", "value": "FINANCE"}]
+    )
     assert answer.status_code == 204
     # A group of another entity does not count (and is not visible).
-    sim.insert("Entity", {"id": None, "name": "Other", "entities_id": None, "completename": "Other"})
+    sim.insert(
+        "Entity", {"id": None, "name": "Other", "entities_id": None, "completename": "Other"}
+    )
     foreign = sim.seed_group(name="Payroll", entities_id=max(e["id"] for e in sim.rows("Entity")))
     assert scim.get(f"/Groups/{foreign}").status_code == 404
     assert _create(scim, "Payroll") != foreign
@@ -230,8 +322,17 @@ def test_reads_honour_excluded_members_and_page_member_rows(bridge):
     shown = scim.get(f"/Groups/{gid}", query_string={"attributes": "members.display,members.value"})
     assert {m["display"] for m in shown.json["members"]} == {f"member{i}" for i in range(5)}
     # A dynamic membership (GLPI rules, LDAP) is not a SCIM member.
-    sim.insert("Group_User", {"id": None, "users_id": 2, "groups_id": gid, "is_dynamic": 1,
-                              "is_manager": 0, "is_userdelegate": 0})
+    sim.insert(
+        "Group_User",
+        {
+            "id": None,
+            "users_id": 2,
+            "groups_id": gid,
+            "is_dynamic": 1,
+            "is_manager": 0,
+            "is_userdelegate": 0,
+        },
+    )
     assert "2" not in {m["value"] for m in scim.get(f"/Groups/{gid}").json["members"]}
 
 
@@ -239,15 +340,19 @@ def test_list_paging_and_filters_are_exact(bridge):
     scim, sim = bridge
     names = ["team-a", "team-b", "TEAM_C", "team%d", "other"]
     ids = [_create(scim, name) for name in names]
-    page = scim.get("/Groups", query_string={"startIndex": 2, "count": 2, "excludedAttributes": "members"})
+    page = scim.get(
+        "/Groups", query_string={"startIndex": 2, "count": 2, "excludedAttributes": "members"}
+    )
     assert page.json["totalResults"] == len(names) and page.json["itemsPerPage"] == 2
     assert [r["id"] for r in page.json["Resources"]] == [str(i) for i in ids[1:3]]
     like = scim.get("/Groups", query_string={"filter": 'displayName sw "team%"'})
     assert [r["displayName"] for r in like.json["Resources"]] == ["team%d"]
     under = scim.get("/Groups", query_string={"filter": 'displayName eq "team_c"'})
     assert [r["displayName"] for r in under.json["Resources"]] == ["TEAM_C"]
-    both = scim.get("/Groups", query_string={"filter": 'displayName co "team" and not (displayName ew "b")',
-                                             "count": 1})
+    both = scim.get(
+        "/Groups",
+        query_string={"filter": 'displayName co "team" and not (displayName ew "b")', "count": 1},
+    )
     assert both.json["totalResults"] == 3 and len(both.json["Resources"]) == 1
     count_only = scim.get("/Groups", query_string={"count": 0})
     assert count_only.json["totalResults"] == len(names) and count_only.json["Resources"] == []

@@ -29,11 +29,15 @@ def test_add_5000_then_remove_2500_in_bounded_calls(glpi_sim):
     sim = glpi_sim.sim
     scim = Scim(served_bridge(glpi_sim))
     users = _seed(sim, 5000)
-    gid = int(scim.post("/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "All Staff"}).json["id"])
+    gid = int(
+        scim.post("/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "All Staff"}).json["id"]
+    )
 
     sim.reset_calls()
-    answer = scim.patch(f"/Groups/{gid}", [{"op": "add", "path": "members",
-                                           "value": [{"value": str(u)} for u in users]}])
+    answer = scim.patch(
+        f"/Groups/{gid}",
+        [{"op": "add", "path": "members", "value": [{"value": str(u)} for u in users]}],
+    )
     assert answer.status_code == 204, answer.json
     assert member_ids(sim, gid) == set(users)
     assert len(calls(sim, "POST", "/Group_User")) == 1
@@ -47,8 +51,10 @@ def test_add_5000_then_remove_2500_in_bounded_calls(glpi_sim):
 
     removed = users[::2]
     sim.reset_calls()
-    answer = scim.patch(f"/Groups/{gid}", [{"op": "remove", "path": "members",
-                                           "value": [{"value": str(u)} for u in removed]}])
+    answer = scim.patch(
+        f"/Groups/{gid}",
+        [{"op": "remove", "path": "members", "value": [{"value": str(u)} for u in removed]}],
+    )
     assert answer.status_code == 204, answer.json
     assert member_ids(sim, gid) == set(users[1::2])
     assert len(calls(sim, "DELETE", "/Group_User")) == 1
@@ -62,8 +68,17 @@ def test_10000_members_are_read_in_glpi_ranges(glpi_sim):
     users = _seed(sim, 10000)
     gid = sim.seed_group(name="Everyone", entities_id=0)
     for user in users:
-        sim.insert("Group_User", {"id": None, "users_id": user, "groups_id": gid, "is_dynamic": 0,
-                                  "is_manager": 0, "is_userdelegate": 0})
+        sim.insert(
+            "Group_User",
+            {
+                "id": None,
+                "users_id": user,
+                "groups_id": gid,
+                "is_dynamic": 0,
+                "is_manager": 0,
+                "is_userdelegate": 0,
+            },
+        )
     sim.reset_calls()
     answer = scim.get(f"/Groups/{gid}")
     assert answer.status_code == 200

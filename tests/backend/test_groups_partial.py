@@ -1,4 +1,4 @@
-"""GLPI's bulk answers judged item by item (207 partial, 400 with a list), with a scripted client."""
+"""GLPI bulk answers judged item by item (207 partial, 400 with a list), scripted client."""
 
 from __future__ import annotations
 
@@ -13,13 +13,15 @@ from app.scim.errors import BackendError
 from app.scim.errors import InvalidValueError
 
 DUP_10 = "Duplicate entry '80-17' for key 'unicity'"
-DUP_11 = ("MySQL query error: Duplicate entry '58-9' for key 'unicity' (1062) in SQL query "
-          "\"INSERT INTO `glpi_groups_users` (`users_id`, `groups_id`) VALUES ('58', '9')\".")
+DUP_11 = (
+    "MySQL query error: Duplicate entry '58-9' for key 'unicity' (1062) in SQL query "
+    "\"INSERT INTO `glpi_groups_users` (`users_id`, `groups_id`) VALUES ('58', '9')\"."
+)
 NO_RIGHT = "You don't have permission to perform this action."
 
 
 class ScriptedClient:
-    """Answers ``add``/``delete``/``search``/``get_subitems`` from a script and records the calls."""
+    """Answers add/delete/search/get_subitems from a script and records the calls."""
 
     version = "10"
 
@@ -43,7 +45,7 @@ class ScriptedClient:
 
     def get_subitems(self, itemtype, item_id, sub, *, range=(0, 999)):
         self.calls.append(("subitems", itemtype, item_id, sub, range))
-        return self._rows[range[0]:range[1] + 1]
+        return self._rows[range[0] : range[1] + 1]
 
     def search(self, itemtype, criteria, forcedisplay, *, range, sort=None, order=None):
         self.calls.append(("search", itemtype, criteria, range))
@@ -62,11 +64,14 @@ def failed(message, item_id=None):
     return ItemResult(ok=False, id=item_id, message=message)
 
 
-@pytest.mark.parametrize("answer", [
-    [ok(1), ok(2), ok(3)],
-    partial([failed(DUP_10), ok(2), failed(DUP_11)]),
-    GlpiBadRequestError("all failed", code="ERROR_GLPI_ADD", results=[failed(DUP_10)] * 3),
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        [ok(1), ok(2), ok(3)],
+        partial([failed(DUP_10), ok(2), failed(DUP_11)]),
+        GlpiBadRequestError("all failed", code="ERROR_GLPI_ADD", results=[failed(DUP_10)] * 3),
+    ],
+)
 def test_adds_succeed_when_every_failure_is_an_existing_membership(answer):
     client = ScriptedClient(add=answer)
     MembershipWriter(client, lambda: []).apply(9, MembershipPlan(add=[10, 11, 12]))
@@ -90,11 +95,17 @@ def test_partial_add_names_exactly_the_refused_users():
 
 def test_partial_delete_rechecks_and_reports_only_rows_still_there():
     rows = [{"id": 101, "users_id": 11, "is_dynamic": 0}]
-    answer = GlpiPartialError("partial", code="ERROR_GLPI_PARTIAL_DELETE", status=207,
-                              results=[ok(100), failed(NO_RIGHT, 101), failed("Item not found", 102)])
+    answer = GlpiPartialError(
+        "partial",
+        code="ERROR_GLPI_PARTIAL_DELETE",
+        status=207,
+        results=[ok(100), failed(NO_RIGHT, 101), failed("Item not found", 102)],
+    )
     client = ScriptedClient(delete=answer, rows=rows)
     with pytest.raises(BackendError) as info:
-        MembershipWriter(client, lambda: []).apply(9, MembershipPlan(remove={10: 100, 11: 101, 12: 102}))
+        MembershipWriter(client, lambda: []).apply(
+            9, MembershipPlan(remove={10: 100, 11: 101, 12: 102})
+        )
     assert "remove 11: You don't have permission" in info.value.detail
     assert "remove 10" not in info.value.detail and "remove 12" not in info.value.detail
     assert client.calls[0] == ("delete", "Group_User", (100, 101, 102), True)
@@ -113,7 +124,7 @@ def test_verify_uses_one_search_and_names_every_missing_id():
     with pytest.raises(InvalidValueError) as info:
         writer.verify([10, 11, 12, 13], ["abc"])
     assert info.value.detail.endswith("abc, 11, 13.")
-    (kind, itemtype, criteria, bounds), = client.calls
+    ((kind, itemtype, criteria, bounds),) = client.calls
     assert (kind, itemtype, bounds) == ("search", "User", (0, 3))
     assert criteria[0] == scope[0] and len(criteria[1]["criteria"]) == 4
 
@@ -121,7 +132,7 @@ def test_verify_uses_one_search_and_names_every_missing_id():
 def test_verify_of_many_ids_lists_the_scope_once():
     client = ScriptedClient(users=list(range(1, 101)))
     MembershipWriter(client, lambda: []).verify(list(range(1, 101)), [])
-    (_, _, criteria, bounds), = client.calls
+    ((_, _, criteria, bounds),) = client.calls
     assert criteria == [] and bounds[0] == 0 and bounds[1] >= 100
 
 
@@ -131,3 +142,12 @@ def test_member_rows_are_paged_and_dynamic_rows_skipped():
     members = MembershipWriter(client, lambda: []).read(9)
     assert len(members) == 2500 - 833 and members[0] == {"value": "1", "type": "User"}
     assert [c[4] for c in client.calls] == [(0, 999), (1000, 1999), (2000, 2999)]
+
+
+def test_an_answer_that_does_not_match_the_inputs_is_checked_against_glpi():
+    rows = [{"id": 500, "users_id": 10, "is_dynamic": 0}]
+    client = ScriptedClient(add=[ok(500)], rows=rows)
+    with pytest.raises(BackendError) as info:
+        MembershipWriter(client, lambda: []).apply(9, MembershipPlan(add=[10, 11, 12]))
+    assert "add 11: not stored" in info.value.detail and "add 12: not stored" in info.value.detail
+    assert "add 10" not in info.value.detail

@@ -41,7 +41,9 @@ def test_twenty_parallel_posts_create_one_group(glpi_sim, bridge_url):
 
     def post(_: int) -> int:
         start.wait(timeout=10)
-        return requests.post(f"{bridge_url}/Groups", json=body, headers=headers, timeout=30).status_code
+        return requests.post(
+            f"{bridge_url}/Groups", json=body, headers=headers, timeout=30
+        ).status_code
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(post, range(20)))

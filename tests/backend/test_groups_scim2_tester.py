@@ -26,8 +26,11 @@ def glpi_version(request):
 
 @pytest.fixture
 def results(glpi_sim):
-    client = WSGISCIMClient(served_bridge(glpi_sim), base_url="http://localhost/scim/v2",
-                            headers={"Authorization": f"Bearer {TOKEN}"})
+    client = WSGISCIMClient(
+        served_bridge(glpi_sim),
+        base_url="http://localhost/scim/v2",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
     logging.disable(logging.INFO)
     try:
         return check_server(client)
@@ -38,7 +41,18 @@ def results(glpi_sim):
 def test_every_group_check_succeeds(results):
     group_checks = [r for r in results if r.resource_type == "Group"]
     titles = {r.title for r in group_checks}
-    assert {"object_creation", "object_query", "object_replacement", "object_deletion",
-            "check_add_attribute", "check_replace_attribute", "check_remove_attribute"} <= titles
-    failures = [f"{r.title}: {r.status.name}: {r.reason}" for r in group_checks if r.status != Status.SUCCESS]
+    assert {
+        "object_creation",
+        "object_query",
+        "object_replacement",
+        "object_deletion",
+        "check_add_attribute",
+        "check_replace_attribute",
+        "check_remove_attribute",
+    } <= titles
+    failures = [
+        f"{r.title}: {r.status.name}: {r.reason}"
+        for r in group_checks
+        if r.status != Status.SUCCESS
+    ]
     assert failures == []

@@ -18,12 +18,23 @@ def _plain(groups):
     """The elements without the ``$ref`` the view adds (checked to point at the group)."""
     for group in groups:
         assert group["$ref"].endswith(f"/Groups/{group['value']}")
-    return sorted(({k: v for k, v in g.items() if k != "$ref"} for g in groups), key=lambda g: g["value"])
+    return sorted(
+        ({k: v for k, v in g.items() if k != "$ref"} for g in groups), key=lambda g: g["value"]
+    )
 
 
 def _member(sim, user_id, group_id, dynamic=0):
-    sim.insert("Group_User", {"id": None, "users_id": user_id, "groups_id": group_id,
-                              "is_dynamic": dynamic, "is_manager": 0, "is_userdelegate": 0})
+    sim.insert(
+        "Group_User",
+        {
+            "id": None,
+            "users_id": user_id,
+            "groups_id": group_id,
+            "is_dynamic": dynamic,
+            "is_manager": 0,
+            "is_userdelegate": 0,
+        },
+    )
 
 
 def test_a_page_of_users_gets_its_groups_in_one_call(glpi_sim):
@@ -49,7 +60,9 @@ def test_a_page_of_users_gets_its_groups_in_one_call(glpi_sim):
     assert [c.path for c in calls(sim)] == ["/apirest.php/search/User", "/apirest.php/search/Group"]
     # Asked without groups: no group call at all.
     sim.reset_calls()
-    scim.get("/Users", query_string={"filter": 'userName sw "page"', "excludedAttributes": "groups"})
+    scim.get(
+        "/Users", query_string={"filter": 'userName sw "page"', "excludedAttributes": "groups"}
+    )
     assert [c.path for c in calls(sim)] == ["/apirest.php/search/User"]
 
 
@@ -58,13 +71,18 @@ def test_groups_of_one_user_ambiguous_names_and_other_entities(glpi_sim):
     scim = Scim(served_bridge(glpi_sim))
     first = sim.seed_group(name="Twins", entities_id=0)
     second = sim.seed_group(name="Twins", entities_id=0)
-    sim.insert("Entity", {"id": None, "name": "Elsewhere", "entities_id": None, "completename": "Elsewhere"})
+    sim.insert(
+        "Entity",
+        {"id": None, "name": "Elsewhere", "entities_id": None, "completename": "Elsewhere"},
+    )
     foreign = sim.seed_group(name="Foreign", entities_id=max(e["id"] for e in sim.rows("Entity")))
     user = sim.seed_user(name="twin.member")
     loner = sim.seed_user(name="foreign.member")
     _member(sim, user, second)
     _member(sim, loner, foreign)
     got = scim.get(f"/Users/{user}")
-    assert _plain(got.json["groups"]) == [{"value": str(second), "display": "Twins", "type": "direct"}]
+    assert _plain(got.json["groups"]) == [
+        {"value": str(second), "display": "Twins", "type": "direct"}
+    ]
     assert str(first) not in str(got.json["groups"])
     assert "groups" not in scim.get(f"/Users/{loner}").json
