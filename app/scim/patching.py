@@ -14,9 +14,11 @@
 The answer: a User PATCH returns 200 and the resource (honouring
 ``attributes``); a Group PATCH returns 204, or 200 with the resource when
 the client named ``attributes`` or ``excludedAttributes``. RFC 7644 §3.5.2:
-"the server MUST return either a 200 OK response code and the entire
-resource within the response body ... or a 204 No Content response code and
-the appropriate response headers for a successful PATCH request". Entra
+"On successful completion, the server either MUST return a 200 OK response
+code and the entire resource within the response body, subject to the
+"attributes" query parameter ..., or MAY return HTTP status code 204 (No
+Content) and the appropriate response headers for a successful PATCH
+request." Entra
 recommends 204 for groups: "Returning a body with a list of all the members
 isn't advisable".
 """

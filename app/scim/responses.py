@@ -1,8 +1,8 @@
 """Building SCIM HTTP responses: JSON bodies typed ``application/scim+json``.
 
-RFC 7644 §3.1: "Responses to clients ... use the media type
-"application/scim+json"". Every answer of the SCIM endpoint, errors included,
-goes through :func:`scim_response`.
+RFC 7644 registers ``application/scim+json`` as the media type of SCIM
+messages (§8.1), and Entra requires it on responses. Every answer of the
+SCIM endpoint, errors included, goes through :func:`scim_response`.
 """
 
 from __future__ import annotations

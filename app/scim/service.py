@@ -40,9 +40,8 @@ from app.scim.storage import AttributeSelection
 from app.scim.storage import Context
 from app.scim.storage import Storage
 
-#: Request media types accepted for bodies. RFC 7644 §3.1: the SCIM media
-#: type is "application/scim+json"; §8.1: service providers "SHOULD also
-#: accept" plain "application/json".
+#: Request media types accepted for bodies: the SCIM media type (RFC 7644
+#: §8.1) and plain JSON, which some clients send.
 BODY_MEDIA_TYPES = ("application/scim+json", "application/json")
 
 #: View (endpoint) that serves one resource of each type, for ``meta.location``;
@@ -118,8 +117,8 @@ def location(resource_type: str, resource_id: str) -> str:
 def add_references(resource_type: str, resource: dict) -> dict:
     """Fill the ``$ref`` of references to our own resources (members, groups, manager).
 
-    RFC 7643 §2.3.7: "A reference is a URI ... of a SCIM resource". A
-    backend knows the ``value`` (and the member ``type``); the absolute URI
+    A reference (RFC 7643 §2.3.7) is a URI; for our own resources it is
+    their location. A backend knows the ``value`` (and the member ``type``); the absolute URI
     depends on how the bridge is reached, so it is computed here.
     """
     schema = RESOURCES[resource_type]
@@ -191,8 +190,8 @@ def written(resource_type: str, resource_id: str, returned: dict | None,
 
     A client that sent ``If-Match`` works with versions and needs the one
     the storage now holds; a backend may answer a write without reading it
-    back (the GLPI backend builds the answer from what it wrote and cannot
-    know GLPI's new ``date_mod``), so the resource is read again then.
+    back (the GLPI backend answers a Group PATCH from the patch itself), so
+    the resource is read again then.
     """
     if has_if_match():
         return storage().get(context(selection), resource_type, resource_id)
@@ -233,8 +232,8 @@ def query_params() -> ListParams:
 def search_params() -> ListParams:
     """Parameters of a POST ``.search`` request (RFC 7644 §3.4.3).
 
-    The body is a SearchRequest: "schemas ... MUST be
-    urn:ietf:params:scim:api:messages:2.0:SearchRequest".
+    The body is a SearchRequest, whose ``schemas`` names
+    ``urn:ietf:params:scim:api:messages:2.0:SearchRequest``.
     """
     body = read_json()
     if not isinstance(body, dict):
