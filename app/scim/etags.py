@@ -3,8 +3,8 @@
 RFC 7644 §3.14: "When supported, SCIM ETags MUST be specified as an HTTP
 header and SHOULD be specified within the "version" attribute contained in
 the resource's "meta" attribute." The version is whatever the storage puts
-in ``meta.version``: the GLPI backend derives a weak ETag from the item's id
-and GLPI's ``date_mod`` (docs/etags.md explains its limits).
+in ``meta.version``: the GLPI backend derives a weak ETag from what GLPI
+returns (docs/etags.md says how, and its limits).
 
 Comparison is *weak* (RFC 7232 §2.3.2) for both headers: the versions are
 weak ETags, and RFC 7644 §3.14 shows exactly that, ``If-Match:

@@ -1,9 +1,9 @@
-"""ETags over the GLPI backend: versions follow GLPI's ``date_mod``, and conditional
+"""ETags over the GLPI backend: versions change with what GLPI stores, and conditional
 requests (``If-None-Match`` → 304, stale ``If-Match`` → 412) leave GLPI untouched.
 
 Rows are seeded with an old ``date_mod`` so that a write made by the test
-changes it even within one second (GLPI's ``date_mod`` has a one-second
-resolution; docs/etags.md).
+changes a group's version even within one second (GLPI's ``date_mod`` has a
+one-second resolution; docs/etags.md).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def _send(bridge, method, path, body=None, **headers):
                               headers={"Authorization": _auth(bridge), **headers}, **kwargs)
 
 
-def test_user_version_follows_date_mod(bridge):
+def test_user_etag_and_if_none_match(bridge):
     uid = bridge.sim.seed_user(name="etag.user", date_mod=OLD)
     got = bridge.get(f"/Users/{uid}")
     assert got.status_code == 200
