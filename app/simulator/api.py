@@ -72,6 +72,20 @@ class SimulatorApp:
         return response(environ, start_response)
 
     def handle(self, request: Request) -> Response:
+        """Serve one call, through the fault aimed at it by :meth:`Simulator.fail_next`."""
+        rule = self.sim.take_fault(request.method, request.path)
+        if rule is not None and rule.when == "before":
+            time.sleep(rule.delay_ms / 1000.0)
+            if rule.status is not None:
+                return Response("Internal Server Error", status=rule.status)
+        response = self.serve(request)
+        if rule is not None and rule.when == "after":
+            time.sleep(rule.delay_ms / 1000.0)
+            if rule.status is not None:
+                return Response("Internal Server Error", status=rule.status)
+        return response
+
+    def serve(self, request: Request) -> Response:
         sim = self.sim
         delay = sim.latency_ms + sim.faults.delay_ms
         if delay > 0:

@@ -86,6 +86,36 @@ def start_simulator(
     )
 
 
+def restart_simulator(running: RunningSimulator) -> RunningSimulator:
+    """Stop ``running`` and serve the same data again on the same port, sessions lost.
+
+    Models GLPI's PHP process (or its session store) restarting: every
+    Session-Token becomes invalid, the database is untouched.
+    """
+    running.stop()
+    running.sim.invalidate_sessions()
+    host, port = running.server.server_address[:2]
+    server = make_server(
+        host, port, SimulatorApp(running.sim), threaded=True, request_handler=_Handler
+    )
+    server.daemon_threads = True
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="glpi-simulator",
+        daemon=True,
+    )
+    thread.start()
+    return RunningSimulator(
+        url=running.url,
+        app_token=running.app_token,
+        user_token=running.user_token,
+        sim=running.sim,
+        server=server,
+        thread=thread,
+    )
+
+
 def run_simulator(
     host: str = "127.0.0.1",
     port: int = 8090,

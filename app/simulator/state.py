@@ -35,13 +35,36 @@ class CallRecord:
 
 
 @dataclass
+class FaultRule:
+    """A fault aimed at the next calls whose method is ``method`` and whose path contains ``path``.
+
+    ``when="before"`` answers ``status`` without doing the work (a write does not
+    land); ``when="after"`` does the work, then answers ``status`` instead (the
+    write landed, and the caller cannot tell). ``delay_ms`` sleeps before the
+    answer (after the work when "after"; with ``status`` None the real answer is
+    only late). The rule lets ``skip`` matching calls pass, then hits ``times``.
+    """
+
+    method: str
+    path: str
+    status: int | None = 503
+    when: str = "before"
+    delay_ms: float = 0.0
+    times: int = 1
+    skip: int = 0
+    hits: int = 0
+
+
+@dataclass
 class Faults:
-    """Fault injection: a share of calls fail, connections are refused, or slowed."""
+    """Fault injection: a share of calls fail, connections are refused, or slowed;
+    ``rules`` aim a fault at one endpoint (:meth:`Simulator.fail_next`)."""
 
     error_rate: float = 0.0
     error_status: int = 500
     refuse_connections: bool = False
     delay_ms: float = 0.0
+    rules: list[FaultRule] = field(default_factory=list)
 
 
 @dataclass
@@ -321,6 +344,27 @@ class Simulator:
         with self.lock:
             self.sessions.clear()
 
+    def fail_next(self, method: str, path: str, **options: Any) -> FaultRule:
+        """Aim a :class:`FaultRule` at ``method`` calls whose path contains ``path``."""
+        rule = FaultRule(method.upper(), path, **options)
+        with self.lock:
+            self.faults.rules.append(rule)
+        return rule
+
+    def take_fault(self, method: str, path: str) -> FaultRule | None:
+        """The rule this call triggers (counted, dropped once spent), or None."""
+        with self.lock:
+            for rule in self.faults.rules:
+                if rule.method == method.upper() and rule.path in path:
+                    if rule.skip > 0:
+                        rule.skip -= 1
+                        continue
+                    rule.hits += 1
+                    if rule.hits >= rule.times:
+                        self.faults.rules.remove(rule)
+                    return rule
+            return None
+
     def record_call(self, record: CallRecord) -> None:
         """Append to the call log (thread-safe)."""
         with self.lock:
@@ -341,9 +385,17 @@ class Simulator:
         with self.lock:
             return {name: copy.deepcopy(self.rows(name)) for name in self.tables}
 
-    def state_digest(self) -> str:
-        """SHA-256 over every table: equal digests mean byte-for-byte equal GLPI data."""
-        text = json.dumps(self.snapshot(), sort_keys=True, default=str)
+    def state_digest(self, ignore: tuple[str, ...] = ("last_login",)) -> str:
+        """SHA-256 over every table: equal digests mean byte-for-byte equal GLPI data.
+
+        :param ignore: columns left out; by default ``last_login``, which every
+            ``initSession`` rewrites (a lazy re-login is not a data change).
+        """
+        tables = {
+            name: [{k: v for k, v in row.items() if k not in ignore} for row in rows]
+            for name, rows in self.snapshot().items()
+        }
+        text = json.dumps(tables, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
     # -- helpers used by the API layer -----------------------------------------------------

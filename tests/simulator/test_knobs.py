@@ -83,7 +83,9 @@ def test_state_digest_changes_only_on_writes(glpi_sim) -> None:
     before = glpi_sim.sim.state_digest()
     glpi.get("User")
     glpi.search("User", [(1, "contains", "glpi")])
+    Glpi(glpi_sim)
     assert glpi_sim.sim.state_digest() == before
+    assert glpi_sim.sim.state_digest(ignore=()) != before
     glpi.post("User", {"input": {"name": "digest.user"}})
     assert glpi_sim.sim.state_digest() != before
 
