@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from app.scim.errors import InvalidSyntaxError
 from app.scim.errors import InvalidValueError
@@ -244,3 +248,57 @@ def test_invalid_body_changes_nothing(scim, storage):
     assert response.get_json()["scimType"] == "invalidValue"
     assert storage.data["User"] == {}
     assert "create" not in [c.operation for c in storage.calls]
+
+
+_NAMES = st.sampled_from(
+    [
+        "userName",
+        "USERNAME",
+        "name",
+        "emails",
+        "active",
+        "password",
+        "schemas",
+        "id",
+        "meta",
+        "groups",
+        "displayName",
+        "x509Certificates",
+        ENTERPRISE,
+        f"{ENTERPRISE}:manager",
+        "givenName",
+        "value",
+        "primary",
+        "type",
+        "bogus",
+    ]
+)
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=5),
+    st.sampled_from(["True", "false", USER_SCHEMA]),
+)
+_JSON = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(_NAMES, inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=st.one_of(_JSON, st.dictionaries(_NAMES, _JSON, max_size=6)))
+def test_any_body_gives_a_resource_or_a_scim_400(body):
+    """Whatever the JSON, loading returns a canonical dict or raises a 400 SCIM error."""
+    try:
+        loaded = load_resource(body, "User")
+    except (InvalidSyntaxError, InvalidValueError) as exc:
+        assert exc.status == 400 and exc.detail
+    else:
+        assert loaded["schemas"][0] == USER_SCHEMA
+        assert isinstance(loaded["userName"], str)
+        assert not {"id", "meta", "groups"} & set(loaded)
