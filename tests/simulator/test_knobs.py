@@ -80,6 +80,7 @@ def test_rows_are_copies(glpi_sim) -> None:
 
 def test_state_digest_changes_only_on_writes(glpi_sim) -> None:
     glpi = Glpi(glpi_sim)
+    glpi_sim.sim.tables["User"][2]["last_login"] = "2000-01-01 00:00:00"
     before = glpi_sim.sim.state_digest()
     raw_before = glpi_sim.sim.state_digest(ignore=())
     glpi.get("User")
