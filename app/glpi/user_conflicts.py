@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from app.glpi.cache import BackendCaches
 from app.glpi.encoding import like_value
 from app.glpi.errors import GlpiBadRequestError
 from app.glpi.mapping import OPT_LOGIN
@@ -38,26 +39,25 @@ class ConflictResolver:
         tenant: dict,
         search_rows: Callable[..., tuple[int, list[dict]]],
         scope: TenantScope,
+        caches: BackendCaches,
     ):
         self._client = client
         self._tenant = tenant
         self._search_rows = search_rows
         self._scope = scope
-        self._profile_id: int | None = None
+        self._caches = caches
 
     def default_profile_id(self) -> int:
-        """The id of ``default_profile`` (a name or an id), looked up once per process."""
-        if self._profile_id is None:
-            wanted = str(self._tenant.get("default_profile") or "Self-Service")
-            found = (
-                int(wanted) if wanted.isdigit() else find_by_name(self._client, "Profile", wanted)
-            )
-            if found is None:
-                raise BackendError(
-                    f"The tenant's default_profile {wanted!r} does not exist in GLPI."
-                )
-            self._profile_id = found
-        return self._profile_id
+        """The id of ``default_profile`` (a name, or an id), looked up once per cache lifetime."""
+        wanted = str(self._tenant.get("default_profile") or "Self-Service")
+        if wanted.isdigit():
+            return int(wanted)
+        found = self._caches.ids_by_name.get_or_load(
+            ("profile", wanted.casefold()), lambda: find_by_name(self._client, "Profile", wanted)
+        )
+        if found is None:
+            raise BackendError(f"The tenant's default_profile {wanted!r} does not exist in GLPI.")
+        return int(found)
 
     def find_login(self, login: str, *, scoped: bool, is_deleted: bool = False) -> dict | None:
         """The row of the user whose login equals ``login`` (case-insensitively), or None."""

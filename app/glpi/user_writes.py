@@ -14,6 +14,7 @@ from typing import Any
 
 from app.glpi.cache import BackendCaches
 from app.glpi.errors import GlpiError
+from app.glpi.errors import GlpiNotFoundError
 from app.glpi.mapping import DROPDOWN_BY_COLUMN
 from app.glpi.mapping import OPT_EMAILS
 from app.glpi.mapping import OPTION_BY_COLUMN
@@ -129,8 +130,11 @@ class DropdownResolver:
     """``UserTitle``/``UserCategory`` ids by name, created on the fly (issue 4: title).
 
     Names are compared case-insensitively, as GLPI's collation does. A cached
-    id that GLPI no longer knows is evicted by the caller's write failing;
-    nothing "does not exist" is ever cached.
+    id is verified when it is used (``GET /<Dropdown>/<id>``, still named the
+    same): GLPI stores any id it is given, so a stale one would leave a
+    dangling title. A stale hit is evicted and looked up again; nothing "does
+    not exist" is ever cached. Creating the same title twice at once can
+    make two entries (GLPI has no unique key on dropdown names); both work.
     """
 
     def __init__(self, client: Any, caches: BackendCaches):
@@ -143,12 +147,20 @@ class DropdownResolver:
             return 0
         itemtype = DROPDOWN_BY_COLUMN[column]
         key = ("dropdown", itemtype, name.casefold())
-        return int(
-            self._caches.ids_by_name.get_or_load(key, lambda: self._find_or_create(itemtype, name))
-        )
+        cached = self._caches.ids_by_name.get(key)
+        if cached is not None and self._still_named(itemtype, int(cached), name):
+            return int(cached)
+        self._caches.ids_by_name.evict(key)
+        found = self._find_or_create(itemtype, name)
+        self._caches.ids_by_name.put(key, found)
+        return found
 
-    def evict(self, column: str, name: str) -> None:
-        self._caches.ids_by_name.evict(("dropdown", DROPDOWN_BY_COLUMN[column], name.casefold()))
+    def _still_named(self, itemtype: str, item_id: int, name: str) -> bool:
+        try:
+            row = self._client.get_item(itemtype, item_id)
+        except GlpiNotFoundError:
+            return False
+        return str(row.get("name") or "").casefold() == name.casefold()
 
     def _find_or_create(self, itemtype: str, name: str) -> int:
         found = find_by_name(self._client, itemtype, name)

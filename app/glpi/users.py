@@ -100,7 +100,7 @@ class UserStore:
         self._scan_limit = scan_limit
         self.mapping = UserMapping.build((tenant.get("mapping") or {}).get("user"))
         self._dropdowns = uw.DropdownResolver(client, caches)
-        self._conflicts = ConflictResolver(client, tenant, self._search_rows, scope)
+        self._conflicts = ConflictResolver(client, tenant, self._search_rows, scope, caches)
         self._user_groups = UserGroups(client, scope, limit=scan_limit)
 
     def attribute_support(self) -> dict[str, str]:

@@ -315,3 +315,39 @@ def test_created_user_reads_back_as_answered(bridge):
     for key in ("userName", "name", "emails", "phoneNumbers", "title", "active"):
         assert read[key] == created[key], key
     assert read["meta"]["version"] == created["meta"]["version"]
+
+
+def test_paging_and_sorting_follow_glpi_search_options(bridge):
+    for login, family in (("p.c", "Alpha"), ("p.a", "Charlie"), ("p.b", "Bravo")):
+        bridge.create(login, name={"familyName": family})
+    query = {"filter": 'userName sw "p."', "sortBy": "name.familyName", "count": 2}
+    first = bridge.get("/Users", query_string={**query, "startIndex": 1}).json
+    second = bridge.get("/Users", query_string={**query, "startIndex": 3}).json
+    assert first["totalResults"] == second["totalResults"] == 3
+    assert [u["userName"] for u in first["Resources"]] == ["p.c", "p.b"]
+    assert [u["userName"] for u in second["Resources"]] == ["p.a"]
+    down = bridge.get("/Users", query_string={**query, "sortOrder": "descending"}).json
+    assert [u["userName"] for u in down["Resources"]] == ["p.a", "p.b"]
+    counted = bridge.get("/Users", query_string={"filter": 'userName sw "p."', "count": 0}).json
+    assert counted["totalResults"] == 3 and counted.get("Resources", []) == []
+
+
+def test_department_in_user_category_when_configured(glpi_sim):
+    bridge = UserBridge(glpi_sim, mapping={"user": {"department": "UserCategory"}})
+    user = bridge.create("dept.user", **{ENTERPRISE: {"department": "Sales"}})
+    category = bridge.glpi_row("UserCategory", name="Sales")
+    assert len(category) == 1
+    assert _user_row(bridge, user["id"])["usercategories_id"] == category[0]["id"]
+    assert bridge.get(f"/Users/{user['id']}").json[ENTERPRISE]["department"] == "Sales"
+
+
+def test_a_cached_title_id_is_verified_when_used(bridge):
+    first = bridge.create("title.one", title="Architect")
+    title_id = _user_row(bridge, first["id"])["usertitles_id"]
+    with bridge.sim.lock:
+        del bridge.sim.tables["UserTitle"][title_id]
+    second = bridge.create("title.two", title="Architect")
+    new_id = _user_row(bridge, second["id"])["usertitles_id"]
+    assert new_id != title_id
+    assert [t["id"] for t in bridge.glpi_row("UserTitle", name="Architect")] == [new_id]
+    assert bridge.get(f"/Users/{second['id']}").json["title"] == "Architect"
