@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from app.scim.errors import InvalidValueError
 from app.scim.query import ListParams
@@ -204,3 +207,41 @@ def test_root_search_refuses_a_filter_it_could_only_answer_in_part(scim, five_us
 def test_root_search_with_an_unknown_attribute_everywhere(scim):
     status, body = _root(scim, filter='nope eq "x"')
     assert status == 400 and body["scimType"] == "invalidFilter"
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=6),
+    st.lists(st.text(max_size=4), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.none()),
+)
+_KEYS = st.sampled_from(
+    [
+        "filter",
+        "startIndex",
+        "STARTINDEX",
+        "count",
+        "sortBy",
+        "sortOrder",
+        "attributes",
+        "excludedAttributes",
+        "schemas",
+        "aadOptscim062020",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=st.dictionaries(_KEYS, _VALUES, max_size=6))
+def test_any_parameters_give_params_or_invalid_value(raw):
+    try:
+        params = load_params(raw)
+    except InvalidValueError as exc:
+        assert exc.status == 400 and exc.detail
+    else:
+        assert params.start_index >= 1
+        assert params.count is None or params.count >= 0
+        assert params.sort_order in ("ascending", "descending")
