@@ -272,20 +272,50 @@ class Replayer:
 
     def learn_read(self, itemtype: str, recorded: Any, actual: Any) -> None:
         """Ids of rows GLPI created implicitly (default Profile_User, ``_useremails``) are
-        first seen on read: map them by position."""
+        first seen on read: map them by position when the rows agree on their name.
+        Search rows carry the login (column 1) next to the id (column 2): an id the
+        recording gives a known login is mapped to that login's simulator id."""
+        if isinstance(recorded, dict) and isinstance(recorded.get("data"), list):
+            self.learn_search_rows(itemtype, recorded["data"])
+            return
         if isinstance(recorded, dict) and isinstance(actual, dict):
             recorded, actual = [recorded], [actual]
         if not (isinstance(recorded, list) and isinstance(actual, list)):
             return
         for rec, act in zip(recorded, actual, strict=False):
-            if isinstance(rec, dict) and isinstance(act, dict):
-                rec_id, act_id = rec.get("id"), act.get("id")
-                if (
-                    isinstance(rec_id, int)
-                    and isinstance(act_id, int)
-                    and (itemtype, rec_id) not in self.ids
-                ):
-                    self.ids[(itemtype, rec_id)] = act_id
+            if not (isinstance(rec, dict) and isinstance(act, dict)):
+                continue
+            if "name" in rec and rec.get("name") != act.get("name"):
+                continue
+            rec_id, act_id = rec.get("id"), act.get("id")
+            if (
+                isinstance(rec_id, int)
+                and isinstance(act_id, int)
+                and (itemtype, rec_id) not in self.ids
+            ):
+                self.ids[(itemtype, rec_id)] = act_id
+
+    def learn_search_rows(self, itemtype: str, rows: list) -> None:
+        if itemtype != "User":
+            return
+        for row in rows:
+            if not isinstance(row, dict):
+                continue
+            login, rec_id = row.get("1"), row.get("2")
+            if (
+                isinstance(login, str)
+                and isinstance(rec_id, int)
+                and ("User", rec_id) not in self.ids
+            ):
+                uid = self.sim.find_user_id(self.decode(login))
+                if uid is not None and uid != rec_id:
+                    self.ids[("User", rec_id)] = uid
+
+    def decode(self, text: str) -> str:
+        """Logins as the API shows them are the stored form (encoded on 10)."""
+        from app.simulator.textmatch import html_decode
+
+        return html_decode(text) if self.version == "10" else text
 
     def replay(self, name: str, entries: list[dict], scored: bool) -> list[Outcome]:
         self.ensure_fixtures(entries)
