@@ -1,6 +1,6 @@
 """The write half of SCIM Users over GLPI: inputs, diffs, e-mails, dropdowns.
 
-Everything here turns a :class:`~app.glpi.mapping.UserWrite` into the fewest
+Everything here turns a :class:`~app.glpi.mapping_write.UserWrite` into the fewest
 GLPI calls: a create is **one** ``POST /User`` (e-mails through
 ``_useremails``, the static profile row through ``_profiles_id``); an update
 writes only the columns whose value changes, and touches ``UserEmail`` rows
@@ -18,7 +18,7 @@ from app.glpi.errors import GlpiNotFoundError
 from app.glpi.mapping import DROPDOWN_BY_COLUMN
 from app.glpi.mapping import OPT_EMAILS
 from app.glpi.mapping import OPTION_BY_COLUMN
-from app.glpi.mapping import UserWrite
+from app.glpi.mapping_write import UserWrite
 from app.scim.errors import InvalidValueError
 
 #: Columns whose "no value" GLPI stores as NULL rather than "".

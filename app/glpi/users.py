@@ -39,7 +39,7 @@ from app.glpi.mapping import OPTION_BY_COLUMN
 from app.glpi.mapping import ReadContext
 from app.glpi.mapping import UserMapping
 from app.glpi.mapping import glpi_to_scim_user
-from app.glpi.mapping import scim_to_glpi_user
+from app.glpi.mapping_write import scim_to_glpi_user
 from app.glpi.scope import TenantScope
 from app.glpi.user_conflicts import ConflictResolver
 from app.scim.errors import ConflictError
