@@ -86,6 +86,7 @@ class SimulatorApp:
         return response
 
     def serve(self, request: Request) -> Response:
+        """Apply latency and random faults, then answer (``apirest.php``; 11: ``api.php/v1``)."""
         sim = self.sim
         delay = sim.latency_ms + sim.faults.delay_ms
         if delay > 0:
@@ -111,6 +112,7 @@ class SimulatorApp:
             return error_response(error, api_url)
 
     def dispatch(self, request: Request, parts: list[str], api_url: str) -> Response:
+        """Check tokens and route on the resource name, as ``APIRest::call()`` does."""
         if not parts:
             return Response(
                 '\n<!DOCTYPE html>\n<html lang="en"><head><title>API Documentation'
@@ -139,6 +141,7 @@ class SimulatorApp:
     # -- authentication ---------------------------------------------------------------------
 
     def check_app_token(self, request: Request, params: dict) -> None:
+        """App-Token on every call (header or ``app_token``), compared in constant time."""
         given = request.headers.get("App-Token") or params.get("app_token")
         if not given:
             raise ApiError(400, "ERROR_APP_TOKEN_PARAMETERS_MISSING")
@@ -146,6 +149,7 @@ class SimulatorApp:
             raise ApiError(400, "ERROR_WRONG_APP_TOKEN_PARAMETER")
 
     def check_session(self, request: Request, params: dict) -> tuple[Session, str]:
+        """The session of the Session-Token (header or ``session_token``), or the GLPI error."""
         token = request.headers.get("Session-Token") or params.get("session_token")
         if not token:
             raise ApiError(400, "ERROR_SESSION_TOKEN_MISSING")
@@ -155,6 +159,7 @@ class SimulatorApp:
         return session, str(token)
 
     def init_session(self, request: Request, params: dict) -> Response:
+        """``initSession`` by user_token (header or query), Basic auth or login/password."""
         sim = self.sim
         auth = request.headers.get("Authorization") or ""
         user_token = params.get("user_token")
@@ -207,10 +212,12 @@ class SimulatorApp:
     # -- session resources ------------------------------------------------------------------
 
     def r_killSession(self, session, token, params, request) -> Response:
+        """``killSession``: ``200 true``; the token is invalid afterwards."""
         self.sim.sessions.pop(token, None)
         return json_response(200, True)
 
     def profile_payload(self, profile_id: int) -> dict:
+        """The ``active_profile`` object (name, interface and the rights GLPI reports)."""
         profile = self.sim.tables["Profile"].get(profile_id, {})
         user, group, entity = _RIGHTS_DETAIL.get(profile_id, (1, None, None))
         if self.sim.version == "11" and user == 7327:
@@ -226,6 +233,7 @@ class SimulatorApp:
         }
 
     def r_getMyProfiles(self, session, token, params, request) -> Response:
+        """``getMyProfiles``: each profile of the user with its entities."""
         grouped: dict[int, list] = {}
         for pu in self.sim.user_profiles(session.user_id):
             entity = self.sim.tables["Entity"].get(pu["entities_id"], {})
@@ -247,9 +255,11 @@ class SimulatorApp:
         return json_response(200, {"myprofiles": result})
 
     def r_getActiveProfile(self, session, token, params, request) -> Response:
+        """``getActiveProfile``."""
         return json_response(200, {"active_profile": self.profile_payload(session.profile_id)})
 
     def r_changeActiveProfile(self, session, token, params, request) -> Response:
+        """``changeActiveProfile``: 400 without ``profiles_id``, 404 for a profile not owned."""
         if "profiles_id" not in params:
             raise ApiError(400, "ERROR", "Bad Request")
         wanted = crud.to_int(params["profiles_id"])
@@ -260,6 +270,7 @@ class SimulatorApp:
         return json_response(200, True)
 
     def r_getMyEntities(self, session, token, params, request) -> Response:
+        """``getMyEntities``; with ``is_recursive`` the sub-entities by complete name."""
         sim = self.sim
         entities: list[dict] = []
         seen: set[int] = set()
@@ -281,6 +292,7 @@ class SimulatorApp:
         return json_response(200, {"myentities": entities})
 
     def r_getActiveEntities(self, session, token, params, request) -> Response:
+        """``getActiveEntities``: the snapshot taken at login or at the last change."""
         return json_response(
             200,
             {
@@ -293,6 +305,7 @@ class SimulatorApp:
         )
 
     def r_changeActiveEntities(self, session, token, params, request) -> Response:
+        """``changeActiveEntities``: no body activates everything; unknown gives ``200 false``."""
         sim = self.sim
         if "entities_id" not in params:
             sim.activate_all(session)
@@ -376,9 +389,11 @@ class SimulatorApp:
         return result
 
     def r_getFullSession(self, session, token, params, request) -> Response:
+        """``getFullSession``."""
         return json_response(200, {"session": self.full_session(session, token)})
 
     def r_getGlpiConfig(self, session, token, params, request) -> Response:
+        """``getGlpiConfig`` (API keys and the ``version`` a client detects)."""
         base = f"{request.scheme}://{request.host}"
         version = "10.0.12" if self.sim.version == "10" else "11.0.6"
         config = {

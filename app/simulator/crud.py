@@ -43,6 +43,7 @@ class Context:
     request: Request
 
     def rights(self) -> tuple[bool, bool, bool, bool]:
+        """The (read users, write users, write groups, administer) flags of the active profile."""
         return schema.PROFILE_RIGHTS.get(self.session.profile_id, (False,) * 4)
 
 
@@ -64,6 +65,7 @@ def canonical(name: str) -> str:
 
 
 def sees_all(ctx: Context) -> bool:
+    """Whether the session's active entities cover every entity (no entity filter)."""
     return set(ctx.session.active_entities) >= set(ctx.sim.tables["Entity"])
 
 
@@ -93,6 +95,7 @@ def visible(ctx: Context, itemtype: str, row: dict) -> bool:
 
 
 def can_read(ctx: Context, itemtype: str) -> bool:
+    """Whether the active profile may read ``itemtype`` (else ``403 ERROR_RIGHT_MISSING``)."""
     read = ctx.rights()[0]
     if itemtype in ("User", "UserEmail", "Group_User", "Profile_User", "Group"):
         return read
@@ -152,6 +155,7 @@ def present(ctx: Context, itemtype: str, row: dict) -> dict:
 
 
 def parse_range(ctx: Context, total_hint: int | None = None) -> tuple[int, int, bool]:
+    """``range=start-end`` (default ``0-19``): ``(start, end, explicit)``."""
     text = ctx.params.get("range")
     if text is None:
         return 0, LIST_LIMIT - 1, False
@@ -165,6 +169,7 @@ def parse_range(ctx: Context, total_hint: int | None = None) -> tuple[int, int, 
 
 
 def item_endpoint(ctx: Context, parts: list[str]) -> Response:
+    """Route ``/:itemtype[/:id[/:subitemtype]]`` by verb."""
     itemtype = canonical(parts[0])
     method = ctx.request.method
     item_id = parts[1] if len(parts) > 1 else None
@@ -187,6 +192,7 @@ def item_endpoint(ctx: Context, parts: list[str]) -> Response:
 
 
 def get_item(ctx: Context, itemtype: str, item_id: int) -> Response:
+    """``GET /:itemtype/:id``: 404, 403, or the item (``get_sha1`` gives a hash)."""
     row = ctx.sim.tables[itemtype].get(item_id)
     if row is None:
         raise ApiError(404, "ERROR_ITEM_NOT_FOUND")
@@ -229,6 +235,7 @@ def _filtered(ctx: Context, itemtype: str, rows: list[dict]) -> list[dict] | Res
 
 
 def sample_columns(sim: Simulator, itemtype: str) -> dict:
+    """A default row of ``itemtype``: its column names."""
     if itemtype == "User":
         return schema.user_defaults(sim.version)
     if itemtype == "Group":
@@ -239,6 +246,7 @@ def sample_columns(sim: Simulator, itemtype: str) -> dict:
 
 
 def get_list(ctx: Context, itemtype: str, rows: list[dict] | None = None) -> Response:
+    """``GET /:itemtype`` (or a sub-item list): filtering, sorting, paging and headers."""
     if not can_read(ctx, itemtype):
         raise ApiError(403, "ERROR_RIGHT_MISSING")
     start, end, explicit = parse_range(ctx)
@@ -299,6 +307,7 @@ def _list_total(ctx: Context, itemtype: str, rows: list[dict], sub: bool) -> int
 
 
 def get_subitems(ctx: Context, itemtype: str, item_id: int, sub: str) -> Response:
+    """``GET /:itemtype/:id/:subitemtype`` (``[]`` when the types are not related)."""
     parent = ctx.sim.tables[itemtype].get(item_id)
     if parent is None:
         raise ApiError(404, "ERROR_ITEM_NOT_FOUND")

@@ -75,6 +75,7 @@ def valid_email(address: Any) -> bool:
 
 
 def coerce(key: str, value: Any) -> Any:
+    """Inputs as MySQL stores them: booleans and digit strings become ints in int columns."""
     if key in _INT_FIELDS:
         if isinstance(value, bool):
             return int(value)
@@ -156,6 +157,7 @@ def duplicate_message(sim: Simulator, verb: str, table: str, key: str, sql: str)
 
 
 def add_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
+    """Add a user: login rules, duplicates, passwords, default profile, ``_useremails``."""
     name = data.get("name")
     if not isinstance(name, str) or not valid_login(name):
         return False, BAD_LOGIN_ADD
@@ -244,6 +246,7 @@ def _set_emails(sim: Simulator, uid: int, emails: Any, default_key: Any, creatin
 
 
 def update_user(sim: Simulator, session: Session, uid: int, data: dict) -> tuple[Any, str]:
+    """Update a user; refused renames keep the old login and explain in the message."""
     row = sim.tables["User"].get(uid)
     if row is None:
         return None, ""
@@ -284,6 +287,7 @@ def update_user(sim: Simulator, session: Session, uid: int, data: dict) -> tuple
 
 
 def delete_user(sim: Simulator, session: Session, uid: int, purge: bool) -> tuple[Any, str]:
+    """Trash, or purge with memberships, authorizations and e-mails."""
     row = sim.tables["User"].get(uid)
     if row is None:
         return False, "Item not found"
@@ -310,6 +314,7 @@ def _reset_defaults(sim: Simulator, uid: int, keep: int) -> None:
 
 
 def add_useremail_row(sim: Simulator, uid: int, address: str, is_default: int) -> int:
+    """Insert an address; the first of a user, or an explicit default, becomes default."""
     first = not sim.children("UserEmail", uid)
     rid = sim.insert(
         "UserEmail",
@@ -334,6 +339,7 @@ def _email_taken(sim: Simulator, uid: int, address: str, skip: int | None = None
 
 
 def add_useremail(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
+    """``POST /UserEmail``: unknown user, invalid address and per-user duplicates refused."""
     uid = coerce("users_id", data.get("users_id"))
     if uid not in sim.tables["User"]:
         return False, NO_RIGHT
@@ -353,6 +359,7 @@ def add_useremail(sim: Simulator, session: Session, data: dict) -> tuple[Any, st
 
 
 def update_useremail(sim: Simulator, session: Session, rid: int, data: dict) -> tuple[Any, str]:
+    """``PUT /UserEmail``: ``email`` is required; a new default resets the others."""
     row = sim.tables["UserEmail"].get(rid)
     if row is None:
         return None, ""
@@ -376,6 +383,7 @@ def update_useremail(sim: Simulator, session: Session, rid: int, data: dict) -> 
 
 
 def delete_useremail(sim: Simulator, rid: int) -> tuple[Any, str]:
+    """Purge an address; when it was the default, the next one is promoted."""
     row = sim.delete_row("UserEmail", rid)
     if row is None:
         return False, "Item not found"

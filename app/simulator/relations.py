@@ -42,6 +42,7 @@ def _group_ancestors(sim: Simulator, group: dict) -> list[int]:
 
 
 def add_group(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
+    """Add a group (duplicate and empty names allowed) and compute its tree fields."""
     stamp = now_text()
     row = schema.group_defaults(sim.version)
     row.update({"date_mod": stamp, "date_creation": stamp, "entities_id": session.entity_id})
@@ -60,6 +61,7 @@ def add_group(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
 
 
 def update_group(sim: Simulator, session: Session, gid: int, data: dict) -> tuple[Any, str]:
+    """Update a group and refresh the complete names below it."""
     row = sim.tables["Group"].get(gid)
     if row is None:
         return None, ""
@@ -76,6 +78,7 @@ def update_group(sim: Simulator, session: Session, gid: int, data: dict) -> tupl
 
 
 def delete_group(sim: Simulator, session: Session, gid: int) -> tuple[Any, str]:
+    """Purge a group (no trash): memberships go, children move to its parent."""
     row = sim.delete_row("Group", gid)
     if row is None:
         return False, "Item not found"
@@ -89,6 +92,7 @@ def delete_group(sim: Simulator, session: Session, gid: int) -> tuple[Any, str]:
 
 
 def add_group_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
+    """Add a membership; unknown sides are refused, duplicates hit the unicity key."""
     uid = coerce("users_id", data.get("users_id"))
     gid = coerce("groups_id", data.get("groups_id"))
     if uid not in sim.tables["User"] or gid not in sim.tables["Group"]:
@@ -108,6 +112,7 @@ def add_group_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, s
 
 
 def add_profile_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
+    """Add an authorization; duplicates are accepted, unknown ids refused."""
     row = {**schema.DEFAULTS["Profile_User"], "id": None, "entities_id": session.entity_id}
     store_fields(sim, "Profile_User", row, data, "add")
     if (
@@ -120,6 +125,7 @@ def add_profile_user(sim: Simulator, session: Session, data: dict) -> tuple[Any,
 
 
 def add_entity(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
+    """Add an entity under its parent (unique name per parent)."""
     stamp = now_text()
     row = schema.entity_defaults()
     row.update({"date_mod": stamp, "date_creation": stamp, "entities_id": session.entity_id})

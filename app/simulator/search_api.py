@@ -24,11 +24,13 @@ from app.simulator.textmatch import sort_key
 
 
 def list_options(ctx: Context, parts: list[str]) -> Response:
+    """``listSearchOptions/:itemtype``."""
     itemtype = canonical(parts[0]) if parts else canonical("")
     return json_response(200, catalog.list_search_options(ctx.sim, itemtype))
 
 
 def search(ctx: Context, parts: list[str]) -> Response:
+    """``/search/:itemtype``: criteria, columns, sort, range and GLPI's answer shape."""
     sim = ctx.sim
     itemtype = canonical(parts[0]) if parts else canonical("")
     if not can_read(ctx, itemtype):

@@ -18,6 +18,7 @@ class _Handler(WSGIRequestHandler):
     """Request handler that can refuse connections (fault injection) and logs nothing."""
 
     def handle(self) -> None:
+        """Serve the connection, or close it at once when connections are refused."""
         sim = self.server.app.sim  # type: ignore[attr-defined]
         if sim.faults.refuse_connections:
             try:
@@ -29,9 +30,11 @@ class _Handler(WSGIRequestHandler):
         super().handle()
 
     def log_request(self, *args, **kwargs) -> None:
+        """Stay quiet: the call log is the record."""
         return
 
     def log(self, *args, **kwargs) -> None:
+        """Stay quiet: the call log is the record."""
         return
 
 

@@ -63,6 +63,7 @@ def _add_one(ctx: Context, itemtype: str, data: dict) -> tuple[Any, str]:
 
 
 def post(ctx: Context, itemtype: str) -> Response:
+    """``POST``: 201 with ``location``, a list for arrays, 207 on partial failure."""
     entries, single = _inputs(ctx)
     results = []
     for data in entries:
@@ -100,6 +101,7 @@ def _update_one(ctx: Context, itemtype: str, item_id: int, data: dict) -> tuple[
 
 
 def put(ctx: Context, itemtype: str, url_id: str | None) -> Response:
+    """``PUT``/``PATCH``: the body id wins; unknown ids are left out of the answer."""
     entries, single = _inputs(ctx)
     results: list = []
     failures = 0
@@ -145,6 +147,7 @@ def _delete_one(ctx: Context, itemtype: str, item_id: int, purge: bool) -> tuple
 
 
 def delete(ctx: Context, itemtype: str, url_id: str | None) -> Response:
+    """``DELETE``: the URL id wins over ``input``; inputs without id are skipped."""
     purge = flag(ctx.params.get("force_purge", False))
     if url_id is not None:
         entries, single = [{"id": url_id}], True
