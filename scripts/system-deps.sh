@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# System packages some tests need (a real redis-server, Debian's Chromium).
+# System packages some tests need (a real redis-server, openssl, Debian's Chromium).
 # Installed with apt-get when missing and when we may; tests that need them
 # fail with a clear message otherwise.
 set -uo pipefail
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# The TLS test of the served bridge makes a throw-away certificate with openssl.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # The status page's browser tests drive Debian's Chromium with Playwright;
 # Playwright never downloads a browser of its own here.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)

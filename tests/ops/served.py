@@ -23,7 +23,9 @@ class Served:
 
     def __init__(self, tmp_path: Path, raw: dict, workers: int = 2):
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        certfile = raw.get("server", {}).get("tls", {}).get("certfile")
+        self.verify: str | bool = certfile or True
+        self.url = f"{'https' if certfile else 'http'}://127.0.0.1:{self.port}"
         self.config_path = tmp_path / "config.yaml"
         self.log_path = tmp_path / "server.log"
         server = {
@@ -60,7 +62,10 @@ class Served:
             if self.proc.poll() is not None:
                 raise AssertionError(f"server exited {self.proc.returncode}:\n{self.log()}")
             try:
-                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                if (
+                    requests.get(self.url + "/healthz", timeout=1, verify=self.verify).status_code
+                    == 200
+                ):
                     return self
             except requests.RequestException:
                 pass

@@ -33,6 +33,18 @@ def tenant(url: str, **extra) -> dict:
     }
 
 
+def probe(server: Served) -> int:
+    """Exit status of the image's HEALTHCHECK command against ``server``."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GLPISCIM_")}
+    env["GLPISCIM_CONFIG"] = str(server.config_path)
+    command = [sys.executable, "-m", "app.ops.probe"]
+    return subprocess.run(command, env=env, timeout=30, capture_output=True).returncode
+
+
 def counter(text: str, name: str, **labels: str) -> float:
     total = 0.0
     for line in text.splitlines():
@@ -61,6 +73,7 @@ def served(tmp_path, simulator):
 
 def test_health_metrics_and_access_lines(served: Served) -> None:
     assert requests.get(served.url + "/healthz", timeout=5).json() == {"status": "ok"}
+    assert probe(served) == 0
     ready = requests.get(served.url + "/readyz", timeout=10)
     assert ready.status_code == 200
     assert ready.json()["tenants"]["acme"]["status"] == "ok"
@@ -348,3 +361,78 @@ def test_two_bridges_sharing_redis_create_one_group_and_one_user_under_a_race(
     assert [u["name"].lower() for u in simulator.sim.rows("User")].count(
         "race.user@example.org"
     ) == 1
+
+
+def _self_signed(tmp_path) -> tuple[str, str]:
+    import shutil
+    import subprocess
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.fail("openssl is not installed: run scripts/system-deps.sh")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return str(cert), str(key)
+
+
+def test_tls_in_gunicorn_refuses_versions_below_1_2(tmp_path, simulator) -> None:
+    import ssl
+    import warnings
+
+    cert, key = _self_signed(tmp_path)
+    raw = {
+        "server": {"tls": {"certfile": cert, "keyfile": key}},
+        "tenants": [tenant(simulator.url)],
+    }
+    with Served(tmp_path, raw, workers=1) as server:
+        assert server.url.startswith("https://")
+        assert probe(server) == 0
+        for version, name in (
+            (ssl.TLSVersion.TLSv1_2, "TLSv1.2"),
+            (ssl.TLSVersion.TLSv1_3, "TLSv1.3"),
+        ):
+            context = ssl.create_default_context(cafile=cert)
+            context.minimum_version = context.maximum_version = version
+            conn = http.client.HTTPSConnection(
+                "127.0.0.1", server.port, context=context, timeout=10
+            )
+            conn.request("GET", "/healthz")
+            assert conn.getresponse().status == 200
+            assert conn.sock.version() == name
+            conn.close()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            old.load_verify_locations(cert)
+            old.set_ciphers("DEFAULT:@SECLEVEL=0")
+            old.minimum_version = ssl.TLSVersion.TLSv1
+            old.maximum_version = ssl.TLSVersion.TLSv1_1
+        conn = http.client.HTTPSConnection("127.0.0.1", server.port, context=old, timeout=10)
+        with pytest.raises(ssl.SSLError) as refused:
+            conn.request("GET", "/healthz")
+        conn.close()
+        # The server's alert, not a client-side refusal: the client did offer TLS 1.1.
+        assert "PROTOCOL_VERSION" in str(refused.value).upper()
+    assert probe(server) == 1
