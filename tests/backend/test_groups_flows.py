@@ -316,11 +316,20 @@ def test_reads_honour_excluded_members_and_page_member_rows(bridge):
     lean = scim.get(f"/Groups/{gid}", query_string={"excludedAttributes": "members"})
     assert lean.status_code == 200 and "members" not in lean.json
     assert calls(sim, contains="Group_User") == [] and len(calls(sim)) == 1
+    sim.reset_calls()
     full = scim.get(f"/Groups/{gid}")
     assert sorted(int(m["value"]) for m in full.json["members"]) == sorted(users)
-    assert all("display" not in m for m in full.json["members"])
-    shown = scim.get(f"/Groups/{gid}", query_string={"attributes": "members.display,members.value"})
-    assert {m["display"] for m in shown.json["members"]} == {f"member{i}" for i in range(5)}
+    assert {m["display"] for m in full.json["members"]} == {f"member{i}" for i in range(5)}
+    assert [c.path for c in calls(sim)] == [
+        "/apirest.php/search/Group",
+        f"/apirest.php/Group/{gid}/Group_User",
+        "/apirest.php/search/User",
+    ]
+    # Member values only: no user search for the logins.
+    sim.reset_calls()
+    values = scim.get(f"/Groups/{gid}", query_string={"attributes": "members.value"})
+    assert all(set(m) == {"value"} for m in values.json["members"])
+    assert calls(sim, contains="search/User") == []
     # A dynamic membership (GLPI rules, LDAP) is not a SCIM member.
     sim.insert(
         "Group_User",

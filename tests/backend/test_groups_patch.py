@@ -1,0 +1,118 @@
+"""Group PATCH/PUT edges: answers with attributes, filters that need the members, config flags."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.backend.groups_app import GROUP_SCHEMA
+from tests.backend.groups_app import Scim
+from tests.backend.groups_app import calls
+from tests.backend.groups_app import member_ids
+from tests.backend.groups_app import seed_users
+from tests.backend.groups_app import served_bridge
+
+
+@pytest.fixture(params=["10", "11"])
+def glpi_version(request):
+    return request.param
+
+
+def _create(scim, name, members=(), **extra):
+    body = {"schemas": [GROUP_SCHEMA], "displayName": name, **extra}
+    body["members"] = [{"value": str(m)} for m in members]
+    answer = scim.post("/Groups", body)
+    assert answer.status_code == 201, answer.json
+    return int(answer.json["id"])
+
+
+def test_patch_answers_200_with_the_resource_when_attributes_are_named(glpi_sim):
+    scim, sim = Scim(served_bridge(glpi_sim)), glpi_sim.sim
+    users = seed_users(sim, 2)
+    gid = _create(scim, "Answering", users[:1])
+    answer = scim.patch(
+        f"/Groups/{gid}",
+        [{"op": "add", "path": "members", "value": [{"value": str(users[1])}]}],
+        query_string={"attributes": "members,displayName"},
+    )
+    assert answer.status_code == 200, answer.json
+    assert sorted(m["value"] for m in answer.json["members"]) == sorted(map(str, users))
+    answer = scim.patch(
+        f"/Groups/{gid}",
+        [{"op": "replace", "path": "displayName", "value": "Answered"}],
+        query_string={"excludedAttributes": "members"},
+    )
+    assert answer.status_code == 200 and answer.json["displayName"] == "Answered"
+    assert "members" not in answer.json
+
+
+def test_a_member_filter_on_display_loads_members_and_removes_only_matches(glpi_sim):
+    scim, sim = Scim(served_bridge(glpi_sim)), glpi_sim.sim
+    users = seed_users(sim, 3, prefix="disp")
+    gid = _create(scim, "By display", users)
+    answer = scim.patch(f"/Groups/{gid}", [{"op": "remove", "path": 'members[display eq "disp1"]'}])
+    assert answer.status_code == 204, answer.json
+    assert member_ids(sim, gid) == {users[0], users[2]}
+
+
+def test_put_members_empty_clears_and_put_without_members_keeps(glpi_sim):
+    scim, sim = Scim(served_bridge(glpi_sim)), glpi_sim.sim
+    users = seed_users(sim, 2)
+    gid = _create(scim, "Put me", users, externalId="ext-1")
+    body = {"schemas": [GROUP_SCHEMA], "displayName": "Put me too"}
+    answer = scim.put(f"/Groups/{gid}", body)
+    assert answer.status_code == 200, answer.json
+    assert answer.json["externalId"] == "ext-1" and member_ids(sim, gid) == set(users)
+    sim.reset_calls()
+    answer = scim.put(f"/Groups/{gid}", {**body, "members": []})
+    assert answer.status_code == 200 and answer.json.get("members", []) == []
+    assert member_ids(sim, gid) == set()
+    assert len(calls(sim, "DELETE", "/Group_User")) == 1 and calls(sim, "PUT") == []
+
+
+def test_created_groups_take_entity_recursion_and_flags_from_config(glpi_sim):
+    scim = Scim(
+        served_bridge(
+            glpi_sim, groups={"is_recursive": True, "flags": {"is_usergroup": 1, "is_assign": 0}}
+        )
+    )
+    gid = _create(scim, "Configured")
+    row = next(g for g in glpi_sim.sim.rows("Group") if g["id"] == gid)
+    assert (row["entities_id"], row["is_recursive"], row["is_usergroup"], row["is_assign"]) == (
+        0,
+        1,
+        1,
+        0,
+    )
+
+
+def test_external_id_is_stored_per_version_and_filterable(glpi_sim):
+    scim, sim = Scim(served_bridge(glpi_sim)), glpi_sim.sim
+    gid = _create(scim, "External", externalId="6f1c-Ab")
+    row = next(g for g in sim.rows("Group") if g["id"] == gid)
+    column = "code" if sim.version == "11" else "ldap_group_dn"
+    assert row[column] == "6f1c-Ab"
+    hit = scim.get("/Groups", query_string={"filter": 'externalId eq "6f1c-Ab"'})
+    assert [r["id"] for r in hit.json["Resources"]] == [str(gid)]
+    # externalId is caseExact: GLPI's case-insensitive LIKE candidate is dropped.
+    assert (
+        scim.get("/Groups", query_string={"filter": 'externalId eq "6F1C-AB"'}).json["totalResults"]
+        == 0
+    )
+    answer = scim.patch(f"/Groups/{gid}", [{"op": "remove", "path": "externalId"}])
+    assert answer.status_code == 204
+    assert not next(g for g in sim.rows("Group") if g["id"] == gid)[column]
+
+
+def test_sorting_by_display_name(glpi_sim):
+    scim = Scim(served_bridge(glpi_sim))
+    for name in ("b-group", "a-group", "c-group"):
+        _create(scim, name)
+    listed = scim.get(
+        "/Groups",
+        query_string={
+            "sortBy": "displayName",
+            "sortOrder": "descending",
+            "excludedAttributes": "members",
+        },
+    )
+    assert [r["displayName"] for r in listed.json["Resources"]] == ["c-group", "b-group", "a-group"]
