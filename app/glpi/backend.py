@@ -46,12 +46,13 @@ from app.scim.storage import Storage
 
 log = logging.getLogger(__name__)
 
-_SQL_TEXT = re.compile(r"\s*(in SQL query|MySQL query error).*", re.IGNORECASE | re.DOTALL)
+_SQL_PREFIX = re.compile(r"^\s*MySQL query error:\s*", re.IGNORECASE)
+_SQL_TEXT = re.compile(r"\s*in SQL query.*", re.IGNORECASE | re.DOTALL)
 
 
 def glpi_message(exc: GlpiError) -> str:
     """GLPI's message, without SQL text, short enough for an Error ``detail``."""
-    text = _SQL_TEXT.sub("", exc.message or "").strip()
+    text = _SQL_TEXT.sub("", _SQL_PREFIX.sub("", exc.message or "")).strip()
     return (text or "no message")[:200]
 
 

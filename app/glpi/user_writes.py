@@ -13,8 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.glpi.cache import BackendCaches
-from app.glpi.errors import GlpiError
+from app.glpi.errors import GlpiBadRequestError
 from app.glpi.errors import GlpiNotFoundError
+from app.glpi.errors import GlpiPartialError
+from app.glpi.errors import is_duplicate_entry
 from app.glpi.mapping import DROPDOWN_BY_COLUMN
 from app.glpi.mapping import OPT_EMAILS
 from app.glpi.mapping import OPTION_BY_COLUMN
@@ -212,12 +214,24 @@ def sync_emails(client: Any, user_id: int, wanted: list[tuple[str, bool]]) -> No
     if stale:
         client.delete("UserEmail", stale if len(stale) > 1 else stale[0])
     if new:
-        try:
-            client.add("UserEmail", new if len(new) > 1 else new[0])
-        except GlpiError as exc:
-            if not getattr(exc, "is_duplicate", False):
-                raise InvalidValueError(f"GLPI refused an e-mail address: {exc.message}") from exc
+        _add_emails(client, new)
     if primary_row is not None and (stale or not int(primary_row.get("is_default") or 0)):
         client.update(
             "UserEmail", int(primary_row["id"]), {"email": primary_row["email"], "is_default": 1}
         )
+
+
+def _add_emails(client: Any, rows: list[dict]) -> None:
+    """``POST /UserEmail`` (an array when several); a duplicate address counts as added.
+
+    :raises InvalidValueError: naming the addresses GLPI refused.
+    """
+    try:
+        client.add("UserEmail", rows if len(rows) > 1 else rows[0])
+    except GlpiPartialError as exc:
+        refused = [r.message for r in exc.failed if not is_duplicate_entry(r.message)]
+        if refused:
+            raise InvalidValueError(f"GLPI refused an e-mail address: {refused[0]}") from exc
+    except GlpiBadRequestError as exc:
+        if not exc.is_duplicate:
+            raise InvalidValueError(f"GLPI refused an e-mail address: {exc.message}") from exc
