@@ -77,7 +77,7 @@ def describe(activity: recorder.RequestActivity, response: Response, seconds: fl
     resource_type = _RESOURCE_TYPES.get(parts[0], "") if parts and parts[0] else ""
     resource_id = parts[1] if len(parts) > 1 and parts[1] != ".search" else ""
     body = _json(request) if request.method in ("POST", "PUT", "PATCH") else None
-    answer = _json(response) if response.mimetype.endswith("json") else None
+    answer = _json(response) if (response.mimetype or "").endswith("json") else None
     return Event(
         time=time.time(),
         tenant=getattr(tenant, "name", "") or "-",

@@ -310,7 +310,9 @@ GROUP_CORE = Schema(
                       Attribute("value", mutability="immutable"),
                       Attribute("$ref", type="reference", mutability="immutable",
                                 reference_types=("User", "Group")),
-                      Attribute("display", mutability="readOnly"),
+                      Attribute("display", mutability="readOnly", returned="request",
+                                description="The member's name; returned when asked for, as it "
+                                            "costs a look-up per member."),
                       Attribute("type", mutability="immutable",
                                 canonical_values=("User", "Group")),
                   )),
