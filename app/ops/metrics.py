@@ -13,6 +13,7 @@ client's per-call hook calls :func:`record_glpi_call`.
 from __future__ import annotations
 
 import hmac
+import itertools
 import os
 import re
 from collections.abc import Callable
@@ -92,14 +93,20 @@ def glpi_call_hook(tenant: object) -> Callable[[Any], None]:
     """A per-call hook for the GLPI client: ``client.hooks.append(glpi_call_hook(tenant))``.
 
     It takes the client's call record (``endpoint``, ``method``, ``status``
-    — None when no answer came — and ``duration_ms``).
+    — None when no answer came — and ``duration_ms``). A client opens its
+    session once, lazily; every later successful ``initSession`` of the same
+    client is a re-login and is counted in ``glpi_relogins_total``.
     """
+    logins = itertools.count()
 
     def hook(record: Any) -> None:
         status = record.status if record.status is not None else "error"
         record_glpi_call(
             tenant, record.endpoint, record.method, status, record.duration_ms / 1000.0
         )
+        if record.endpoint.rstrip("/").endswith("initSession") and record.status == 200:
+            if next(logins) > 0:
+                record_glpi_relogin(tenant)
 
     return hook
 

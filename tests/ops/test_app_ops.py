@@ -276,8 +276,11 @@ def test_glpi_calls_relogins_and_caches_are_counted(app_factory) -> None:
     misses = metric_value(text, "cache_lookups_total", cache="acme:ids", result="miss")
 
     hook = glpi_call_hook("acme")
+    hook(SimpleNamespace(endpoint="/initSession", method="GET", status=200, duration_ms=5.0))
     hook(SimpleNamespace(endpoint="/User/12/UserEmail", method="GET", status=200, duration_ms=12.5))
     hook(SimpleNamespace(endpoint="/search/User", method="GET", status=None, duration_ms=3000.0))
+    hook(SimpleNamespace(endpoint="/initSession", method="GET", status=401, duration_ms=5.0))
+    hook(SimpleNamespace(endpoint="/initSession", method="GET", status=200, duration_ms=5.0))
     record_glpi_relogin("acme")
     cache = LocalShared().cache("acme:ids")
     cache.get("jdoe")
@@ -303,7 +306,7 @@ def test_glpi_calls_relogins_and_caches_are_counted(app_factory) -> None:
         )
         >= 1
     )
-    assert metric_value(text, "glpi_relogins_total", tenant="acme") == relogins + 1
+    assert metric_value(text, "glpi_relogins_total", tenant="acme") == relogins + 2
     assert metric_value(text, "cache_lookups_total", cache="acme:ids", result="hit") == hits + 1
     assert metric_value(text, "cache_lookups_total", cache="acme:ids", result="miss") == misses + 1
 

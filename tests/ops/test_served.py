@@ -105,6 +105,7 @@ def test_health_metrics_and_access_lines(served: Served) -> None:
     )
     assert counter(text, "glpi_calls_total", tenant="acme") >= 1
     assert counter(text, "glpi_call_duration_seconds_count", tenant="acme") >= 1
+    assert counter(text, "glpi_relogins_total", tenant="acme") == 0
 
     served.stop()
     [line] = [
@@ -116,6 +117,19 @@ def test_health_metrics_and_access_lines(served: Served) -> None:
     assert line["operation"] == "GET /scim/v2/Users"
     assert line["status"] == 200
     assert line["duration_ms"] > 0
+
+
+def test_expired_glpi_session_is_counted_as_a_relogin(tmp_path, simulator) -> None:
+    with Served(tmp_path, {"tenants": [tenant(simulator.url)]}, workers=1) as server:
+        assert (
+            requests.get(server.url + "/scim/v2/Users", headers=AUTH, timeout=10).status_code == 200
+        )
+        simulator.sim.invalidate_sessions()
+        assert (
+            requests.get(server.url + "/scim/v2/Users", headers=AUTH, timeout=10).status_code == 200
+        )
+        text = requests.get(server.url + "/metrics", timeout=5).text
+    assert counter(text, "glpi_relogins_total", tenant="acme") == 1
 
 
 def test_graceful_shutdown_ends_the_glpi_sessions(served: Served, simulator) -> None:
