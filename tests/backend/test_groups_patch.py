@@ -116,3 +116,26 @@ def test_sorting_by_display_name(glpi_sim):
         },
     )
     assert [r["displayName"] for r in listed.json["Resources"]] == ["c-group", "b-group", "a-group"]
+
+
+def test_glpi_failures_are_never_a_2xx_and_a_retry_converges(glpi_sim):
+    scim, sim = Scim(served_bridge(glpi_sim)), glpi_sim.sim
+    users = seed_users(sim, 3)
+    gid = _create(scim, "Flaky", users[:1])
+    add = [{"op": "add", "path": "members", "value": [{"value": str(u)} for u in users[1:]]}]
+    # The add does not land: 503 with Retry-After, nothing written.
+    sim.fail_next("POST", "/Group_User", status=500, when="before")
+    answer = scim.patch(f"/Groups/{gid}", add)
+    assert answer.status_code == 503 and answer.headers.get("Retry-After")
+    assert member_ids(sim, gid) == {users[0]}
+    # The add lands but the answer is lost: 503, then the IdP's retry is a success, no duplicate.
+    sim.fail_next("POST", "/Group_User", status=503, when="after")
+    assert scim.patch(f"/Groups/{gid}", add).status_code == 503
+    assert scim.patch(f"/Groups/{gid}", add).status_code == 204
+    rows = [r for r in sim.rows("Group_User") if r["groups_id"] == gid]
+    assert sorted(r["users_id"] for r in rows) == sorted(users)
+    # A DELETE is idempotent: the client replays it after a 503.
+    sim.fail_next("DELETE", "/Group_User", status=503, when="before")
+    remove = [{"op": "remove", "path": f'members[value eq "{users[0]}"]'}]
+    assert scim.patch(f"/Groups/{gid}", remove).status_code == 204
+    assert member_ids(sim, gid) == set(users[1:])
