@@ -20,11 +20,11 @@ from flask import request
 
 from app.ops.audit import audit_request
 from app.ops.metrics import record_scim_request
+from app.ops.paths import scim_segments
 
 access_log = logging.getLogger("glpi_scim_bridge.access")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_SCIM_PREFIX = "/scim/v2/"
 #: Endpoints that become a metrics label; anything else is "other" (bounded cardinality).
 _RESOURCES = {
     "Users": "User",
@@ -40,10 +40,10 @@ _RESOURCES = {
 
 def scim_resource(path: str) -> str | None:
     """The metrics label of a SCIM path, or None when the path is not SCIM."""
-    if _SCIM_PREFIX not in path:
+    parts = scim_segments(path)
+    if parts is None:
         return None
-    rest = path.split(_SCIM_PREFIX, 1)[1]
-    return _RESOURCES.get(rest.split("/", 1)[0], "other")
+    return _RESOURCES.get(parts[0], "other")
 
 
 def start_request() -> None:

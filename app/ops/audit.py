@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.ops.logs import make_handler
+from app.ops.paths import scim_segments
 from app.ops.redact import Redactor
 
 audit_log = logging.getLogger("glpi_scim_bridge.audit")
@@ -178,9 +179,9 @@ def sent_attribute_names(method: str, body: Any) -> list[str]:
 
 def _resource(path: str) -> tuple[str, str | None] | None:
     """(resource type, id) of a ``/scim/v2/Users[/<id>]`` path, else None."""
-    if "/scim/v2/" not in path:
+    parts = scim_segments(path)
+    if parts is None:
         return None
-    parts = path.split("/scim/v2/", 1)[1].strip("/").split("/")
     resource_type = _RESOURCE_TYPES.get(parts[0])
     if resource_type is None or len(parts) > 2 or (len(parts) == 2 and parts[1].startswith(".")):
         return None

@@ -180,3 +180,43 @@ def test_one_event_per_authenticated_scim_write(app_factory, capsys) -> None:
         ),
         ("PATCH", "Group", "9", "noop", ["members"], {}),
     ]
+
+
+@pytest.mark.parametrize(
+    ("path", "segments"),
+    [
+        ("/scim/v2/Users/42", ["Users", "42"]),
+        ("/scim/v2/t/contoso/Users/42", ["Users", "42"]),
+        ("/scim/v2/t/contoso/Groups", ["Groups"]),
+        ("/scim/v2/Users/.search", ["Users", ".search"]),
+        ("/scim/v2/", [""]),
+        ("/healthz", None),
+    ],
+)
+def test_scim_segments(path: str, segments: list[str] | None) -> None:
+    from app.ops.paths import scim_segments
+
+    assert scim_segments(path) == segments
+
+
+def test_tenant_prefixed_writes_are_audited_and_labelled(app_factory, capsys) -> None:
+    from flask import g
+
+    from app.ops.access import scim_resource
+
+    app = app_factory()
+
+    @app.route("/scim/v2/t/<tenant>/Users/<user_id>", methods=["DELETE"])
+    def delete_user(tenant: str, user_id: str):
+        g.tenant = app.extensions["tenants"].get(tenant)
+        return "", 204
+
+    _configure(audit_sink="stdout")
+    app.test_client().delete("/scim/v2/t/acme/Users/12")
+    [event] = _events(capsys.readouterr().out)
+    assert (event["operation"], event["resource_type"], event["resource_id"]) == (
+        "DELETE",
+        "User",
+        "12",
+    )
+    assert scim_resource("/scim/v2/t/acme/Users/12") == "User"
