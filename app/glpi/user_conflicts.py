@@ -16,6 +16,7 @@ uniqueness"):
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,16 @@ from app.glpi.user_writes import find_by_name
 from app.scim.errors import BackendError
 from app.scim.errors import ConflictError
 from app.scim.errors import InvalidValueError
+
+
+def collate(text: str) -> str:
+    """``text`` as MySQL's ``utf8mb4_unicode_ci`` compares it: without case nor accents.
+
+    GLPI's unique key on logins uses that collation, so ``élodie`` collides
+    with an existing ``Elodie``.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 class ConflictResolver:
@@ -67,7 +78,7 @@ class ConflictResolver:
             criteria = [*self._scope.user_criteria(), {**criteria[0], "link": "AND"}]
         _, rows = self._search_rows(criteria, 0, 50, is_deleted=is_deleted, remember=scoped)
         for row in rows:
-            if str(row.get(str(OPT_LOGIN)) or "").casefold() == login.casefold():
+            if collate(str(row.get(str(OPT_LOGIN)) or "")) == collate(login):
                 return row
         return None
 
@@ -81,7 +92,7 @@ class ConflictResolver:
         if self.find_login(login, scoped=True) is not None:
             raise ConflictError(
                 f"A user with userName {login!r} already exists "
-                "(GLPI compares logins case-insensitively)."
+                "(GLPI compares logins without case nor accents)."
             ) from exc
         trashed = self.find_login(login, scoped=True, is_deleted=True)
         if trashed is not None:
