@@ -252,7 +252,8 @@ class Simulator:
 
         Extra keys: ``_profile`` (profile id, default 1 Self-Service, ``None`` for none),
         ``_entity`` (default 0), ``_recursive`` (default 0), ``_emails`` (list of addresses,
-        the first is the default).
+        the first is the default). A ``password`` is stored hashed, as an admin setting it
+        would, so Basic/login sessions work with it.
         """
         profile = fields.pop("_profile", 1)
         entity = fields.pop("_entity", 0)
@@ -264,6 +265,10 @@ class Simulator:
             row.update({"date_mod": stamp, "date_creation": stamp})
             for key, value in fields.items():
                 row[key] = self.encode(value)
+            password = fields.get("password")
+            if isinstance(password, str) and password and not password.startswith("$2y$"):
+                row["password"] = hash_password(password)
+                row["password_last_update"] = stamp
             if not fields.get("id"):
                 row["id"] = None
             uid = self.insert("User", row)

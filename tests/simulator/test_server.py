@@ -84,3 +84,15 @@ def test_basic_login_and_kill_session(glpi_sim) -> None:
         headers={"App-Token": glpi_sim.app_token},
     )
     assert bad.json() == ["ERROR_GLPI_LOGIN", "Incorrect username or password"]
+
+
+def test_seeded_password_allows_login(glpi_sim) -> None:
+    glpi_sim.sim.seed_user(name="seeded.login", password="S3cret!x", _profile=4, _recursive=1)
+    answer = requests.get(
+        f"{glpi_sim.url}/initSession",
+        auth=("seeded.login", "S3cret!x"),
+        headers={"App-Token": glpi_sim.app_token},
+        timeout=5,
+    )
+    assert answer.status_code == 200
+    assert "session_token" in answer.json()
