@@ -298,14 +298,6 @@ class GroupStore:
 
 
 def _wants_display(ctx: Context) -> bool:
-    """Whether the answer shows member ``display`` (one user search per 1,000 members).
-
-    ``display`` is returned by default with ``members`` (RFC 7643 §4.2), and a
-    PATCH filter such as ``members[display eq "x"]`` is evaluated on what was
-    loaded; it is skipped when the client names other member sub-attributes
-    only (``attributes=members.value``) or excludes it.
-    """
-    selection = ctx.attributes
-    if selection.attributes:
-        return any(a.lower() in ("members", "members.display") for a in selection.attributes)
-    return not any(e.lower() == "members.display" for e in selection.excluded)
+    """Member ``display`` is ``returned: request`` in our Group schema: it costs one
+    user search per 1,000 members, so it is read only when ``members.display`` is named."""
+    return any(a.lower() == "members.display" for a in ctx.attributes.attributes)

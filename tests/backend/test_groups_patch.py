@@ -45,11 +45,12 @@ def test_patch_answers_200_with_the_resource_when_attributes_are_named(glpi_sim)
     assert "members" not in answer.json
 
 
-def test_a_member_filter_on_display_loads_members_and_removes_only_matches(glpi_sim):
+def test_a_member_filter_that_names_no_ids_loads_members_and_removes_only_matches(glpi_sim):
     scim, sim = Scim(served_bridge(glpi_sim)), glpi_sim.sim
     users = seed_users(sim, 3, prefix="disp")
-    gid = _create(scim, "By display", users)
-    answer = scim.patch(f"/Groups/{gid}", [{"op": "remove", "path": 'members[display eq "disp1"]'}])
+    gid = _create(scim, "By filter", users)
+    path = f'members[type eq "User" and value eq "{users[1]}"]'
+    answer = scim.patch(f"/Groups/{gid}", [{"op": "remove", "path": path}])
     assert answer.status_code == 204, answer.json
     assert member_ids(sim, gid) == {users[0], users[2]}
 
