@@ -25,6 +25,7 @@ import logging
 from collections.abc import Iterable
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from app.ops.logs import make_handler
 from app.ops.paths import scim_segments
@@ -189,20 +190,28 @@ def _resource(path: str) -> tuple[str, str | None] | None:
 
 
 def audit_request(response: Any) -> None:
-    """``after_request``: the audit event of an authenticated SCIM write, if this is one."""
+    """``after_request``: the audit events of an authenticated SCIM write, if this is one.
+
+    A Bulk request gives one event per operation it ran, from its BulkResponse.
+    """
     from flask import g
     from flask import request
 
     tenant = g.get("tenant")
-    target = _resource(request.path) if request.method in _WRITE_METHODS else None
-    if tenant is None or target is None:
+    if tenant is None or request.method not in _WRITE_METHODS:
+        return
+    body = request.get_json(force=True, silent=True)
+    if scim_segments(request.path) == ["Bulk"]:
+        _audit_bulk(tenant, body, response.get_json(silent=True))
+        return
+    target = _resource(request.path)
+    if target is None:
         return
     resource_type, resource_id = target
     if resource_id is None and response.status_code == 201:
         created = response.get_json(silent=True)
         resource_id = created.get("id") if isinstance(created, dict) else None
     detail = g.get("audit_detail") or {"glpi_ids": {}, "attributes": set(), "result": None}
-    body = request.get_json(force=True, silent=True)
     attributes = set(sent_attribute_names(request.method, body))
     result = detail["result"] or ("success" if response.status_code < 300 else "failure")
     audit_event(
@@ -215,3 +224,51 @@ def audit_request(response: Any) -> None:
         attributes=attributes | detail["attributes"],
         detail=None if result != "failure" else f"HTTP {response.status_code}",
     )
+
+
+def _bulk_source(result: dict, pending: list[dict]) -> dict:
+    """The request operation a BulkResponse entry answers (by bulkId, else method and path)."""
+    location = urlsplit(str(result.get("location") or "")).path.rstrip("/")
+    for operation in pending:
+        same_bulk = result.get("bulkId") and operation.get("bulkId") == result.get("bulkId")
+        path = str(operation.get("path") or "").rstrip("/")
+        same_target = (
+            not result.get("bulkId")
+            and str(operation.get("method", "")).upper() == str(result.get("method", "")).upper()
+            and bool(path)
+            and location.endswith(path)
+        )
+        if same_bulk or same_target:
+            pending.remove(operation)
+            return operation
+    return {}
+
+
+def _audit_bulk(tenant: object, body: Any, answer: Any) -> None:
+    """One event per operation a Bulk request ran (RFC 7644 §3.7.3 BulkResponse)."""
+    if not isinstance(body, dict) or not isinstance(answer, dict):
+        return
+    pending = [op for op in body.get("Operations") or [] if isinstance(op, dict)]
+    for result in answer.get("Operations") or []:
+        if not isinstance(result, dict):
+            continue
+        source = _bulk_source(result, pending)
+        method = str(result.get("method") or source.get("method") or "").upper()
+        location = urlsplit(str(result.get("location") or "")).path
+        target = _resource(location) if location else None
+        if target is None and source.get("path"):
+            target = _resource("/scim/v2/" + str(source["path"]).lstrip("/"))
+        if target is None or method not in _WRITE_METHODS:
+            continue
+        status_text = str(result.get("status", ""))
+        status = int(status_text) if status_text.isdigit() else 500
+        audit_event(
+            tenant=tenant,
+            operation=method,
+            resource_type=target[0],
+            resource_id=target[1],
+            result="success" if status < 300 else "failure",
+            attributes=sent_attribute_names(method, source.get("data")),
+            detail=f"bulk {result.get('bulkId') or ''}".strip()
+            + ("" if status < 300 else f": HTTP {status}"),
+        )

@@ -220,3 +220,60 @@ def test_tenant_prefixed_writes_are_audited_and_labelled(app_factory, capsys) ->
         "12",
     )
     assert scim_resource("/scim/v2/t/acme/Users/12") == "User"
+
+
+def test_bulk_operations_are_audited_one_by_one(app_factory, capsys) -> None:
+    from flask import g
+
+    app = app_factory()
+    answer = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkResponse"],
+        "Operations": [
+            {
+                "method": "POST",
+                "bulkId": "u1",
+                "location": "https://b/scim/v2/Users/51",
+                "status": "201",
+            },
+            {"method": "POST", "bulkId": "g1", "status": "409"},
+            {"method": "PATCH", "location": "https://b/scim/v2/Groups/7", "status": "200"},
+            {"method": "DELETE", "location": "https://b/scim/v2/Users/3", "status": "204"},
+        ],
+    }
+
+    @app.route("/scim/v2/Bulk", methods=["POST"])
+    def bulk():
+        g.tenant = app.extensions["tenants"].get("acme")
+        return answer
+
+    request = {
+        "Operations": [
+            {"method": "DELETE", "path": "/Users/3"},
+            {
+                "method": "PATCH",
+                "path": "/Groups/7",
+                "data": {"Operations": [{"op": "add", "path": "members"}]},
+            },
+            {"method": "POST", "path": "/Groups", "bulkId": "g1", "data": {"displayName": "Dup"}},
+            {
+                "method": "POST",
+                "path": "/Users",
+                "bulkId": "u1",
+                "data": {"userName": "b", "password": "pw-Secret-123"},
+            },
+        ]
+    }
+    _configure(audit_sink="stdout")
+    app.test_client().post("/scim/v2/Bulk", json=request)
+    out = capsys.readouterr().out
+    events = [
+        (e["operation"], e["resource_type"], e["resource_id"], e["result"], e["attributes"])
+        for e in _events(out)
+    ]
+    assert events == [
+        ("POST", "User", "51", "success", ["password", "userName"]),
+        ("POST", "Group", None, "failure", ["displayName"]),
+        ("PATCH", "Group", "7", "success", ["members"]),
+        ("DELETE", "User", "3", "success", []),
+    ]
+    assert "pw-Secret-123" not in out

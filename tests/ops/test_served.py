@@ -313,6 +313,47 @@ def test_provisioning_flow_leaks_no_secret_or_password(served: Served, simulator
         assert secret not in log
 
 
+def test_bulk_writes_are_audited_per_operation(served: Served) -> None:
+    bulk = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+        "Operations": [
+            {
+                "method": "POST",
+                "path": "/Users",
+                "bulkId": "u1",
+                "data": {
+                    "schemas": [USER_SCHEMA],
+                    "userName": "bulk.user@example.org",
+                    "password": PASSWORDS[0],
+                },
+            },
+            {
+                "method": "POST",
+                "path": "/Groups",
+                "bulkId": "g1",
+                "data": {
+                    "schemas": [GROUP_SCHEMA],
+                    "displayName": "Bulk Group",
+                    "members": [{"value": "bulkId:u1"}],
+                },
+            },
+        ],
+    }
+    answer = requests.post(served.url + "/scim/v2/Bulk", json=bulk, headers=SCIM_JSON, timeout=30)
+    assert answer.status_code == 200, answer.text
+    served.stop()
+    events = [
+        (e["operation"], e["resource_type"], e["result"], e["attributes"])
+        for e in served.lines()
+        if e.get("event") == "audit"
+    ]
+    assert events == [
+        ("POST", "User", "success", ["password", "userName"]),
+        ("POST", "Group", "success", ["displayName", "members"]),
+    ]
+    assert PASSWORDS[0] not in served.log()
+
+
 def test_audit_events_match_the_changes_that_landed(served: Served, simulator) -> None:
     simulator.sim.reset_calls()
     ids = provision(served.url)
