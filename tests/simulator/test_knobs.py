@@ -110,3 +110,16 @@ def test_concurrent_creates_get_distinct_ids(glpi_sim) -> None:
         thread.join(timeout=30)
     assert len(ids) == 80
     assert len(set(ids)) == 80
+
+
+def test_big_search_results_follow_writes(glpi_sim) -> None:
+    for index in range(2100):
+        glpi_sim.sim.seed_user(name=f"bulk.{index:04d}")
+    glpi = Glpi(glpi_sim)
+    first = glpi.search("User", [(1, "contains", "bulk.")], range="2000-2099").json()
+    assert first["totalcount"] == 2100
+    assert first["data"][0]["1"] == "bulk.2000"
+    glpi.post("User", {"input": {"name": "bulk.0000a"}})
+    again = glpi.search("User", [(1, "contains", "bulk.")], range="0-1").json()
+    assert again["totalcount"] == 2101
+    assert [row["1"] for row in again["data"]] == ["bulk.0000", "bulk.0000a"]
