@@ -194,6 +194,12 @@ def sync_emails(client: Any, user_id: int, wanted: list[tuple[str, bool]]) -> No
     does not, the addresses before it are deleted and added again after it
     (array calls, whatever their number). A ``PUT`` always carries
     ``email``: GLPI refuses ``{"is_default": 1}`` alone (``ERROR_GLPI_UPDATE ""``).
+
+    New addresses are added **before** stale rows are deleted: if GLPI fails
+    between the two, the user keeps an address, so the IdP's retry (Entra:
+    ``replace emails[type eq "work"].value``) still finds its target and
+    converges, instead of failing with ``noTarget`` on a user left without
+    e-mail (docs/resilience.md).
     """
     rows = sorted(client.get_subitems("User", user_id, "UserEmail"), key=lambda r: int(r["id"]))
     by_address = {str(r.get("email") or "").casefold(): r for r in rows}
@@ -211,10 +217,13 @@ def sync_emails(client: Any, user_id: int, wanted: list[tuple[str, bool]]) -> No
         for a, _ in ordered
         if a.casefold() not in by_address or a.casefold() in moved
     ]
+    fresh = [r for r in new if r["email"].casefold() not in moved]
+    if fresh:
+        _add_emails(client, fresh)
     if stale:
         client.delete("UserEmail", stale if len(stale) > 1 else stale[0])
-    if new:
-        _add_emails(client, new)
+    if len(fresh) < len(new):
+        _add_emails(client, [r for r in new if r["email"].casefold() in moved])
     if primary_row is not None and (stale or not int(primary_row.get("is_default") or 0)):
         client.update(
             "UserEmail", int(primary_row["id"]), {"email": primary_row["email"], "is_default": 1}
