@@ -119,3 +119,30 @@ def redis_url() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture
+def simulator():
+    """A GLPI simulator with known App-Token and user token (searched for in the logs)."""
+    from app.simulator.server import start_simulator
+    from tests.ops.served import SIM_APP_TOKEN
+    from tests.ops.served import SIM_USER_TOKEN
+
+    running = start_simulator(app_token=SIM_APP_TOKEN, user_token=SIM_USER_TOKEN)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def served(tmp_path, simulator):
+    """The bridge served by gunicorn (two workers) with one tenant ``acme`` on the simulator."""
+    from tests.ops.served import Served
+    from tests.ops.served import tenant
+
+    server = Served(tmp_path, {"tenants": [tenant(simulator.url)]}).start()
+    try:
+        yield server
+    finally:
+        server.stop()

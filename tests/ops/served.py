@@ -13,9 +13,20 @@ from pathlib import Path
 import requests
 import yaml
 
+from tests.ops.conftest import TOKEN
 from tests.ops.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+SIM_APP_TOKEN = "sim-app-token-SECRET-0011223344"
+
+SIM_USER_TOKEN = "sim-user-token-SECRET-5566778899"
+SCIM_JSON = {**AUTH, "Content-Type": "application/scim+json"}
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
+PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+PASSWORDS = ["Pw-first-Secret-91!", "Pw-entra-Secret-92!", "Pw-okta-Secret-93!"]
 
 
 class Served:
@@ -100,3 +111,95 @@ class Served:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def tenant(url: str, **extra) -> dict:
+    return {
+        "name": "acme",
+        "tokens": [TOKEN],
+        "glpi": {
+            "url": url,
+            "app_token": SIM_APP_TOKEN,
+            "user_token": SIM_USER_TOKEN,
+            "timeouts": {"connect": 1, "read": 5},
+            "retries": 0,
+        },
+        **extra,
+    }
+
+
+def probe(server: Served) -> int:
+    """Exit status of the image's HEALTHCHECK command against ``server``."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GLPISCIM_")}
+    env["GLPISCIM_CONFIG"] = str(server.config_path)
+    command = [sys.executable, "-m", "app.ops.probe"]
+    return subprocess.run(command, env=env, timeout=30, capture_output=True).returncode
+
+
+def counter(text: str, name: str, **labels: str) -> float:
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def provision(url: str) -> dict:
+    """A full IdP cycle: create, Entra PATCH, Okta PUT, group with member, deprovision."""
+
+    def call(method: str, path: str, body: dict | None = None) -> requests.Response:
+        return requests.request(
+            method, url + "/scim/v2" + path, json=body, headers=SCIM_JSON, timeout=15
+        )
+
+    created = call(
+        "POST",
+        "/Users",
+        {
+            "schemas": [USER_SCHEMA],
+            "userName": "flow.user@example.org",
+            "password": PASSWORDS[0],
+            "name": {"givenName": "Flow", "familyName": "User"},
+            "emails": [{"value": "flow.user@example.org", "type": "work", "primary": True}],
+        },
+    )
+    assert created.status_code == 201, created.text
+    user_id = created.json()["id"]
+    patched = call(
+        "PATCH",
+        f"/Users/{user_id}",
+        {
+            "schemas": [PATCH_SCHEMA],
+            "Operations": [
+                {"op": "Replace", "path": "password", "value": PASSWORDS[1]},
+                {"op": "Replace", "path": "active", "value": "False"},
+            ],
+        },
+    )
+    assert patched.status_code in (200, 204), patched.text
+    replaced = call(
+        "PUT",
+        f"/Users/{user_id}",
+        {
+            "schemas": [USER_SCHEMA],
+            "userName": "flow.user@example.org",
+            "password": PASSWORDS[2],
+            "active": True,
+            "name": {"givenName": "Flow", "familyName": "Renamed"},
+        },
+    )
+    assert replaced.status_code == 200, replaced.text
+    group = call(
+        "POST",
+        "/Groups",
+        {"schemas": [GROUP_SCHEMA], "displayName": "Flow Group", "members": [{"value": user_id}]},
+    )
+    assert group.status_code == 201, group.text
+    group_id = group.json()["id"]
+    assert call("DELETE", f"/Groups/{group_id}").status_code == 204
+    assert call("DELETE", f"/Users/{user_id}").status_code == 204
+    return {"user": user_id, "group": group_id}
