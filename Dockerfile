@@ -18,8 +18,7 @@ LABEL org.opencontainers.image.title="glpi-scim-bridge" \
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    GLPISCIM_CONFIG=/etc/glpi-scim-bridge/config.yaml \
-    GLPISCIM_SERVER__BIND=0.0.0.0:8000
+    GLPISCIM_CONFIG=/etc/glpi-scim-bridge/config.yaml
 RUN groupadd --system --gid 10001 bridge \
     && useradd --system --uid 10001 --gid bridge --no-create-home --shell /usr/sbin/nologin bridge
 COPY --from=build /opt/venv /opt/venv
