@@ -160,3 +160,36 @@ def test_tls_in_gunicorn_refuses_versions_below_1_2(tmp_path, simulator) -> None
         # The server's alert, not a client-side refusal: the client did offer TLS 1.1.
         assert "PROTOCOL_VERSION" in str(refused.value).upper()
     assert probe(server) == 1
+
+
+def test_serve_refuses_an_invalid_configuration_without_echoing_secrets(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+
+    bad = {
+        "server": {"workers": 0},
+        "tenants": [
+            {
+                "name": "acme",
+                "tokens": ["short-SECRET"],
+                "glpi": {"url": "not a url", "user_token": "glpi-SECRET-user-token"},
+            }
+        ],
+    }
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(bad), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GLPISCIM_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "serve", "--config", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    for key in ("server.workers", "tenants.0.tokens", "tenants.0.glpi.url"):
+        assert key in result.stderr
+    assert "SECRET" not in result.stderr + result.stdout
