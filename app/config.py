@@ -185,6 +185,26 @@ class OAuthSchema(_Strict):
                                     metadata=_d("Access token lifetime in seconds (1 h to 6 h).", 3600))
 
 
+class ProfileRuleSchema(_Strict):
+    profile = fields.String(required=True,
+                            metadata=_d("GLPI profile (name or id) the rule grants, as a static row."))
+    entity = fields.Integer(required=True, validate=validate.Range(min=0),
+                            metadata=_d("Entity id of the granted row; must be in the tenant's scope."))
+    recursive = fields.Boolean(load_default=False,
+                               metadata=_d("is_recursive of the granted row.", False))
+    when_role = fields.String(load_default=None, allow_none=True,
+                              metadata=_d("Grant when the user's SCIM roles hold this value "
+                                          "(an Entra app role value)."))
+    when_group = fields.String(load_default=None, allow_none=True,
+                               metadata=_d("Grant when the user is a member of the tenant's SCIM "
+                                           "group with this displayName (case-insensitive)."))
+
+    @validates_schema(skip_on_field_errors=False)
+    def _one_condition(self, data: dict, **_: Any) -> None:
+        if bool(data.get("when_role")) == bool(data.get("when_group")):
+            raise ValidationError("give exactly one of when_role and when_group", "when_role")
+
+
 class TenantSchema(_Strict):
     name = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{1,64}$"),
                          metadata=_d("Tenant name, used in logs, metrics and URL prefixes."))
@@ -211,6 +231,9 @@ class TenantSchema(_Strict):
                                metadata=_d("Per-tenant rate limit."))
     oauth = fields.Nested(OAuthSchema, load_default=lambda: OAuthSchema().load({}),
                           metadata=_d("OAuth2 client credentials (RFC 6749 §4.4) for this tenant."))
+    profile_rules = fields.List(fields.Nested(ProfileRuleSchema), load_default=list,
+                                metadata=_d("Rules granting GLPI profiles from SCIM roles and group "
+                                            "memberships (docs/profile-rules.md).", []))
 
     @validates_schema(skip_on_field_errors=False)
     def _has_credential(self, data: dict, **_: Any) -> None:

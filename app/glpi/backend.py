@@ -32,6 +32,8 @@ from app.glpi.errors import GlpiRightError
 from app.glpi.errors import GlpiSessionError
 from app.glpi.errors import GlpiUnavailableError
 from app.glpi.groups import GroupStore
+from app.glpi.profile_hooks import ProfileRuleHooks
+from app.glpi.profile_rules import ProfileRules
 from app.glpi.scope import TenantScope
 from app.glpi.users import UserStore
 from app.scim.errors import BackendError
@@ -114,6 +116,9 @@ class GlpiBackend(Storage):
                 "Group": GroupStore(client, tenant, self.scope, scan_limit=scan_limit),
             }
         )
+        self.rules = ProfileRuleHooks(
+            ProfileRules(client, tenant, self.scope, self.caches), self.stores
+        )
 
     @classmethod
     def from_config(cls, tenant: dict, settings: dict) -> GlpiBackend:
@@ -135,7 +140,7 @@ class GlpiBackend(Storage):
         client (and scim2-tester) never expects an attribute GLPI cannot keep.
         """
         support = getattr(self._store(resource_type), "attribute_support", None)
-        return support() if callable(support) else None
+        return self.rules.attribute_support(resource_type, support() if callable(support) else None)
 
     def _store(self, resource_type: str) -> Any:
         store = self.stores.get(resource_type)
@@ -147,7 +152,8 @@ class GlpiBackend(Storage):
 
     @translated
     def get(self, ctx: Context, resource_type: str, resource_id: str) -> dict:
-        return self._store(resource_type).get(ctx, resource_id)
+        found = self._store(resource_type).get(ctx, resource_id)
+        return self.rules.on_get(ctx, resource_type, found)
 
     @translated
     def search(self, ctx: Context, resource_type: str, query: SearchQuery) -> SearchResult:
@@ -155,21 +161,27 @@ class GlpiBackend(Storage):
 
     @translated
     def create(self, ctx: Context, resource_type: str, resource: dict) -> dict:
-        return self._store(resource_type).create(ctx, resource)
+        store = self._store(resource_type)
+        return self.rules.create(ctx, resource_type, resource, lambda: store.create(ctx, resource))
 
     @translated
     def replace(self, ctx: Context, resource_type: str, resource_id: str, resource: dict) -> dict:
-        return self._store(resource_type).replace(ctx, resource_id, resource)
+        store = self._store(resource_type)
+        return self.rules.replace(ctx, resource_type, resource_id, resource,
+                                  lambda: store.replace(ctx, resource_id, resource))
 
     @translated
     def patch(
         self, ctx: Context, resource_type: str, resource_id: str, result: PatchResult
     ) -> dict:
-        return self._store(resource_type).patch(ctx, resource_id, result)
+        store = self._store(resource_type)
+        return self.rules.patch(ctx, resource_type, resource_id, result,
+                                lambda: store.patch(ctx, resource_id, result))
 
     @translated
     def delete(self, ctx: Context, resource_type: str, resource_id: str) -> None:
-        self._store(resource_type).delete(ctx, resource_id)
+        store = self._store(resource_type)
+        self.rules.delete(ctx, resource_type, resource_id, lambda: store.delete(ctx, resource_id))
 
     @translated
     def ping(self) -> dict:

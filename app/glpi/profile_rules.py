@@ -1,0 +1,275 @@
+"""Profile rules: GLPI profiles granted from SCIM ``roles`` and group memberships.
+
+A tenant's ``profile_rules`` each grant one *target*, a static ``Profile_User``
+row (profile, entity, recursive), when a condition holds: the user's SCIM
+``roles`` hold ``when_role`` (an Entra app role value), or the user is a
+member of the tenant's group named ``when_group``. :class:`ProfileRules`
+keeps exactly the rows the rules imply (docs/profile-rules.md):
+
+* a row is added when its rule starts to match;
+* a row is removed when no rule grants its target any more;
+* only **managed** rows are ever touched: static rows (``is_dynamic=0``)
+  whose (profile, entity, recursive) is the target of a configured rule.
+  GLPI stores no author on ``Profile_User`` and the bridge is stateless, so
+  "created by the bridge" is read from the rule set itself; a hand-made row
+  with exactly a rule's target is therefore treated as the bridge's.
+  Dynamic rows (SSO/LDAP rules), and static rows of any other (profile,
+  entity, recursive), are never touched;
+* the tenant's default profile on its entity is never removed, and a user
+  left with no profile row at all is given it back, so a user always keeps
+  at least the default profile (and stays in the tenant's scope).
+
+``roles`` are not stored anywhere else in GLPI. A user's roles are read
+back as the ``when_role`` values whose targets the user holds, so a PATCH
+that adds or removes one role keeps the others. Entra sends roles as
+``{"value": "Admin"}`` on POST but, without the ``aadOptscim062020`` flag,
+as a JSON-encoded string on PATCH
+(``{"value": "{\\"id\\":…,\\"value\\":\\"25\\",…}"}``): both are read.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from app.glpi import group_criteria as gc
+from app.glpi.cache import BackendCaches
+from app.glpi.user_writes import find_by_name
+from app.scim.errors import BackendError
+
+log = logging.getLogger(__name__)
+
+#: Rows per relation read (GLPI advertises ``Accept-Range: Group_User 1000``); one page is
+#: read for a user's own rows, as many as needed for a group's members.
+PAGE = 1000
+
+Target = tuple[int, int, bool]
+
+
+@dataclass(frozen=True)
+class Rule:
+    profile: str
+    entity: int
+    recursive: bool
+    when_role: str | None
+    when_group: str | None
+
+
+def role_values(roles: Any) -> set[str]:
+    """The role values of a SCIM ``roles`` list, Entra's JSON-string form included."""
+    found: set[str] = set()
+    for item in roles if isinstance(roles, list) else []:
+        value = item.get("value") if isinstance(item, dict) else item
+        found |= _decoded(value)
+    return found
+
+
+def _decoded(value: Any) -> set[str]:
+    if isinstance(value, str) and value.strip()[:1] in ("{", "["):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return {value}
+        items = parsed if isinstance(parsed, list) else [parsed]
+        return {
+            str(i["value"]) for i in items if isinstance(i, dict) and i.get("value") is not None
+        }
+    return {str(value)} if value not in (None, "") else set()
+
+
+class ProfileRules:
+    """The profile rules of one tenant, applied through its GLPI client."""
+
+    def __init__(self, client: Any, tenant: dict, scope: Any, caches: BackendCaches):
+        self._client = client
+        self._scope = scope
+        self._caches = caches
+        self.rules = [
+            Rule(
+                str(r["profile"]),
+                int(r["entity"]),
+                bool(r.get("recursive")),
+                r.get("when_role"),
+                r.get("when_group"),
+            )
+            for r in tenant.get("profile_rules") or []
+        ]
+        self._default = str(tenant.get("default_profile") or "Self-Service")
+        self._entity = int((tenant.get("entity") or {}).get("id", 0))
+
+    @property
+    def active(self) -> bool:
+        return bool(self.rules)
+
+    @property
+    def has_role_rules(self) -> bool:
+        return any(r.when_role for r in self.rules)
+
+    def is_rule_group(self, name: Any) -> bool:
+        wanted = str(name or "").casefold()
+        return bool(wanted) and any((r.when_group or "").casefold() == wanted for r in self.rules)
+
+    # -- look-ups -----------------------------------------------------------------------------
+
+    def _profile_id(self, name: str) -> int:
+        if name.isdigit():
+            return int(name)
+        found = self._caches.ids_by_name.get_or_load(
+            ("profile", name.casefold()), lambda: find_by_name(self._client, "Profile", name)
+        )
+        if found is None:
+            raise BackendError(f"The profile {name!r} of a profile rule does not exist in GLPI.")
+        return int(found)
+
+    def _target(self, rule: Rule) -> Target:
+        return self._profile_id(rule.profile), rule.entity, rule.recursive
+
+    def _usable(self) -> list[tuple[Rule, Target]]:
+        """The rules whose entity is in the tenant's scope (the others are ignored, logged)."""
+        scope = set(self._scope.entity_ids())
+        usable = []
+        for rule in self.rules:
+            if rule.entity in scope:
+                usable.append((rule, self._target(rule)))
+            else:
+                log.warning(
+                    "profile rule on entity %s ignored: outside the tenant's entities", rule.entity
+                )
+        return usable
+
+    def rule_group_ids(self) -> dict[int, str]:
+        """Group id → rule group name (casefolded), for the rule groups in the tenant's scope.
+
+        Read from GLPI each time (one search per rule group name), never
+        cached: a group renamed a moment ago must not keep granting.
+        """
+        found: dict[int, str] = {}
+        for name in sorted({r.when_group.casefold() for r in self.rules if r.when_group}):
+            criteria = gc.group_scope(self._scope.entity_ids()) + [
+                gc.group_of([gc.name_equals(name, self._client.version)])
+            ]
+            _, rows = self._client.search("Group", criteria, forcedisplay=[1, 2], range=(0, 999))
+            for row in rows:
+                if str(row.get("1") or "").strip().casefold() == name:
+                    found[int(row["2"])] = name
+        return found
+
+    def _groups_of(self, user_id: int, rule_groups: dict[int, str]) -> set[str]:
+        rows = self._client.get_subitems("User", user_id, "Group_User", range=(0, PAGE - 1))
+        return {
+            rule_groups[int(r["groups_id"])]
+            for r in rows
+            if int(r.get("groups_id") or 0) in rule_groups
+        }
+
+    def _rows(self, user_id: int) -> list[dict]:
+        return self._client.get_subitems("User", user_id, "Profile_User", range=(0, PAGE - 1))
+
+    @staticmethod
+    def _row_target(row: dict) -> Target:
+        return (
+            int(row["profiles_id"]),
+            int(row["entities_id"]),
+            bool(int(row.get("is_recursive") or 0)),
+        )
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def roles_of(self, user_id: int) -> list[dict]:
+        """The user's SCIM ``roles``: the ``when_role`` values whose targets it holds (static)."""
+        held = {
+            self._row_target(r) for r in self._rows(user_id) if not int(r.get("is_dynamic") or 0)
+        }
+        values = sorted(
+            {rule.when_role for rule, target in self._usable() if rule.when_role and target in held}
+        )
+        return [{"value": v} for v in values]
+
+    def members_of(self, group_id: int) -> set[int]:
+        """Every member of a group, in pages of :data:`PAGE` rows."""
+        members: set[int] = set()
+        start = 0
+        while True:
+            rows = self._client.get_subitems(
+                "Group", group_id, "Group_User", range=(start, start + PAGE - 1)
+            )
+            members.update(int(r["users_id"]) for r in rows if r.get("users_id"))
+            if len(rows) < PAGE:
+                return members
+            start += PAGE
+
+    # -- the synchronisation ------------------------------------------------------------------
+
+    def sync(
+        self,
+        user_id: int,
+        *,
+        roles: Any = None,
+        roles_known: bool = False,
+        rule_groups: dict[int, str] | None = None,
+    ) -> None:
+        """Make the user's managed rows exactly what the rules imply.
+
+        :param roles: the user's SCIM ``roles`` when ``roles_known``; otherwise
+            the targets of role rules are left as they are (a change of group
+            membership says nothing about roles, which GLPI does not store).
+        :param rule_groups: :meth:`rule_group_ids`, when the caller syncs many users.
+        """
+        usable = self._usable()
+        if not usable:
+            return
+        values = role_values(roles) if roles_known else set()
+        groups: set[str] = set()
+        if any(r.when_group for r, _ in usable):
+            if rule_groups is None:
+                rule_groups = self.rule_group_ids()
+            groups = self._groups_of(user_id, rule_groups)
+        wanted: set[Target] = set()
+        undecided: set[Target] = set()
+        for rule, target in usable:
+            if rule.when_role and not roles_known:
+                undecided.add(target)
+            elif (rule.when_role and rule.when_role in values) or (
+                rule.when_group and rule.when_group.casefold() in groups
+            ):
+                wanted.add(target)
+        self._apply(user_id, {t for _, t in usable}, wanted, undecided)
+
+    def _apply(
+        self, user_id: int, managed: set[Target], wanted: set[Target], undecided: set[Target]
+    ) -> None:
+        rows = self._rows(user_id)
+        static = [r for r in rows if not int(r.get("is_dynamic") or 0)]
+        held = {self._row_target(r) for r in static}
+        default = self._profile_id(self._default)
+        remove = [
+            int(r["id"])
+            for r in static
+            if self._row_target(r) in managed - wanted - undecided
+            and (int(r["profiles_id"]), int(r["entities_id"])) != (default, self._entity)
+        ]
+        add = sorted(wanted - held)
+        if len(rows) - len(remove) + len(add) == 0:
+            add.append((default, self._entity, bool(self._scope.recursive)))
+        if add:
+            self._client.add(
+                "Profile_User",
+                [
+                    {
+                        "users_id": user_id,
+                        "profiles_id": p,
+                        "entities_id": e,
+                        "is_recursive": int(r),
+                        "is_dynamic": 0,
+                    }
+                    for p, e, r in add
+                ],
+            )
+        if remove:
+            self._client.delete("Profile_User", remove, force_purge=True)
+        if add or remove:
+            log.info(
+                "profile rules: user %s +%d -%d Profile_User rows", user_id, len(add), len(remove)
+            )
