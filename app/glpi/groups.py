@@ -2,14 +2,15 @@
 
 Call budget per SCIM operation (asserted in ``tests/backend/test_groups_*``):
 
-* ``GET /Groups/{id}?excludedAttributes=members``: 1 (``GET /Group/:id``);
-  members add one ``Group_User`` page per 1,000 members.
+* ``GET /Groups/{id}?excludedAttributes=members``: 1 (``/search/Group`` by id,
+  within the tenant's entities); members add one ``Group_User`` page per 1,000.
 * ``GET /Groups?filter=displayName eq "x"``: 1 (``/search/Group``).
 * ``POST /Groups``: 3 (uniqueness search, ``POST /Group``, read back), plus
   2 when it carries members.
-* PATCH members: adding k users costs 2 (one search verifying the ids, one
-  array ``POST /Group_User``); removing k costs 2 (one read of the row ids,
-  one array ``DELETE /Group_User``); whatever k.
+* PATCH members, after the view's read of the group: adding k users costs 2
+  (one search verifying the ids, one array ``POST /Group_User``); removing k
+  costs 2 (one read of the row ids, one array ``DELETE /Group_User``);
+  whatever k.
 * ``DELETE /Groups/{id}``: 2 (scope check, purge).
 """
 
@@ -30,6 +31,7 @@ from app.glpi.group_members import needs_current_members
 from app.glpi.group_members import parse_user_ids
 from app.glpi.group_members import plan_delta
 from app.glpi.group_membership_io import MembershipWriter
+from app.ops.shared import shared
 from app.scim.errors import ConflictError
 from app.scim.errors import InvalidFilterError
 from app.scim.errors import NotFoundError
@@ -58,8 +60,6 @@ def name_lock(tenant: str, name: str) -> Iterator[None]:
     a process-wide lock is used.
     """
     try:
-        from app.ops.shared import shared
-
         state = shared()
     except RuntimeError:
         with _LOCAL_NAME_LOCK:
@@ -265,8 +265,9 @@ class GroupStore:
         and the engine recorded member operations in ``result.deltas``; when
         a filter forced it to load them, ``members`` is in ``result.changed``
         and the new set is diffed against GLPI. The answer is the patched
-        resource without members (the view answers 204), or a fresh read
-        when the client asked for ``attributes``.
+        resource without members when the view answers 204, or a fresh read
+        (new ``meta``) when the client named ``attributes`` or
+        ``excludedAttributes`` and so gets a body.
         """
         gid = int(group_id)
         delta = result.deltas.get("members")
@@ -284,7 +285,7 @@ class GroupStore:
         self._write_columns(ctx, gid, fields, None)
         if plan is not None:
             self._members.apply(gid, plan)
-        if ctx.attributes.attributes:
+        if ctx.attributes.attributes or ctx.attributes.excluded:
             return self.get(ctx, group_id)
         patched = {k: v for k, v in result.resource.items() if k != "members"}
         patched["id"] = group_id
