@@ -1,7 +1,8 @@
 """Tenant isolation, in both directions, on every endpoint.
 
-Two layouts: tenants A and B on one simulator, in sibling entities ``A`` (1, with a child
-``A.sub``, 3) and ``B`` (2) under the root; and A and B on two simulators. Each tenant
+Three layouts: tenants A and B on one simulator, in sibling entities ``A`` (1, with a
+child ``A.sub``, 3) and ``B`` (2) under the root; nested, A on ``A`` without its
+sub-entities and B on ``A.sub``; and A and B on two simulators. Each tenant
 provisions a user and a group (the user a member) with its own credential; the other
 tenant's credential then tries to list, filter, search, read, create over, replace, patch,
 delete and take as member each of them, with static bearer tokens, with OAuth access
@@ -27,7 +28,12 @@ SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 TOKENS = {"a": "isolation-token-tenant-a", "b": "isolation-token-tenant-b"}
 SECRETS = {"a": "secret-of-client-a", "b": "secret-of-client-b"}
-ENTITIES = {"a": 1, "b": 2}
+#: layout → tenant → (entity id, recursive).
+ENTITIES = {
+    "one-simulator": {"a": (1, True), "b": (2, True)},
+    "nested-entities": {"a": (1, False), "b": (3, True)},
+    "two-simulators": {"a": (1, True), "b": (2, True)},
+}
 #: Users and groups seeded at the root of the second simulator (outside both tenants), so
 #: that its ids differ from the first's: an id of B's is then nothing A could own.
 PADDING = 20
@@ -55,7 +61,7 @@ def prepare(sim: Any) -> None:
     add_entity(sim, 3, "A.sub", 1)
 
 
-def tenant_config(name: str, running: Any) -> dict:
+def tenant_config(name: str, running: Any, entity: tuple[int, bool]) -> dict:
     return {
         "name": name,
         "tokens": [TOKENS[name]],
@@ -65,7 +71,7 @@ def tenant_config(name: str, running: Any) -> dict:
             "user_token": running.user_token,
             "version": running.sim.version,
         },
-        "entity": {"id": ENTITIES[name], "recursive": True},
+        "entity": {"id": entity[0], "recursive": entity[1]},
         "oauth": {
             "clients": [
                 {
@@ -106,12 +112,13 @@ class World:
         sims = {"a": self.running[0], "b": self.running[-1]}
         config = {
             "oauth": {"signing_key": "s" * 40},
-            "tenants": [tenant_config(n, sims[n]) for n in ("a", "b")],
+            "tenants": [tenant_config(n, sims[n], ENTITIES[layout][n]) for n in ("a", "b")],
         }
         self.app = create_app(config)
         self.client = self.app.test_client()
         self.sides = {n: Side(n, sims[n].sim) for n in ("a", "b")}
         self.auth = {n: TOKENS[n] for n in ("a", "b")}
+        self.entities = {n: ENTITIES[layout][n][0] for n in ("a", "b")}
 
     def stop(self) -> None:
         self.app.extensions["tenants"].close()
@@ -176,7 +183,7 @@ class World:
         return answer.json["access_token"]
 
 
-@pytest.fixture(scope="module", params=["one-simulator", "two-simulators"])
+@pytest.fixture(scope="module", params=list(ENTITIES))
 def world(request):
     built = World(request.param)
     built.provision("a")
@@ -440,4 +447,4 @@ def test_each_tenant_still_sees_its_own(world):
         group = world.send(name, "GET", f"/Groups/{side.group_id}").json
         assert [m["value"] for m in group["members"]] == [side.user_id]
         rows = [r for r in side.sim.rows("Profile_User") if str(r["users_id"]) == side.user_id]
-        assert {r["entities_id"] for r in rows} == {ENTITIES[name]}
+        assert {r["entities_id"] for r in rows} == {world.entities[name]}
