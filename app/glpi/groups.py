@@ -187,9 +187,20 @@ class GroupStore:
 
     def _check_name_free(self, name: str, except_id: int | None = None) -> None:
         """RFC 7644 §3.3: a duplicate "MUST return HTTP status code 409 (Conflict)
-        with a "scimType" error code of "uniqueness"". Names compare without case."""
+        with a "scimType" error code of "uniqueness"". Names compare without case.
+
+        GLPI's candidates are read to the end: a name holding ``^`` or ``$``
+        can only be searched unanchored, and may bring more rows than one page.
+        """
         criteria = self._scope() + [gc.group_of([gc.name_equals(name, self.version)])]
-        _, rows = self._search_rows(criteria, 0, self._scan_limit, gm.GROUP_OPTION_ID, "ASC")
+        total, rows = self._search_rows(criteria, 0, self._scan_limit, gm.GROUP_OPTION_ID, "ASC")
+        while len(rows) < total:
+            _, more = self._search_rows(
+                criteria, len(rows), self._scan_limit, gm.GROUP_OPTION_ID, "ASC"
+            )
+            if not more:
+                break
+            rows += more
         wanted = name.casefold()
         for row in rows:
             same = str(row.get("name") or "").strip().casefold() == wanted

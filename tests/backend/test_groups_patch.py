@@ -140,3 +140,11 @@ def test_glpi_failures_are_never_a_2xx_and_a_retry_converges(glpi_sim):
     remove = [{"op": "remove", "path": f'members[value eq "{users[0]}"]'}]
     assert scim.patch(f"/Groups/{gid}", remove).status_code == 204
     assert member_ids(sim, gid) == set(users[1:])
+
+
+def test_uniqueness_reads_every_candidate_when_the_name_cannot_be_anchored(glpi_sim):
+    scim = Scim(served_bridge(glpi_sim, users={"filter_scan_limit": 2}))
+    for name in ("xa", "xb", "xc", "x$y"):
+        _create(scim, name)
+    answer = scim.post("/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "X$Y"})
+    assert answer.status_code == 409, answer.json
