@@ -69,7 +69,11 @@ class FakeStorage:
 
 
 def bare_app(raw: dict) -> Flask:
-    """The ops and tenant layers on a Flask app with one plain route under /scim/v2."""
+    """The ops and tenant layers on a Flask app with one plain route under /scim/v2.
+
+    The route authenticates like the SCIM blueprint does (``g.tenant`` from
+    the bearer token, after the ops hooks), without refusing anyone.
+    """
     app = Flask("ops-test")
     app.config["BRIDGE"] = validate_config(raw)
     app.config["MAX_CONTENT_LENGTH"] = app.config["BRIDGE"]["server"]["max_body_bytes"]
@@ -78,8 +82,12 @@ def bare_app(raw: dict) -> Flask:
 
     @app.route("/scim/v2/Users", methods=["GET", "POST"])
     def users():
+        from flask import g
         from flask import request
 
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer":
+            g.tenant = app.extensions["tenants"].authenticate(token)
         request.get_data()
         return {"Resources": []}
 
