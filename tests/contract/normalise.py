@@ -17,7 +17,6 @@ from tests.contract.replay import _itemtype_of
 _NUMBERED = re.compile(r"Duplicate entry|- ID \d|exceed total count of data")
 _DIGITS = re.compile(r"\d+")
 _STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
-_REPLAYER: list = [None]
 _TRIM = re.compile(r"(\.\.\.)?<trimmed[^>]*>\"?$")
 
 
@@ -33,7 +32,6 @@ class _Mismatch(Exception):
 
 def compare(replayer, entry: dict, status: int, actual: Any) -> str | None:
     """None when the simulator's answer matches the recording, else the reason."""
-    _REPLAYER[0] = replayer
     expected = entry["response"]
     if status != expected["status"]:
         return f"status {status} != {expected['status']}: {str(actual)[:160]}"
@@ -80,19 +78,19 @@ def _match(rep, itemtype: str | None, expected: Any, actual: Any, path: str) -> 
     elif isinstance(expected, list):
         _match_list(rep, itemtype, expected, actual, path)
     elif isinstance(expected, str):
-        _match_str(expected, actual, path)
+        _match_str(rep, expected, actual, path)
     elif expected != actual or type(expected) is not type(actual):
         if isinstance(expected, bool) or isinstance(actual, bool) or expected != actual:
             _fail(path, expected, actual)
 
 
-def _match_str(expected: str, actual: Any, path: str) -> None:
+def _match_str(rep, expected: str, actual: Any, path: str) -> None:
     if not isinstance(actual, str):
         _fail(path, expected, actual)
     expected = _text(expected)
     token = _PLACEHOLDER.fullmatch(expected)
     if token:
-        if actual != _REPLAYER[0].substitute(expected):
+        if actual != rep.substitute(expected):
             _fail(path, expected, actual)
         return
     if _TIMESTAMP.match(expected):
