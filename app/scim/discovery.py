@@ -18,6 +18,7 @@ from flask import Response
 from flask import request
 from flask import url_for
 
+from app.scim.auth import current_tenant
 from app.scim.bulk import limits as bulk_limits
 from app.scim.constants import RESOURCE_TYPE_SCHEMA
 from app.scim.constants import SCHEMA_SCHEMA
@@ -53,18 +54,38 @@ def service_provider_config(max_results: int) -> dict:
         "changePassword": {"supported": True},
         "sort": {"supported": True},
         "etag": {"supported": True},
-        "authenticationSchemes": [{
-            "type": "oauthbearertoken",
-            "name": "OAuth Bearer Token",
-            "description": "Authentication with a bearer token in the Authorization header.",
-            "specUri": "https://www.rfc-editor.org/info/rfc6750",
-            "primary": True,
-        }],
+        "authenticationSchemes": authentication_schemes(),
         "meta": {
             "resourceType": "ServiceProviderConfig",
             "location": url_for(".get_service_provider_config", _external=True),
         },
     }
+
+
+def authentication_schemes() -> list[dict]:
+    """The schemes this tenant accepts (RFC 7643 §5 ``authenticationSchemes``).
+
+    Bearer tokens always; OAuth 2.0 client credentials (``POST /oauth/token``)
+    only when the tenant has OAuth clients: its access tokens are then sent
+    as bearer tokens too.
+    """
+    schemes = [{
+        "type": "oauthbearertoken",
+        "name": "OAuth Bearer Token",
+        "description": "Authentication with a bearer token in the Authorization header.",
+        "specUri": "https://www.rfc-editor.org/info/rfc6750",
+        "primary": True,
+    }]
+    if (current_tenant().config.get("oauth") or {}).get("clients"):
+        schemes.append({
+            "type": "oauth2",
+            "name": "OAuth 2.0 client credentials",
+            "description": "Access tokens from POST /oauth/token (client_credentials grant, "
+                           "client_secret_basic or client_secret_post), sent as bearer tokens.",
+            "specUri": "https://www.rfc-editor.org/info/rfc6749",
+            "primary": False,
+        })
+    return schemes
 
 
 def resource_type_document(resource: ResourceSchema) -> dict:
