@@ -3,7 +3,8 @@
 A ``/search/User`` row already carries the user's groups in column 13, as
 GLPI group *complete names* (``Parent > Child``), not ids. One
 ``/search/Group`` over the tenant's groups maps those names to ids, so a page
-of 100 users costs one extra call instead of one per user. A name GLPI does
+of 100 users costs one extra call instead of one per user (narrowed to the
+names seen when there are few of them). A name GLPI does
 not make unique (two groups of the tenant with the same complete name) is
 resolved for the users concerned through their ``Group_User`` rows, which
 carry ids. Groups outside the tenant's entities are not listed: a client
@@ -16,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from app.glpi import group_criteria as gc
+from app.glpi.encoding import like_value
 from app.glpi.group_mapping import GROUP_OPTION_ID
 from app.glpi.group_mapping import GROUP_OPTION_NAME
 
@@ -55,7 +57,7 @@ class UserGroups:
         names = {int(row[str(id_option)]): _names(row.get(str(groups_option))) for row in rows}
         if not any(names.values()):
             return {user_id: [] for user_id in names}
-        by_name, display = self._tenant_groups()
+        by_name, display = self._tenant_groups({n for found in names.values() for n in found})
         result: dict[int, list[dict]] = {}
         for user_id, user_names in names.items():
             ids = [by_name.get(name, []) for name in user_names] if by_name is not None else None
@@ -65,11 +67,24 @@ class UserGroups:
                 result[user_id] = [_element(found[0], display) for found in ids if found]
         return result
 
-    def _tenant_groups(self) -> tuple[dict[str, list[int]] | None, dict[int, str]]:
-        """Complete name → ids, and id → displayName, of the tenant's groups (one search)."""
+    def _name_criteria(self, names: set[str]) -> list[dict]:
+        """Complete names ``contains ^name$`` (a superset: matched exactly after),
+        or no narrowing when there are too many names for one request line."""
+        values = [like_value(name, self._client.version) for name in sorted(names)]
+        if len(values) > gc.MAX_IDS_PER_SEARCH or not values or None in values:
+            return []
+        leaves = [
+            {"field": GROUP_OPTION_COMPLETENAME, "searchtype": "contains", "value": value}
+            for value in values
+        ]
+        return [gc.group_of([leaves[0], *({**leaf, "link": "OR"} for leaf in leaves[1:])])]
+
+    def _tenant_groups(self, names: set[str]) -> tuple[dict[str, list[int]] | None, dict[int, str]]:
+        """Complete name → ids, and id → displayName, of the tenant's groups with
+        those names (one search)."""
         total, data = self._client.search(
             "Group",
-            gc.group_scope(self._scope.entity_ids()),
+            gc.group_scope(self._scope.entity_ids()) + self._name_criteria(names),
             [GROUP_OPTION_ID, GROUP_OPTION_COMPLETENAME, GROUP_OPTION_NAME],
             range=(0, self._limit - 1),
             sort=GROUP_OPTION_ID,

@@ -58,6 +58,7 @@ def test_a_page_of_users_gets_its_groups_in_one_call(glpi_sim):
         assert _plain(user["groups"]) == expected
     assert calls(sim, contains="Group_User") == []
     assert [c.path for c in calls(sim)] == ["/apirest.php/search/User", "/apirest.php/search/Group"]
+    assert "criteria%5B1%5D" in calls(sim)[1].query  # narrowed to the two names seen
     # Asked without groups: no group call at all.
     sim.reset_calls()
     scim.get(
@@ -86,3 +87,18 @@ def test_groups_of_one_user_ambiguous_names_and_other_entities(glpi_sim):
     ]
     assert str(first) not in str(got.json["groups"])
     assert "groups" not in scim.get(f"/Users/{loner}").json
+
+
+def test_many_group_names_read_the_tenant_groups_unnarrowed(glpi_sim):
+    sim = glpi_sim.sim
+    scim = Scim(served_bridge(glpi_sim))
+    groups = [sim.seed_group(name=f"g{i:02d} 50%", entities_id=0) for i in range(25)]
+    user = sim.seed_user(name="joiner")
+    for group in groups:
+        _member(sim, user, group)
+    scim.get("/Users", query_string={"count": 0})
+    sim.reset_calls()
+    got = scim.get(f"/Users/{user}")
+    assert [g["value"] for g in _plain(got.json["groups"])] == sorted(str(g) for g in groups)
+    assert [c.path for c in calls(sim)] == ["/apirest.php/search/User", "/apirest.php/search/Group"]
+    assert "criteria%5B1%5D" not in calls(sim)[1].query  # the scope only, no name criteria
