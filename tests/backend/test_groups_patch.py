@@ -148,3 +148,30 @@ def test_uniqueness_reads_every_candidate_when_the_name_cannot_be_anchored(glpi_
         _create(scim, name)
     answer = scim.post("/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "X$Y"})
     assert answer.status_code == 409, answer.json
+
+
+def test_scope_follows_the_tenant_entity_and_its_recursion(glpi_sim):
+    sim = glpi_sim.sim
+    child = sim.insert(
+        "Entity",
+        {
+            "id": None,
+            "name": "Child",
+            "entities_id": 0,
+            "completename": "Root entity > Child",
+            "level": 2,
+        },
+    )
+    in_child = sim.seed_group(name="Child team", entities_id=child)
+    at_root = sim.seed_group(name="Root team", entities_id=0)
+    everything = Scim(served_bridge(glpi_sim))
+    listed = everything.get("/Groups", query_string={"excludedAttributes": "members"})
+    assert {r["id"] for r in listed.json["Resources"]} == {str(in_child), str(at_root)}
+
+    only_child = Scim(served_bridge(glpi_sim, entity={"id": child, "recursive": False}))
+    listed = only_child.get("/Groups", query_string={"excludedAttributes": "members"})
+    assert [r["id"] for r in listed.json["Resources"]] == [str(in_child)]
+    assert only_child.get(f"/Groups/{at_root}").status_code == 404
+    assert only_child.delete(f"/Groups/{at_root}").status_code == 404
+    created = _create(only_child, "Root team")  # the root group is not in this tenant's scope
+    assert next(g for g in sim.rows("Group") if g["id"] == created)["entities_id"] == child
