@@ -142,6 +142,11 @@ class GlpiBackend(Storage):
         support = getattr(self._store(resource_type), "attribute_support", None)
         return self.rules.attribute_support(resource_type, support() if callable(support) else None)
 
+    def canonical_values(self, resource_type: str) -> dict[str, list[str]]:
+        """Canonical path → the values of a coded attribute that GLPI gives back as sent."""
+        values = getattr(self._store(resource_type), "canonical_values", None)
+        return values() if callable(values) else {}
+
     def _store(self, resource_type: str) -> Any:
         store = self.stores.get(resource_type)
         if store is None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
+from app.glpi.user_rules import GLPI_LANGUAGES
 from app.glpi.user_rules import scim_language
 from app.scim.constants import ENTERPRISE_USER_SCHEMA
 from app.scim.constants import USER
@@ -190,6 +191,19 @@ class UserMapping:
         if "locale" in support:
             support["locale"] = "writeOnly"
         return support
+
+    def canonical_values(self) -> dict[str, list[str]]:
+        """The values of coded attributes that GLPI gives back as they were sent.
+
+        GLPI has no e-mail type (every address reads back as ``work``), three
+        phone columns (``work``, ``mobile``, and ``other`` for ``fax`` too),
+        and a fixed list of languages. Advertising them as ``canonicalValues``
+        tells a client which values round-trip.
+        """
+        values = {"emails.type": ["work"], "phoneNumbers.type": ["work", "mobile", "other"]}
+        if "preferredLanguage" in self.fields:
+            values["preferredLanguage"] = sorted(scim_language(c) for c in GLPI_LANGUAGES)
+        return values
 
     @property
     def version_options(self) -> list[int]:

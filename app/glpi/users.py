@@ -106,6 +106,9 @@ class UserStore:
     def attribute_support(self) -> dict[str, str]:
         return self.mapping.attribute_support()
 
+    def canonical_values(self) -> dict[str, list[str]]:
+        return self.mapping.canonical_values()
+
     # -- reads ------------------------------------------------------------------------------
 
     def _search_rows(

@@ -14,6 +14,9 @@ true." Writes are refused with 405 by the routing (only GET is routed).
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
+
 from flask import Response
 from flask import request
 from flask import url_for
@@ -29,8 +32,12 @@ from app.scim.responses import list_response
 from app.scim.responses import scim_response
 from app.scim.schema import RESOURCES
 from app.scim.schema import SCHEMAS
+from app.scim.schema import Attribute
 from app.scim.schema import ResourceSchema
 from app.scim.schema import Schema
+
+#: Which resource type each schema describes (to ask the storage what it stores).
+_RESOURCE_OF_SCHEMA = {s.id: r.name for r in RESOURCES.values() for s in r.schemas}
 
 
 def _refuse_filter() -> None:
@@ -105,14 +112,58 @@ def resource_type_document(resource: ResourceSchema) -> dict:
     }
 
 
+def advertised(attr: Attribute, path: str, support: Mapping[str, str] | None,
+               canonical: Mapping[str, list[str]]) -> Attribute | None:
+    """The definition of ``attr`` as this tenant's storage keeps it, or None when it is not kept.
+
+    ``support`` maps canonical paths to their mutability (None: the storage
+    keeps everything). A complex attribute keeps the sub-attributes listed
+    there, or all of them when none is listed.
+    """
+    if support is not None and path not in support:
+        return None
+    subs = attr.sub_attributes
+    if support is not None and any(k.startswith(path + ".") for k in support):
+        subs = tuple(
+            sub for sub in (advertised(s, f"{path}.{s.name}", support, canonical) for s in subs)
+            if sub is not None
+        )
+    changes: dict = {"sub_attributes": tuple(subs)}
+    if support is not None:
+        changes["mutability"] = support[path]
+    if path in canonical:
+        changes["canonical_values"] = tuple(canonical[path])
+    return dataclasses.replace(attr, **changes)
+
+
+def _storage_view(resource_type: str | None) -> tuple[Mapping[str, str] | None, Mapping[str, list[str]]]:
+    """What the tenant's storage says it keeps for ``resource_type``."""
+    storage = current_tenant().storage
+    support_of = getattr(storage, "attribute_support", None)
+    canonical_of = getattr(storage, "canonical_values", None)
+    if resource_type is None:
+        return None, {}
+    support = support_of(resource_type) if callable(support_of) else None
+    canonical = canonical_of(resource_type) if callable(canonical_of) else None
+    return support, canonical or {}
+
+
 def schema_document(schema: Schema) -> dict:
-    """Build a Schema definition (RFC 7643 §7) from the attribute model."""
+    """Build a Schema definition (RFC 7643 §7) from the attribute model.
+
+    Only what the tenant's storage keeps is advertised, with the mutability
+    it really has: a client (and scim2-tester) must never expect an
+    attribute the backend cannot give back.
+    """
+    support, canonical = _storage_view(_RESOURCE_OF_SCHEMA.get(schema.id))
+    prefix = "" if schema.id in (r.core.id for r in RESOURCES.values()) else schema.id + ":"
+    attributes = [advertised(a, prefix + a.name, support, canonical) for a in schema.attributes]
     return {
         "schemas": [SCHEMA_SCHEMA],
         "id": schema.id,
         "name": schema.name,
         "description": schema.description,
-        "attributes": [attr.to_dict() for attr in schema.attributes],
+        "attributes": [attr.to_dict() for attr in attributes if attr is not None],
         "meta": {
             "resourceType": "Schema",
             "location": url_for(".get_schema", urn=schema.id, _external=True),

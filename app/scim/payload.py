@@ -82,7 +82,7 @@ def _scalar_field(attr: Attribute, **kwargs: Any) -> fields.Field:
 
 def _field(attr: Attribute, *, top_level: bool = False) -> fields.Field:
     kwargs: dict[str, Any] = {}
-    if top_level and attr.required:
+    if top_level and attr.required and attr.default is None:
         kwargs = {"required": True, "error_messages": _REQUIRED}
     if attr.multi_valued:
         inner = fields.Nested(_complex_schema(attr)) if attr.is_complex else _scalar_field(attr)

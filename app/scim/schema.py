@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 
 from app.scim.constants import ENTERPRISE_USER_SCHEMA
 from app.scim.constants import GROUP
@@ -40,6 +41,10 @@ class Attribute:
     canonical_values: tuple[str, ...] = ()
     reference_types: tuple[str, ...] = ()
     sub_attributes: tuple[Attribute, ...] = ()
+    #: Value the service provider assigns when a client omits a required
+    #: attribute; such an attribute is advertised as required (it can never be
+    #: unassigned) but a client may leave it out.
+    default: Any = None
 
     def sub(self, name: str) -> Attribute | None:
         """Return the sub-attribute called ``name`` (case-insensitive), or None."""
@@ -246,7 +251,10 @@ USER_CORE = Schema(
         Attribute("preferredLanguage"),
         Attribute("locale"),
         Attribute("timezone"),
-        Attribute("active", type="boolean"),
+        # GLPI's is_active is never empty: advertised as required (so removing it
+        # is refused with "mutability", RFC 7644 §3.5.2.2), and true when omitted.
+        Attribute("active", type="boolean", required=True, default=True,
+                  description="Whether the user can log in to GLPI (is_active)."),
         Attribute("password", mutability="writeOnly", returned="never"),
         _multi("emails", "E-mail addresses.", types=("work", "home", "other")),
         _multi("phoneNumbers", "Phone numbers.",
