@@ -30,6 +30,9 @@ from app.scim.errors import UnauthorizedError
 from app.tenants import Tenant
 from app.tenants import registry
 
+#: Name under which the SCIM blueprint is registered a second time, under the tenant prefix.
+TENANT_BLUEPRINT = "scim_tenant"
+
 
 def bearer_token(header: str | None) -> str | None:
     """Extract the token of an ``Authorization: Bearer <token>`` header.
@@ -70,7 +73,8 @@ def take_url_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None
 
 def give_url_tenant(endpoint: str, values: dict[str, Any]) -> None:
     """``url_defaults``: URLs built while serving a prefixed request keep its prefix."""
-    if "tenant" not in values and g.get("url_tenant") is not None:
+    prefixed = endpoint.startswith(TENANT_BLUEPRINT + ".")
+    if prefixed and "tenant" not in values and g.get("url_tenant") is not None:
         values["tenant"] = g.url_tenant
 
 

@@ -14,6 +14,7 @@ from flask import Flask
 from flask import Response
 
 from app.scim import discovery
+from app.scim.auth import TENANT_BLUEPRINT
 from app.scim.auth import authenticate_request
 from app.scim.auth import give_url_tenant
 from app.scim.auth import take_url_tenant
@@ -162,4 +163,4 @@ def bulk() -> Response:
 def init_app(app: Flask) -> None:
     """Register the SCIM blueprint on ``app``, at ``/scim/v2`` and under the tenant prefix."""
     app.register_blueprint(bp)
-    app.register_blueprint(bp, url_prefix=TENANT_PATH, name="scim_tenant")
+    app.register_blueprint(bp, url_prefix=TENANT_PATH, name=TENANT_BLUEPRINT)
