@@ -244,3 +244,15 @@ def test_no_rules_no_extra_calls(glpi_sim):
     assert not any("Profile_User" in p for p in calls)
     assert "roles" not in plain.get(f"/Users/{user['id']}").json
 
+
+def _user_schema_attributes(bridge) -> dict:
+    answer = bridge.get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:User")
+    assert answer.status_code == 200
+    return {a["name"]: a for a in answer.json["attributes"]}
+
+
+def test_discovery_advertises_roles_only_with_role_rules(bridge, glpi_sim):
+    roles = _user_schema_attributes(bridge)["roles"]
+    assert roles["mutability"] == "readWrite"
+    assert [s["name"] for s in roles["subAttributes"]] == ["value"]
+    assert "roles" not in _user_schema_attributes(UserBridge(glpi_sim))
