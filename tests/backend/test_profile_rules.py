@@ -256,3 +256,25 @@ def test_discovery_advertises_roles_only_with_role_rules(bridge, glpi_sim):
     assert roles["mutability"] == "readWrite"
     assert [s["name"] for s in roles["subAttributes"]] == ["value"]
     assert "roles" not in _user_schema_attributes(UserBridge(glpi_sim))
+
+
+def test_a_rule_outside_the_tenants_entities_grants_nothing(glpi_sim):
+    from app.simulator.schema import entity_defaults
+
+    for entity_id, name in ((1, "Tenant"), (2, "Other")):
+        glpi_sim.sim.insert(
+            "Entity",
+            {
+                **entity_defaults(),
+                "id": entity_id,
+                "name": name,
+                "entities_id": 0,
+                "completename": name,
+                "level": 2,
+            },
+        )
+    outside = [{"profile": "Technician", "entity": 2, "when_role": "Admin"}]
+    bridge = UserBridge(glpi_sim, entity={"id": 1, "recursive": True}, profile_rules=outside)
+    user = bridge.create("outside.user", roles=[ENTRA_ROLE])
+    assert {r[1] for r in rows(bridge, user["id"])} == {1}
+    assert "roles" not in user
