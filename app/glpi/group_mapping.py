@@ -60,10 +60,17 @@ def glpi_datetime_to_scim(value: str | None) -> str | None:
     return value.replace(" ", "T", 1) + ("" if value.endswith("Z") else "Z")
 
 
-def version_of(group_id: int, date_mod: str | None) -> str:
-    """A weak ETag for the group row (RFC 7644 §3.14): changes with ``date_mod``."""
-    digest = hashlib.sha256(f"{group_id}:{date_mod or ''}".encode()).hexdigest()[:16]
-    return f'W/"{digest}"'
+def version_of(group_id: int, date_mod: str | None, *values: Any) -> str:
+    """A weak ETag for the group row (RFC 7644 §3.14).
+
+    It digests ``date_mod`` and the mapped values (``name``, the externalId
+    column): ``date_mod`` has one-second steps, so two renames within a second
+    still give two versions. Memberships live in other rows and do not change it.
+    """
+    text = "\x1f".join(
+        [str(group_id), date_mod or "", *("" if v is None else str(v) for v in values)]
+    )
+    return f'W/"{hashlib.sha256(text.encode()).hexdigest()[:16]}"'
 
 
 def glpi_to_scim_group(
@@ -86,7 +93,12 @@ def glpi_to_scim_group(
             "resourceType": GROUP,
             "created": glpi_datetime_to_scim(row.get("date_creation")),
             "lastModified": glpi_datetime_to_scim(row.get("date_mod")),
-            "version": version_of(group_id, row.get("date_mod")),
+            "version": version_of(
+                group_id,
+                row.get("date_mod"),
+                row.get("name"),
+                row.get(external_id_column) if external_id_column else None,
+            ),
         },
     }
     if external_id_column and row.get(external_id_column):

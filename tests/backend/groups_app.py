@@ -54,7 +54,7 @@ class Scim:
         self.headers = {"Authorization": f"Bearer {TOKEN}"}
 
     def request(self, method: str, path: str, body: Any = None, **kwargs: Any):
-        headers = dict(self.headers)
+        headers = {**self.headers, **kwargs.pop("headers", {})}
         if body is not None:
             kwargs["json"] = body
             headers["Content-Type"] = "application/scim+json"

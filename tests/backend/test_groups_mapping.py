@@ -53,7 +53,7 @@ def test_glpi_to_scim_group_row():
             "resourceType": "Group",
             "created": "2026-11-28T19:40:00Z",
             "lastModified": "2026-11-28T19:46:25Z",
-            "version": gm.version_of(9, "2026-11-28 19:46:25"),
+            "version": gm.version_of(9, "2026-11-28 19:46:25", "SCIM R&D <Team> 'A'", "obj-1"),
         },
     }
     assert "members" not in group
@@ -72,6 +72,8 @@ def test_glpi_to_scim_group_members_and_no_external_id():
 
 def test_version_changes_with_date_mod():
     assert gm.version_of(9, "2026-11-28 19:46:25") != gm.version_of(9, "2026-11-28 19:46:26")
+    assert gm.version_of(9, "t", "a") != gm.version_of(9, "t", "b")  # a rename within one second
+    assert gm.version_of(9, "t", "a", None) != gm.version_of(9, "t", "a", "e")
     assert gm.version_of(9, "x").startswith('W/"')
 
 

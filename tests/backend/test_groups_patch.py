@@ -175,3 +175,25 @@ def test_scope_follows_the_tenant_entity_and_its_recursion(glpi_sim):
     assert only_child.delete(f"/Groups/{at_root}").status_code == 404
     created = _create(only_child, "Root team")  # the root group is not in this tenant's scope
     assert next(g for g in sim.rows("Group") if g["id"] == created)["entities_id"] == child
+
+
+def test_a_rename_changes_the_version_even_within_one_second(glpi_sim):
+    scim = Scim(served_bridge(glpi_sim))
+    gid = _create(scim, "Versioned")
+    etag = scim.get(f"/Groups/{gid}").headers["ETag"]
+    rename = [{"op": "replace", "path": "displayName", "value": "Versioned 2"}]
+    answer = scim.request(
+        "PATCH",
+        f"/Groups/{gid}",
+        {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": rename},
+        headers={"If-Match": etag},
+    )
+    assert answer.status_code == 204, answer.json
+    assert answer.headers["ETag"] != etag
+    stale = scim.request(
+        "PATCH",
+        f"/Groups/{gid}",
+        {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": rename},
+        headers={"If-Match": etag},
+    )
+    assert stale.status_code == 412
