@@ -347,6 +347,9 @@ class AdminSchema(_Strict):
                                                "every replica (secret)."))
     secure_cookie = fields.Boolean(load_default=True,
                                    metadata=_d("Send the session cookie over HTTPS only.", True))
+    docs_url = fields.Url(load_default=None, allow_none=True, require_tld=False,
+                          metadata=_d("Where your copy of the bridge's docs/ is published; the page then "
+                                      "links to its troubleshooting guide."))
 
     @validates_schema(skip_on_field_errors=False)
     def _secret_with_password(self, data: dict, **_: Any) -> None:

@@ -137,7 +137,7 @@ def test_dashboard_counts_and_errors(app) -> None:
     assert "Tenant acme" in page
     assert "reachable" in page and "GLPI 10.0.12" in page
     assert "last hour: 4 (1)" in page  # the 401 has no tenant
-    assert "troubleshooting" in page
+    assert "<code>docs/troubleshooting.md</code>" in page  # no docs_url: named, not linked
 
 
 def test_event_detail(app) -> None:

@@ -31,7 +31,6 @@ from app.activity.store import EventQuery
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
 PAGE_SIZE = 50
-DOCS_TROUBLESHOOTING = "https://github.com/glpi-scim-bridge/glpi-scim-bridge/blob/main/docs/troubleshooting.md"
 
 
 def _settings() -> dict:
@@ -70,7 +69,9 @@ def _when(ts: float) -> str:
 
 @bp.context_processor
 def _globals() -> dict:
-    return {"csrf_token": csrf_token, "docs_url": DOCS_TROUBLESHOOTING}
+    base = _settings()["docs_url"]
+    docs_url = base.rstrip("/") + "/troubleshooting.md" if base else None
+    return {"csrf_token": csrf_token, "docs_url": docs_url}
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from app.activity.recorder import note
 from app.glpi.cache import BackendCaches
 from app.glpi.client import GlpiClient
 from app.glpi.errors import GlpiAuthError
@@ -92,6 +93,14 @@ def translated(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _noted(resource: dict) -> dict:
+    """Tell the activity record which resource a request touched, by id and name."""
+    if isinstance(resource, dict):
+        note(resource_id=resource.get("id", ""),
+             name=resource.get("userName") or resource.get("displayName") or "")
+    return resource
+
+
 class GlpiBackend(Storage):
     """The storage of one tenant: its GLPI client, scope, caches and stores.
 
@@ -142,6 +151,14 @@ class GlpiBackend(Storage):
         support = getattr(self._store(resource_type), "attribute_support", None)
         return self.rules.attribute_support(resource_type, support() if callable(support) else None)
 
+    @translated
+    def preview(self, resource_type: str, resource: dict) -> dict:
+        """What creating ``resource`` would write to GLPI; nothing is written."""
+        preview = getattr(self._store(resource_type), "preview", None)
+        if not callable(preview):
+            raise NotImplementedSCIMError(f"No preview for {resource_type} resources.")
+        return preview(resource)
+
     def canonical_values(self, resource_type: str) -> dict[str, list[str]]:
         """Canonical path → the values of a coded attribute that GLPI gives back as sent."""
         values = getattr(self._store(resource_type), "canonical_values", None)
@@ -158,7 +175,7 @@ class GlpiBackend(Storage):
     @translated
     def get(self, ctx: Context, resource_type: str, resource_id: str) -> dict:
         found = self._store(resource_type).get(ctx, resource_id)
-        return self.rules.on_get(ctx, resource_type, found)
+        return _noted(self.rules.on_get(ctx, resource_type, found))
 
     @translated
     def search(self, ctx: Context, resource_type: str, query: SearchQuery) -> SearchResult:
@@ -167,21 +184,23 @@ class GlpiBackend(Storage):
     @translated
     def create(self, ctx: Context, resource_type: str, resource: dict) -> dict:
         store = self._store(resource_type)
-        return self.rules.create(ctx, resource_type, resource, lambda: store.create(ctx, resource))
+        return _noted(
+            self.rules.create(ctx, resource_type, resource, lambda: store.create(ctx, resource))
+        )
 
     @translated
     def replace(self, ctx: Context, resource_type: str, resource_id: str, resource: dict) -> dict:
         store = self._store(resource_type)
-        return self.rules.replace(ctx, resource_type, resource_id, resource,
-                                  lambda: store.replace(ctx, resource_id, resource))
+        return _noted(self.rules.replace(ctx, resource_type, resource_id, resource,
+                                         lambda: store.replace(ctx, resource_id, resource)))
 
     @translated
     def patch(
         self, ctx: Context, resource_type: str, resource_id: str, result: PatchResult
     ) -> dict:
         store = self._store(resource_type)
-        return self.rules.patch(ctx, resource_type, resource_id, result,
-                                lambda: store.patch(ctx, resource_id, result))
+        return _noted(self.rules.patch(ctx, resource_type, resource_id, result,
+                                       lambda: store.patch(ctx, resource_id, result)))
 
     @translated
     def delete(self, ctx: Context, resource_type: str, resource_id: str) -> None:

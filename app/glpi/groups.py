@@ -211,6 +211,23 @@ class GroupStore:
 
     # -- writes ------------------------------------------------------------------------------
 
+    def preview(self, resource: dict) -> dict:
+        """What ``create`` would send to GLPI for ``resource``, without writing anything.
+
+        Member ids are verified (a read), exactly as a create would.
+        """
+        gm.check_display_name(resource.get("displayName"))
+        fields = gm.scim_to_glpi_group(resource, external_id_column=self.external_id_column)
+        fields.update(gm.creation_fields(self._entity_id, self._tenant.get("groups", {})))
+        ids: list[int] = []
+        if resource.get("members"):
+            ids, bad = parse_user_ids(member_values(resource["members"]))
+            self._members.verify(ids, bad)
+        return {
+            "Group fields (POST /Group)": fields,
+            "Group_User rows": [{"users_id": user_id, "is_dynamic": 0} for user_id in ids],
+        }
+
     def create(self, ctx: Context, resource: dict) -> dict:
         """Create the group in the tenant's entity, then its members (if any).
 

@@ -282,6 +282,29 @@ class UserStore:
         self._caches.user_facts.put(user_id, UserFacts(row))
         return self.to_scim(row, ctx)
 
+    def preview(self, resource: dict) -> dict:
+        """What ``create`` would send to GLPI for ``resource``, without writing anything.
+
+        The status page's mapping preview. It reads (the default profile's
+        id) but never writes; dropdown values are shown by name, since
+        resolving them may create them. Passwords are masked.
+        """
+        write = scim_to_glpi_user(resource, self.mapping)
+        data = uw.create_input(write, self._tenant, self._conflicts.default_profile_id(), {})
+        for key in ("password", "password2"):
+            if key in data:
+                data[key] = "********"
+        emails = data.pop("_useremails", {})
+        default_key = data.pop("_default_email", None)
+        profile = {k.lstrip("_"): data.pop(k) for k in ("_profiles_id", "_entities_id", "_is_recursive")}
+        return {
+            "User fields (POST /User)": data,
+            "UserEmail rows": [{"email": address, "is_default": int(key == default_key)}
+                               for key, address in emails.items()],
+            "Profile_User row (static)": {**profile, "is_dynamic": 0},
+            "dropdowns (found or created by name)": {k: v for k, v in write.dropdowns.items() if v},
+        }
+
     def _restore(self, ctx: Context, row: dict, write: Any) -> dict:
         """Take a trashed user with the same login back (no 409 loop on re-provisioning)."""
         user_id = int(row[str(OPT_ID)])

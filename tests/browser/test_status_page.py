@@ -1,0 +1,146 @@
+"""The status page in a real browser: Debian's Chromium driven by Playwright.
+
+The bridge runs under gunicorn (the image's entry point) in front of the
+simulator. A provisioning flow with failures goes through it; then a person's
+path through the page is replayed and every page is saved as a screenshot in
+``test-output/screenshots/`` (and in ``docs/images/`` when
+``GSB_UPDATE_SCREENSHOTS=1``, which is how the docs' pictures are made).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import requests
+from werkzeug.security import generate_password_hash
+
+from tests.ops.served import Served
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-output" / "screenshots"
+DOC_SHOTS = ROOT / "docs" / "images"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+TOKEN = "browser-test-bearer-token-0123456789"
+PASSWORD = "status page password 42"
+SECRET_PW = "Okta-Pushed-Secret-9!"
+USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def served(glpi_sim, tmp_path):
+    raw = {
+        "admin": {"password_hash": generate_password_hash(PASSWORD), "session_secret": "x" * 40,
+                  "secure_cookie": False, "docs_url": "https://docs.example.org/glpi-scim-bridge/"},
+        "tenants": [{"name": "contoso", "tokens": [TOKEN],
+                     "glpi": {"url": glpi_sim.url, "app_token": glpi_sim.app_token,
+                              "user_token": glpi_sim.user_token}}],
+    }
+    with Served(tmp_path, raw, workers=2) as server:
+        yield server
+
+
+def provision(base: str) -> None:
+    """An IdP's day: lookups, creates, a conflict, bad input, a group and a deactivation."""
+    scim = requests.Session()
+    scim.headers.update({"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/scim+json"})
+    api = base + "/scim/v2"
+    assert scim.get(api + "/Users", params={"filter": 'userName eq "ada@contoso.com"'}).status_code == 200
+    ada = scim.post(api + "/Users", json={
+        "schemas": [USER], "userName": "ada@contoso.com", "password": SECRET_PW,
+        "name": {"givenName": "Ada", "familyName": "Lovelace"},
+        "emails": [{"value": "ada@contoso.com", "type": "work", "primary": True}]})
+    assert ada.status_code == 201, ada.text
+    assert scim.post(api + "/Users", json={"schemas": [USER], "userName": "ADA@contoso.com"}).status_code == 409
+    assert scim.post(api + "/Users", json={"schemas": [USER], "userName": "CONTOSO\\ada"}).status_code == 400
+    group = scim.post(api + "/Groups", json={"schemas": [GROUP], "displayName": "GLPI Technicians"})
+    assert group.status_code == 201, group.text
+    added = scim.patch(api + f"/Groups/{group.json()['id']}", json={"schemas": [PATCH], "Operations": [
+        {"op": "Add", "path": "members", "value": [{"value": ada.json()["id"]}]}]})
+    assert added.status_code in (200, 204)
+    off = scim.patch(api + f"/Users/{ada.json()['id']}", json={"schemas": [PATCH], "Operations": [
+        {"op": "Replace", "path": "active", "value": "False"}]})
+    assert off.status_code == 200
+    assert requests.get(api + "/Users", headers={"Authorization": "Bearer wrong-token-000000000"}).status_code == 401
+
+
+def shoot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    if os.environ.get("GSB_UPDATE_SCREENSHOTS") == "1":
+        DOC_SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(SHOTS / f"{name}.png", DOC_SHOTS / f"status-{name}.png")
+
+
+def test_status_page_shows_what_happened(served) -> None:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: run scripts/system-deps.sh")
+    provision(served.url)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+            page.goto(served.url + "/admin/")
+            assert "/admin/login" in page.url
+            page.get_by_label("User name").fill("admin")
+            page.get_by_label("Password").fill("not the password")
+            page.get_by_role("button", name="Log in").click()
+            assert page.get_by_role("alert").inner_text() == "Wrong user name or password."
+            page.get_by_label("User name").fill("admin")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+
+            status = page.locator("main").inner_text()
+            assert "Tenant contoso" in status
+            assert "reachable" in status and "unreachable" not in status
+            assert "GLPI 10.0" in status and "API account glpi" in status
+            assert "last hour: 7 (2)" in status
+            assert "uniqueness" in status or "409" in status
+            guide = page.get_by_role("link", name="troubleshooting guide")
+            assert guide.get_attribute("href") == "https://docs.example.org/glpi-scim-bridge/troubleshooting.md"
+            shoot(page, "dashboard")
+
+            page.get_by_role("link", name="Activity").click()
+            page.get_by_label("Result").select_option("error")
+            page.get_by_role("button", name="Filter").click()
+            errors = page.locator("table").inner_text()
+            assert "409" in errors and "400" in errors
+            assert "GLPI accepts" in errors or "login" in errors.lower()
+            shoot(page, "activity-errors")
+
+            page.get_by_label("Result").select_option("")
+            page.get_by_label("userName or displayName").fill("GLPI Tech")
+            page.get_by_role("button", name="Filter").click()
+            rows = page.locator("tbody tr")
+            assert rows.count() == 2  # POST the group, PATCH its members
+            assert "PATCH Add members" in page.locator("table").inner_text()
+            rows.nth(0).get_by_role("link").click()
+            detail = page.locator("main").inner_text()
+            assert "PATCH /scim/v2/Groups/" in detail
+            assert "Group_User" in detail
+            shoot(page, "event")
+
+            page.get_by_role("link", name="Mapping preview").click()
+            page.get_by_label("SCIM JSON").fill(
+                '{"schemas": ["%s"], "userName": "grace@contoso.com", "name": {"givenName": "Grace"},'
+                ' "emails": [{"value": "grace@contoso.com", "primary": true}]}' % USER)
+            page.get_by_role("button", name="Preview").click()
+            preview = page.locator("main").inner_text()
+            assert "grace@contoso.com" in preview and "firstname" in preview
+            shoot(page, "preview")
+            page.get_by_label("SCIM JSON").fill('{"schemas": ["%s"], "userName": "a/b"}' % USER)
+            page.get_by_role("button", name="Preview").click()
+            assert "Validation error" in page.locator("main").inner_text()
+        finally:
+            browser.close()
+    text = (served.log_path.read_text(errors="replace") + "\n".join(
+        str(p) for p in SHOTS.glob("*")))
+    assert SECRET_PW not in text and TOKEN not in text
