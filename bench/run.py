@@ -236,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--big", type=int, default=None, help="users for the listing workload")
     parser.add_argument("--group-size", type=int, default=5000)
     parser.add_argument("--concurrency", default="1,8,32,64")
+    parser.add_argument("--events", type=int, default=100_000, help="events for the status page queries")
     args = parser.parse_args(argv)
     users = args.users or (200 if args.quick else 1000)
     seconds = args.seconds or (5.0 if args.quick else 20.0)
@@ -261,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
             with running_bridge(latency_ms=latency) as bridge:
                 print(table("Listing", ["workload", "pages", "seconds", "GLPI calls", "max worker RSS MB"],
                             listing_100k(bridge, big)))
+    from bench import activity
+
+    activity.main(["--events", str(args.events)])
     return 0
 
 
