@@ -448,3 +448,18 @@ def test_each_tenant_still_sees_its_own(world):
         assert [m["value"] for m in group["members"]] == [side.user_id]
         rows = [r for r in side.sim.rows("Profile_User") if str(r["users_id"]) == side.user_id]
         assert {r["entities_id"] for r in rows} == {world.entities[name]}
+
+
+def test_each_tenant_has_its_own_glpi_client_session_and_caches(world):
+    tenants = world.app.extensions["tenants"].tenants
+    a, b = tenants["a"].storage, tenants["b"].storage
+    assert a is not b
+    assert a.client is not b.client
+    assert a.caches is not b.caches and a.caches.user_facts is not b.caches.user_facts
+    assert a.scope.entity_ids() != b.scope.entity_ids()
+    for side in world.sides.values():
+        side.sim.reset_calls()
+    assert world.send("a", "GET", f"/Users/{world.sides['a'].user_id}").status_code == 200
+    assert world.sides["a"].sim.calls, "tenant A's read goes to tenant A's GLPI"
+    if world.sides["b"].sim is not world.sides["a"].sim:
+        assert world.sides["b"].sim.calls == [], "and never to tenant B's"
