@@ -200,7 +200,10 @@ def audit_request(response: Any) -> None:
     tenant = g.get("tenant")
     if tenant is None or request.method not in _WRITE_METHODS:
         return
-    body = request.get_json(force=True, silent=True)
+    try:
+        body = request.get_json(force=True, silent=True)
+    except RecursionError:  # nested too deeply to parse: the view refused it already
+        body = None
     if scim_segments(request.path) == ["Bulk"]:
         _audit_bulk(tenant, body, response.get_json(silent=True))
         return

@@ -69,7 +69,8 @@ def tokenize(text: str) -> list[Token]:
             raw = text[i:end]
             try:
                 value = json.loads(raw)
-            except ValueError:
+                value.encode("utf-8")
+            except (ValueError, UnicodeEncodeError):
                 raise InvalidFilterError(
                     f"Invalid string literal at character {i + 1}: {clip(raw)} "
                     "(strings are JSON strings; check the escapes).") from None

@@ -10,6 +10,7 @@ interface only.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import Response
@@ -96,9 +97,51 @@ def read_json() -> Any:
     if not raw.strip():
         raise InvalidSyntaxError("The request body is empty.")
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidSyntaxError("The request body is not valid JSON.") from exc
+    except RecursionError:
+        raise InvalidSyntaxError("The request body is nested too deeply.") from None
+    check_text(body)
+    return body
+
+
+#: C0 control characters but TAB, LF and CR: no IdP sends them, GLPI would store them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def check_text(body: Any) -> None:
+    """Refuse strings that are not text: lone UTF-16 surrogates and control characters.
+
+    RFC 8259 §8.2 lets ``"\\udfff"`` through the JSON grammar although it is
+    no character ("the behavior of software that receives JSON texts
+    containing such values is unpredictable"): it cannot be encoded to send
+    to GLPI. Walked without recursion, keys and values alike.
+
+    :raises InvalidSyntaxError: a lone surrogate.
+    :raises InvalidValueError: a control character.
+    """
+    pending = [body]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidSyntaxError(
+                    "The request body holds a lone UTF-16 surrogate (\\ud800-\\udfff), "
+                    "which is not text."
+                ) from None
+            if _CONTROL.search(item):
+                raise InvalidValueError(
+                    "A value holds a control character (U+0000 to U+001F other than tab, "
+                    "line feed and carriage return)."
+                )
 
 
 def query_selection(resource_type: str) -> AttributeSelection:
