@@ -156,12 +156,37 @@ def duplicate_message(sim: Simulator, verb: str, table: str, key: str, sql: str)
 # -- User -------------------------------------------------------------------------------------
 
 
+def login_taken(sim: Simulator, name: str, data: dict) -> bool:
+    """GLPI's unique key on add: ``(name, authtype, auths_id)``, trashed users included.
+
+    The same login may exist with another authtype (glpi-api.md §3.2:
+    ``UNIQUE KEY unicityloginauth``); ``authtype`` defaults to 1 and
+    ``auths_id`` to 0 in ``prepareInputForAdd``. Renames check the name alone.
+    """
+    if sim.find_user_id(name) is None:
+        return False
+    wanted = sim.encode(name).casefold()
+    key = (_int(data.get("authtype"), 1), _int(data.get("auths_id"), 0))
+    return any(
+        (row.get("name") or "").casefold() == wanted
+        and (_int(row.get("authtype"), 1), _int(row.get("auths_id"), 0)) == key
+        for row in sim.tables["User"].values()
+    )
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(value) if value not in (None, "") else default
+    except (TypeError, ValueError):
+        return default
+
+
 def add_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
     """Add a user: login rules, duplicates, passwords, default profile, ``_useremails``."""
     name = data.get("name")
     if not isinstance(name, str) or not valid_login(name):
         return False, BAD_LOGIN_ADD
-    if sim.find_user_id(name[:255]) is not None:
+    if login_taken(sim, name[:255], data):
         return False, DUP_LOGIN_ADD
     password = data.get("password")
     if "password2" in data and password != data.get("password2"):
@@ -236,7 +261,7 @@ def _set_emails(sim: Simulator, uid: int, emails: Any, default_key: Any, creatin
             if address == "" or address is None:
                 delete_useremail(sim, existing["id"])
             elif valid_email(address):
-                existing["email"] = address
+                existing["email"] = sim.encode(address)
                 existing["is_default"] = int(is_default)
                 if is_default:
                     _reset_defaults(sim, uid, existing["id"])
@@ -322,7 +347,7 @@ def add_useremail_row(sim: Simulator, uid: int, address: str, is_default: int) -
             **schema.DEFAULTS["UserEmail"],
             "id": None,
             "users_id": uid,
-            "email": address,
+            "email": sim.encode(address),
             "is_default": int(bool(is_default) or first),
         },
     )
@@ -333,7 +358,7 @@ def add_useremail_row(sim: Simulator, uid: int, address: str, is_default: int) -
 
 def _email_taken(sim: Simulator, uid: int, address: str, skip: int | None = None) -> bool:
     return any(
-        row["id"] != skip and (row["email"] or "").casefold() == address.casefold()
+        row["id"] != skip and (row["email"] or "").casefold() == sim.encode(address).casefold()
         for row in sim.children("UserEmail", uid)
     )
 
@@ -374,7 +399,7 @@ def update_useremail(sim: Simulator, session: Session, rid: int, data: dict) -> 
             f"{row['users_id']}-{address}",
             f"SET `email` = '{address}' WHERE `id` = '{rid}'",
         )
-    row["email"] = address
+    row["email"] = sim.encode(address)
     if "is_default" in data:
         row["is_default"] = int(bool(coerce("is_default", data["is_default"])))
         if row["is_default"]:

@@ -291,7 +291,7 @@ class Simulator:
                         **schema.DEFAULTS["UserEmail"],
                         "id": None,
                         "users_id": uid,
-                        "email": address,
+                        "email": self.encode(address),
                         "is_default": int(index == 0),
                     },
                 )
