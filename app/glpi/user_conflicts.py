@@ -1,8 +1,13 @@
 """Why GLPI refused a new user, and the look-ups a create needs.
 
-A create is sent straight to GLPI (one call). Only when GLPI refuses it does
-the bridge look the login up, to answer precisely (issue 4, "Scope and
-uniqueness"):
+GLPI's unique key on users is ``(name, authtype, auths_id)``: a local or
+LDAP ``jdoe`` does not stop GLPI from adding an SSO ``jdoe`` next to it,
+and GLPI's logins then find either (glpi-api.md §3.2). So before each create
+the bridge looks the login up across every authtype (one search,
+:meth:`ConflictResolver.refuse_taken_login`); the create itself is one more
+call. When GLPI still refuses the create (a trashed user with the same
+login and authtype), the bridge looks the login up to answer precisely
+(issue 4, "Scope and uniqueness"):
 
 1. an in-scope user already has the login (compared case-insensitively, as
    GLPI's collation does) → 409 ``uniqueness``. The ``userName eq`` filter
@@ -81,6 +86,25 @@ class ConflictResolver:
             if collate(str(row.get(str(OPT_LOGIN)) or "")) == collate(login):
                 return row
         return None
+
+    def refuse_taken_login(self, login: str) -> None:
+        """Refuse to create ``login`` when a user of any authtype already has it.
+
+        One search on the happy path; more only to explain a conflict.
+
+        :raises ConflictError: the login is taken, in or outside the tenant.
+        """
+        if self.find_login(login, scoped=False) is None:
+            return
+        if self.find_login(login, scoped=True) is not None:
+            raise ConflictError(
+                f"A user with userName {login!r} already exists "
+                "(GLPI compares logins without case nor accents)."
+            )
+        raise ConflictError(
+            f"The login {login!r} already exists in GLPI outside this tenant's entities; "
+            "it cannot be created again, and this tenant may not manage it."
+        )
 
     def explain_refused_create(self, login: str, exc: GlpiBadRequestError) -> dict:
         """Turn GLPI's refusal of ``POST /User`` into the right SCIM answer.

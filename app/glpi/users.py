@@ -270,6 +270,7 @@ class UserStore:
 
     def create(self, ctx: Context, resource: dict) -> dict:
         write = scim_to_glpi_user(resource, self.mapping)
+        self._conflicts.refuse_taken_login(write.fields["name"])
         manager_login = self._check_manager(write.manager_id)
         dropdowns = {c: self._dropdowns.resolve(c, n) for c, n in write.dropdowns.items() if n}
         data = uw.create_input(write, self._tenant, self._conflicts.default_profile_id(), dropdowns)

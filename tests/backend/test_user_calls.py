@@ -38,7 +38,8 @@ def test_username_filter_is_one_search_hit_or_miss(bridge, login):
     assert glpi_calls(bridge.sim) == [("GET", "/search/User")]
 
 
-def test_post_is_one_call_with_emails_and_static_profile(bridge):
+def test_post_is_a_login_check_and_one_create_with_emails_and_static_profile(bridge):
+    """GLPI's unique key includes the authtype, so the login is looked up first (any authtype)."""
     answer = bridge.post(
         {
             "userName": "calls.post",
@@ -46,7 +47,7 @@ def test_post_is_one_call_with_emails_and_static_profile(bridge):
         }
     )
     assert answer.status_code == 201
-    assert glpi_calls(bridge.sim) == [("POST", "/User/")]
+    assert glpi_calls(bridge.sim) == [("GET", "/search/User"), ("POST", "/User/")]
     uid = int(answer.json["id"])
     assert {r["email"]: r["is_default"] for r in bridge.glpi_row("UserEmail", users_id=uid)} == {
         "p@x.org": 1,
@@ -90,3 +91,13 @@ def test_one_session_for_many_operations(bridge):
         bridge.create(f"calls.session.{i}")
         bridge.find(f"calls.session.{i}")
     assert not [c for c in glpi_calls(bridge.sim) if "initSession" in c[1]]
+
+
+@pytest.mark.parametrize("authtype", [1, 3, 4])
+def test_a_login_held_under_another_authtype_is_a_conflict(bridge, authtype):
+    """GLPI would add an SSO ``jdoe`` next to a local or LDAP ``jdoe`` (unique key with authtype)."""
+    bridge.sim.seed_user(name="jdoe.any", authtype=authtype)
+    answer = bridge.post({"userName": "JDOE.any"})
+    assert answer.status_code == 409
+    assert answer.json["scimType"] == "uniqueness"
+    assert [r["name"] for r in bridge.sim.rows("User") if r["name"].lower() == "jdoe.any"] == ["jdoe.any"]
