@@ -276,6 +276,7 @@ def update_user(sim: Simulator, session: Session, uid: int, data: dict) -> tuple
     if row is None:
         return None, ""
     message = ""
+    before = dict(row)
     changes = dict(data)
     if "name" in changes:
         new = changes.pop("name")
@@ -306,7 +307,8 @@ def update_user(sim: Simulator, session: Session, uid: int, data: dict) -> tuple
         return False, str(exc)
     if row.get("user_dn"):
         row["user_dn_hash"] = hashlib.md5(str(row["user_dn"]).encode()).hexdigest()
-    row["date_mod"] = now_text()
+    if row != before:  # CommonDBTM::update stamps date_mod only when a field changed
+        row["date_mod"] = now_text()
     _set_emails(sim, uid, data.get("_useremails"), data.get("_default_email"), creating=False)
     return True, message
 

@@ -1,4 +1,4 @@
-"""The simulator knobs the stress tests rely on: aimed faults and a restart that keeps data."""
+"""What the stress tests rely on in the simulator: aimed faults, restarts, untouched rows."""
 
 from __future__ import annotations
 
@@ -75,3 +75,19 @@ def test_restart_keeps_the_data_and_drops_the_sessions(glpi_sim) -> None:
         assert _post_group(restarted, _session(restarted), "after").status_code == 201
     finally:
         glpi_sim.server, glpi_sim.thread = restarted.server, restarted.thread
+
+
+def test_a_refused_rename_leaves_the_user_row_untouched(glpi_sim) -> None:
+    """GLPI stamps ``date_mod`` only when a field changes (``CommonDBTM::update``)."""
+    import time
+
+    headers = _session(glpi_sim)
+    before = [u for u in glpi_sim.sim.rows("User") if u["id"] == 5]
+    time.sleep(1.05)
+    answer = requests.put(
+        glpi_sim.url + "/User/5", json={"input": {"name": "tech"}}, headers=headers, timeout=5
+    )
+    assert answer.json() == [
+        {"5": True, "message": "Unable to update login. A user already exists."}
+    ]
+    assert [u for u in glpi_sim.sim.rows("User") if u["id"] == 5] == before
