@@ -5,8 +5,9 @@ Call budget per SCIM operation (asserted in ``tests/backend/test_groups_*``):
 * ``GET /Groups/{id}?excludedAttributes=members``: 1 (``/search/Group`` by id,
   within the tenant's entities); members add one ``Group_User`` page per 1,000.
 * ``GET /Groups?filter=displayName eq "x"``: 1 (``/search/Group``).
-* ``POST /Groups``: 3 (uniqueness search, ``POST /Group``, read back), plus
-  2 when it carries members.
+* ``POST /Groups``: 3 (uniqueness search, ``POST /Group``, read back), 4
+  without Redis (the name is checked again after the write), plus 2 when it
+  carries members.
 * PATCH members, after the view's read of the group: adding k users costs 2
   (one search verifying the ids, one array ``POST /Group_User``); removing k
   costs 2 (one read of the row ids, one array ``DELETE /Group_User``);
@@ -31,6 +32,7 @@ from app.glpi.group_members import needs_current_members
 from app.glpi.group_members import parse_user_ids
 from app.glpi.group_members import plan_delta
 from app.glpi.group_membership_io import MembershipWriter
+from app.ops.shared import RedisShared
 from app.ops.shared import shared
 from app.scim.errors import ConflictError
 from app.scim.errors import InvalidFilterError
@@ -50,7 +52,7 @@ _LOCAL_NAME_LOCK = threading.Lock()
 
 
 @contextmanager
-def name_lock(tenant: str, name: str) -> Iterator[None]:
+def name_lock(tenant: str, name: str) -> Iterator[bool]:
     """Serialise "check the name is free, then create or rename" per tenant and name.
 
     Entra requires group ``displayName`` to be unique, and GLPI does not
@@ -58,15 +60,19 @@ def name_lock(tenant: str, name: str) -> Iterator[None]:
     shared lock of :mod:`app.ops.shared` spans every worker and replica when
     Redis is configured; outside a Flask application context (unit tests)
     a process-wide lock is used.
+
+    :return: (as the ``with`` target) True when the lock spans processes;
+        otherwise the caller checks again after writing (see
+        :meth:`GroupStore.create`).
     """
     try:
         state = shared()
     except RuntimeError:
         with _LOCAL_NAME_LOCK:
-            yield
+            yield False
         return
     with state.lock(f"{tenant}:group-name:{name.casefold()}", timeout=NAME_LOCK_TIMEOUT):
-        yield
+        yield isinstance(state, RedisShared)
 
 
 class GroupStore:
@@ -185,9 +191,8 @@ class GroupStore:
 
     # -- uniqueness --------------------------------------------------------------------------
 
-    def _check_name_free(self, name: str, except_id: int | None = None) -> None:
-        """RFC 7644 §3.3: a duplicate "MUST return HTTP status code 409 (Conflict)
-        with a "scimType" error code of "uniqueness"". Names compare without case.
+    def _same_name(self, name: str) -> list[int]:
+        """Ids of the tenant's groups named ``name`` (without case), in id order.
 
         GLPI's candidates are read to the end: a name holding ``^`` or ``$``
         can only be searched unanchored, and may bring more rows than one page.
@@ -202,12 +207,32 @@ class GroupStore:
                 break
             rows += more
         wanted = name.casefold()
-        for row in rows:
-            same = str(row.get("name") or "").strip().casefold() == wanted
-            if same and int(row["id"]) != except_id:
-                raise ConflictError(
-                    f'A group named "{name}" already exists in this tenant (id {row["id"]}).'
-                )
+        return sorted(
+            int(row["id"])
+            for row in rows
+            if str(row.get("name") or "").strip().casefold() == wanted
+        )
+
+    def _check_name_free(self, name: str, except_id: int | None = None) -> None:
+        """RFC 7644 §3.3: a duplicate "MUST return HTTP status code 409 (Conflict)
+        with a "scimType" error code of "uniqueness"". Names compare without case."""
+        taken = [group_id for group_id in self._same_name(name) if group_id != except_id]
+        if taken:
+            raise ConflictError(
+                f'A group named "{name}" already exists in this tenant (id {taken[0]}).'
+            )
+
+    def _keep_if_first(self, name: str, group_id: int) -> None:
+        """After a create under a lock that other processes do not share: when
+        another worker created the same name meanwhile, the lowest id wins and
+        the later group is purged (409). The later creator always sees the
+        earlier group, so exactly one survives."""
+        first = self._same_name(name)
+        if first and first[0] < group_id:
+            self._client.delete("Group", group_id, force_purge=True)
+            raise ConflictError(
+                f'A group named "{name}" already exists in this tenant (id {first[0]}).'
+            )
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -242,10 +267,12 @@ class GroupStore:
             ids, bad = parse_user_ids(member_values(resource["members"]))
             self._members.verify(ids, bad)
             plan = MembershipPlan(add=ids)
-        with self._lock(ctx.tenant, name):
+        with self._lock(ctx.tenant, name) as spans_processes:
             self._check_name_free(name)
-            group_id = self._client.add("Group", fields)
-        self._members.apply(int(group_id), plan)
+            group_id = int(self._client.add("Group", fields))
+            if not spans_processes:
+                self._keep_if_first(name, group_id)
+        self._members.apply(group_id, plan)
         return self.get(ctx, str(group_id))
 
     def _write_columns(

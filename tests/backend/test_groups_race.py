@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -9,8 +10,16 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
+from app.config import validate_config
+from app.glpi.cache import BackendCaches
+from app.glpi.client import GlpiClient
+from app.glpi.groups import GroupStore
+from app.glpi.scope import TenantScope
+from app.scim.errors import ConflictError
+from app.scim.storage import Context
 from tests.backend.groups_app import GROUP_SCHEMA
 from tests.backend.groups_app import TOKEN
+from tests.backend.groups_app import bridge_config
 from tests.backend.groups_app import calls
 from tests.backend.groups_app import served_bridge
 
@@ -49,6 +58,38 @@ def test_twenty_parallel_posts_create_one_group(glpi_sim, bridge_url):
         statuses = list(pool.map(post, range(20)))
     assert sorted(statuses) == [201] + [409] * 19
     assert [g["name"] for g in sim.rows("Group")].count("Race Condition") == 1
-    # Each request searched the name once; only the winner wrote (and read back) its group.
+    # Each request searched the name once; only the winner wrote, re-checked the name
+    # (the in-process lock does not span gunicorn workers) and read its group back.
     assert len(calls(sim, "POST", "/Group")) == 1
-    assert len(calls(sim, "GET", "/search/Group")) == 20 + 1
+    assert len(calls(sim, "GET", "/search/Group")) == 20 + 2
+
+
+def test_workers_without_a_shared_lock_still_leave_one_group(glpi_sim):
+    """Gunicorn workers without Redis share no lock: the check after the write decides."""
+    settings = validate_config(bridge_config(glpi_sim))
+    tenant = settings["tenants"][0]
+
+    @contextlib.contextmanager
+    def no_lock(_tenant, _name):
+        yield False
+
+    def worker_store() -> GroupStore:
+        client = GlpiClient.from_config(tenant["glpi"], name="acme")
+        scope = TenantScope(client, tenant, BackendCaches.from_settings(settings))
+        return GroupStore(client, tenant, scope, lock=no_lock)
+
+    workers = [worker_store() for _ in range(4)]
+    start = threading.Barrier(16)
+
+    def create(index: int) -> str:
+        start.wait(timeout=10)
+        try:
+            workers[index % 4].create(Context(tenant="acme"), {"displayName": "Split Brain"})
+        except ConflictError:
+            return "409"
+        return "201"
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        outcomes = list(pool.map(create, range(16)))
+    assert sorted(outcomes) == ["201"] + ["409"] * 15
+    assert [g["name"] for g in glpi_sim.sim.rows("Group")].count("Split Brain") == 1
