@@ -178,3 +178,13 @@ def test_no_secret_reaches_the_activity_store(app, tmp_path) -> None:
     assert TOKEN not in dump
     assert "not-a-valid-token-at-all" not in dump
     assert "alice@example.com" in dump
+
+
+def test_tenant_prefixed_requests_are_recorded_with_their_resource(app, tmp_path) -> None:
+    scim = app.test_client()
+    created = scim.post("/scim/v2/t/acme/Users", headers=SCIM_HEADERS, json={
+        "schemas": [USER_SCHEMA], "userName": "prefixed@example.com"})
+    assert created.status_code == 201
+    row = sqlite3.connect(tmp_path / "activity.sqlite").execute(
+        "SELECT resource_type, resource_id, name FROM events ORDER BY id DESC LIMIT 1").fetchone()
+    assert row == ("User", created.get_json()["id"], "prefixed@example.com")

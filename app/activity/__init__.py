@@ -25,6 +25,7 @@ from app.activity.store import ActivityStore
 from app.activity.store import Event
 from app.activity.store import RedisStore
 from app.activity.store import SqliteStore
+from app.ops.paths import scim_segments
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def init_app(app: Flask) -> None:
 def describe(activity: recorder.RequestActivity, response: Response, seconds: float) -> Event:
     """Build the event of the current request from what it touched."""
     tenant = getattr(g, "tenant", None)
-    parts = request.path[len(SCIM_PREFIX):].strip("/").split("/")
+    parts = scim_segments(request.path) or [""]
     resource_type = _RESOURCE_TYPES.get(parts[0], "") if parts and parts[0] else ""
     resource_id = parts[1] if len(parts) > 1 and parts[1] != ".search" else ""
     body = _json(request) if request.method in ("POST", "PUT", "PATCH") else None
