@@ -1,8 +1,8 @@
 """Reading and writing ``Group_User`` rows in as few GLPI calls as possible.
 
 * Reading members pages ``GET /Group/:id/Group_User`` with GLPI ranges of
-  :data:`MEMBER_PAGE` rows, so a 10,000-member group costs 10 small calls and
-  never one huge answer.
+  :data:`MEMBER_PAGE` rows, so a 10,000-member group is read in small answers,
+  never one huge one.
 * Adding k users is one array ``POST /Group_User``; removing k is one array
   ``DELETE /Group_User`` of row ids, found with one read of the group's rows.
 * Before any write, the user ids to add are verified with one ``/search/User``
@@ -43,7 +43,7 @@ MAX_GROUP_ROWS = 1_000_000
 #: row (``API::createItems``): about 50 bytes per row, so 1,300 new
 #: memberships already exceed ``http.client``'s 64 KiB line limit and the
 #: answer is dropped as ``LineTooLong`` although GLPI stored every row.
-#: 4 MiB covers the 20,000-member adds GLPI itself accepts in one request.
+#: 4 MiB covers about 80,000 new rows.
 MAX_HEADER_LINE = 4 * 1024 * 1024
 
 if getattr(http.client, "_MAXLINE", MAX_HEADER_LINE) < MAX_HEADER_LINE:
@@ -51,7 +51,8 @@ if getattr(http.client, "_MAXLINE", MAX_HEADER_LINE) < MAX_HEADER_LINE:
 
 
 def _results(call: Callable[[], Any]) -> list[ItemResult]:
-    """Run a bulk GLPI call and return one result per item, failed or not."""
+    """Run a bulk GLPI call (``add``/``delete`` of a list, which return one
+    :class:`ItemResult` per item) and return the results, failed or not."""
     try:
         body = call()
     except GlpiPartialError as exc:
@@ -62,11 +63,7 @@ def _results(call: Callable[[], Any]) -> list[ItemResult]:
         if exc.is_duplicate:
             return [ItemResult(ok=False, id=None, message=exc.message)]
         raise
-    if isinstance(body, list) and all(isinstance(r, ItemResult) for r in body):
-        return body
-    from app.glpi.errors import parse_item_results
-
-    return parse_item_results(body)
+    return list(body)
 
 
 class MembershipWriter:
