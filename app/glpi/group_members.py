@@ -107,9 +107,11 @@ def plan_delta(
 ) -> tuple[MembershipPlan, list[str]]:
     """Compute the writes for a PATCH delta.
 
-    ``added`` and ``removed`` apply on top of ``replaced`` when a replace is
-    present; a value both added and removed ends up removed (the engine nets
-    operations in order, so this only happens for "remove after add").
+    The engine (:mod:`app.scim.patch_delta`) folds operations in request
+    order: ``added`` and ``removed`` are disjoint, and operations after a
+    replace are already inside ``replaced``. This function still reads them
+    on top of ``replaced`` and lets a removal win over an add, so a delta
+    built by other means cannot resurrect a removed member.
 
     :param current: static memberships, user id → row id; required when
         :func:`needs_current_members` says so.
