@@ -103,6 +103,10 @@ class GroupStore:
         self._lock = lock
         self._entity_id = int(tenant.get("entity", {}).get("id", 0))
         self._members = MembershipWriter(client, scope.user_criteria)
+        gm.external_id_field("11", self._mapping_overrides())  # a bad column fails at start-up
+
+    def _mapping_overrides(self) -> dict:
+        return (self._tenant.get("mapping") or {}).get("group") or {}
 
     @property
     def version(self) -> str:
@@ -110,7 +114,7 @@ class GroupStore:
 
     @property
     def external_id_column(self) -> str | None:
-        return gm.external_id_field(self.version, self._tenant.get("mapping", {}).get("group", {}))
+        return gm.external_id_field(self.version, self._mapping_overrides())
 
     def _scope(self) -> list[dict]:
         return gc.group_scope(self._scope_of.entity_ids())

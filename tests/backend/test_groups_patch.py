@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.glpi.groups import GroupStore
 from tests.backend.groups_app import GROUP_SCHEMA
 from tests.backend.groups_app import Scim
 from tests.backend.groups_app import calls
@@ -197,3 +198,12 @@ def test_a_rename_changes_the_version_even_within_one_second(glpi_sim):
         headers={"If-Match": etag},
     )
     assert stale.status_code == 412
+
+
+def test_an_unusable_external_id_column_is_refused_when_the_tenant_starts(glpi_sim):
+    tenant = {"entity": {"id": 0}, "mapping": {"group": {"externalId": "password"}}}
+    with pytest.raises(ValueError, match="externalId"):
+        GroupStore(object(), tenant, type("Scope", (), {"user_criteria": list})())
+    scim = Scim(served_bridge(glpi_sim, mapping={"group": {"externalId": "ldap_value"}}))
+    gid = _create(scim, "Mapped", externalId="abc")
+    assert next(g for g in glpi_sim.sim.rows("Group") if g["id"] == gid)["ldap_value"] == "abc"
