@@ -109,7 +109,9 @@ class Glpi:
         self.sim = sim
 
     def users_named(self, login: str) -> list[dict]:
-        return [u for u in self.sim.rows("User") if str(u["name"]).casefold() == login.casefold()]
+        """Rows whose login is ``login`` (case-insensitive; as stored: GLPI 10 encodes ``<>&``)."""
+        wanted = self.sim.encode(login).casefold()
+        return [u for u in self.sim.rows("User") if str(u["name"]).casefold() == wanted]
 
     def user(self, user_id: int | str) -> dict | None:
         return next((u for u in self.sim.rows("User") if u["id"] == int(user_id)), None)
@@ -120,7 +122,8 @@ class Glpi:
         )
 
     def groups_named(self, name: str) -> list[dict]:
-        return [g for g in self.sim.rows("Group") if str(g["name"]).casefold() == name.casefold()]
+        wanted = self.sim.encode(name).casefold()
+        return [g for g in self.sim.rows("Group") if str(g["name"]).casefold() == wanted]
 
     def group(self, group_id: int | str) -> dict | None:
         return next((g for g in self.sim.rows("Group") if g["id"] == int(group_id)), None)
