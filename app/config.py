@@ -143,9 +143,25 @@ class MappingSchema(Schema):
         unknown = RAISE
 
     user = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), load_default=dict,
-                       metadata=_d("Overrides of the User attribute mapping (see docs/mapping.md).", {}))
-    group = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), load_default=dict,
-                        metadata=_d("Overrides of the Group attribute mapping.", {}))
+                       metadata=_d("Overrides of the User attribute mapping: SCIM path -> GLPI column, "
+                                   "null to drop an attribute (see docs/mapping.md).", {}))
+    group = fields.Dict(keys=fields.String(validate=validate.OneOf(["externalId"])),
+                        values=fields.String(allow_none=True, validate=validate.OneOf(
+                            ["code", "ldap_group_dn", "ldap_value", "comment"])),
+                        load_default=dict,
+                        metadata=_d("Overrides of the Group mapping: externalId -> code (GLPI 11 only; "
+                                    "the default there), ldap_group_dn (the default on GLPI 10), "
+                                    "ldap_value, comment, or null (not stored); see docs/groups.md.", {}))
+
+    @validates_schema
+    def _user_mapping(self, data: dict, **_: Any) -> None:
+        """Check user overrides with the backend's own rules, so a typo is a config error."""
+        from app.glpi.mapping import UserMapping
+
+        try:
+            UserMapping.build(data.get("user") or {})
+        except ValueError as exc:
+            raise ValidationError(str(exc), "user") from None
 
 
 class RateLimitSchema(_Strict):

@@ -176,3 +176,24 @@ def test_env_override_builds_lists_by_index() -> None:
 def test_every_key_is_described() -> None:
     missing = [path for path, meta in iter_schema_keys() if not meta.get("description")]
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("mapping", "path"),
+    [
+        ({"user": {"userName": "realname"}}, "tenants.0.mapping.user"),
+        ({"user": {"noSuchAttribute": "phone"}}, "tenants.0.mapping.user"),
+        ({"group": {"externalId": "name"}}, "tenants.0.mapping.group"),
+        ({"group": {"displayName": "code"}}, "tenants.0.mapping.group"),
+    ],
+)
+def test_mapping_overrides_are_checked_at_load(mapping: dict, path: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(environ={}, overrides={"tenants": [tenant(mapping=mapping)]})
+    assert any(key.startswith(path) for key in info.value.errors), info.value.errors
+
+
+def test_valid_mapping_overrides_load() -> None:
+    config = load_config(environ={}, overrides={"tenants": [tenant(mapping={
+        "user": {"title": None}, "group": {"externalId": "comment"}})]})
+    assert config["tenants"][0]["mapping"]["group"] == {"externalId": "comment"}

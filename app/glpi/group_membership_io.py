@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import http.client
 from collections.abc import Callable
 from collections.abc import Iterator
 from typing import Any
@@ -37,17 +36,6 @@ MEMBER_PAGE = 1000
 
 #: Upper bound of the single read that finds row ids for a removal or a diff.
 MAX_GROUP_ROWS = 1_000_000
-
-#: Longest response header line accepted from GLPI. GLPI answers a fully
-#: successful array POST with a ``link`` header listing the URL of every new
-#: row (``API::createItems``): about 50 bytes per row, so 1,300 new
-#: memberships already exceed ``http.client``'s 64 KiB line limit and the
-#: answer is dropped as ``LineTooLong`` although GLPI stored every row.
-#: 4 MiB covers about 80,000 new rows.
-MAX_HEADER_LINE = 4 * 1024 * 1024
-
-if getattr(http.client, "_MAXLINE", MAX_HEADER_LINE) < MAX_HEADER_LINE:
-    http.client._MAXLINE = MAX_HEADER_LINE
 
 
 def _results(call: Callable[[], Any]) -> list[ItemResult]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import http.client
 import http.cookiejar
 import logging
 import random
@@ -47,6 +48,17 @@ from app.glpi.errors import GlpiResponseError
 from app.glpi.errors import GlpiSessionError
 from app.glpi.errors import GlpiUnavailableError
 from app.glpi.errors import error_from_response
+
+#: Longest response header line accepted from GLPI. GLPI answers a fully
+#: successful array POST with a ``link`` header listing the URL of every new
+#: row (``API::createItems``): about 50 bytes per row, so 1,300 new rows (a
+#: large group's memberships) exceed ``http.client``'s 64 KiB line limit and
+#: the answer is dropped as ``LineTooLong`` although GLPI stored every row.
+#: 4 MiB covers about 80,000 new rows.
+MAX_HEADER_LINE = 4 * 1024 * 1024
+
+if getattr(http.client, "_MAXLINE", MAX_HEADER_LINE) < MAX_HEADER_LINE:
+    http.client._MAXLINE = MAX_HEADER_LINE
 
 log = logging.getLogger(__name__)
 

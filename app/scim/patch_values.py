@@ -90,10 +90,15 @@ def coerce_elements(attr: Attribute, value: Any, where: str) -> list:
         return []
     items = value if isinstance(value, list) else [value]
     elements: list = []
+    by_value: dict = {}
     for item in items:
         element = coerce_element(attr, item, where)
-        if not any(same_element(attr, element, known) for known in elements):
+        key = _value_key(attr, element)
+        known = elements if key is None else by_value.get(key, ())
+        if not any(same_element(attr, element, other) for other in known):
             elements.append(element)
+            if key is not None:
+                by_value.setdefault(key, []).append(element)
     if sum(1 for e in elements if isinstance(e, dict) and e.get("primary") is True) > 1:
         raise InvalidValueError(f'"{where}": "primary" is true on more than one value.')
     return elements
@@ -122,6 +127,25 @@ def coerce_single_complex(attr: Attribute, value: Any, where: str) -> dict | Non
         if coerced.get("value", "") == "":
             return None
     return coerced
+
+
+def _value_key(attr: Attribute, element: Any) -> Any:
+    """The key under which :func:`same_element` can only match equal keys, or None.
+
+    Elements are compared only with those sharing their ``value``, so that
+    de-duplicating 5,000 group members is linear, not 12.5M comparisons.
+    """
+    value_attr = attr.sub("value")
+    if value_attr is None or not isinstance(element, dict):
+        return None
+    value = element.get("value")
+    if isinstance(value, str) and not value_attr.case_exact:
+        return value.lower()
+    try:
+        hash(value)
+    except TypeError:
+        return None
+    return (type(value).__name__, value)
 
 
 def same_element(attr: Attribute, left: Any, right: Any) -> bool:
