@@ -26,7 +26,7 @@ def _simulator(args: argparse.Namespace) -> int:
 
     return run_simulator(host=args.host, port=args.port, version=args.glpi_version,
                          app_token=args.app_token, user_token=args.user_token,
-                         latency_ms=args.latency_ms)
+                         latency_ms=args.latency_ms, keep_alive=args.keep_alive)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     simulator.add_argument("--app-token", default=None, help="App-Token (random when omitted)")
     simulator.add_argument("--user-token", default=None, help="user token of the API account")
     simulator.add_argument("--latency-ms", type=float, default=0.0, help="added latency per call")
+    simulator.add_argument("--keep-alive", action="store_true",
+                           help="keep HTTP connections open between calls, as GLPI does")
     simulator.set_defaults(func=_simulator)
 
     check = sub.add_parser("check", help="check the configuration and each tenant's GLPI access")

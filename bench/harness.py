@@ -135,7 +135,8 @@ def running_bridge(latency_ms: float = 0.0, workers: int = 2, threads: int = 8,
     token = secrets.token_urlsafe(24)
     sim = subprocess.Popen(
         [str(BIN), "simulator", "--port", str(sim_port), "--glpi-version", glpi_version,
-         "--app-token", app_token, "--user-token", user_token, "--latency-ms", str(latency_ms)],
+         "--app-token", app_token, "--user-token", user_token, "--latency-ms", str(latency_ms),
+         "--keep-alive"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     sim_url = f"http://127.0.0.1:{sim_port}/apirest.php"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from werkzeug.serving import BaseWSGIServer
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.serving import make_server
+from werkzeug.wsgi import LimitedStream
 
 from app.simulator.api import SimulatorApp
 from app.simulator.state import Simulator
@@ -38,6 +39,69 @@ class _Handler(WSGIRequestHandler):
         return
 
 
+class _KeepAliveHandler(_Handler):
+    """Keeps connections open between calls, as GLPI behind Apache or nginx does.
+
+    werkzeug's development server answers every call with ``Connection:
+    close`` (and drains the socket after each answer, which would swallow
+    a kept-alive client's next request), so a client opens one TCP
+    connection per call, which real GLPI does not make it do: benchmarks
+    would measure connects, not work. This handler runs the WSGI app
+    itself: it buffers the answer, sends it with its ``Content-Length``,
+    reads whatever request body the app left unread, and waits for the
+    next request on the same connection. A chunked request body, or an app
+    failure, closes the connection after the answer.
+    """
+
+    #: Seconds an idle kept-alive connection waits for its next request.
+    timeout = 30
+    #: Headers and body go out in two writes: without TCP_NODELAY the body
+    #: would wait for the client's delayed ACK (40 ms) on every call.
+    disable_nagle_algorithm = True
+
+    def run_wsgi(self) -> None:
+        environ = self.make_environ()
+        must_close = bool(environ.get("wsgi.input_terminated"))
+        length = environ.get("CONTENT_LENGTH", "")
+        unread = None
+        if not must_close:
+            unread = LimitedStream(self.rfile, int(length) if length.isdigit() else 0)
+            environ["wsgi.input"] = unread
+        started: list = []
+        chunks: list[bytes] = []
+
+        def start_response(status, headers, exc_info=None):
+            started[:] = [status, headers]
+            return chunks.append
+
+        try:
+            result = self.server.app(environ, start_response)
+            try:
+                chunks.extend(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        except Exception:  # noqa: BLE001 - answer 500 as werkzeug would, then close
+            started[:] = ["500 INTERNAL SERVER ERROR", [("Content-Type", "text/plain")]]
+            chunks[:] = [b"simulator error"]
+            must_close = True
+        status, headers = started
+        body = b"".join(chunks)
+        code, _, reason = status.partition(" ")
+        self.send_response(int(code), reason)
+        for key, value in headers:
+            if key.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        if must_close:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        if unread is not None:
+            unread.exhaust()
+
+
 @dataclass
 class RunningSimulator:
     """A simulator being served: ``url`` ends with ``/apirest.php``."""
@@ -63,12 +127,19 @@ def start_simulator(
     app_token: str | None = None,
     user_token: str | None = None,
     latency_ms: float = 0.0,
+    keep_alive: bool = False,
 ) -> RunningSimulator:
-    """Start a seeded simulator in a background thread and return it."""
+    """Start a seeded simulator in a background thread and return it.
+
+    :param keep_alive: keep HTTP connections open between calls, as GLPI
+        does (the benchmarks use it); off by default, so that stopping or
+        restarting the simulator ends every connection, as a GLPI restart does.
+    """
     sim = Simulator(
         version=version, app_token=app_token, user_token=user_token, latency_ms=latency_ms
     )
-    server = make_server(host, port, SimulatorApp(sim), threaded=True, request_handler=_Handler)
+    handler = _KeepAliveHandler if keep_alive else _Handler
+    server = make_server(host, port, SimulatorApp(sim), threaded=True, request_handler=handler)
     server.daemon_threads = True
     bound_port = server.socket.getsockname()[1]
     sim.base_url = f"http://{host}:{bound_port}"
@@ -126,6 +197,7 @@ def run_simulator(
     app_token: str | None = None,
     user_token: str | None = None,
     latency_ms: float = 0.0,
+    keep_alive: bool = False,
 ) -> int:
     """Serve until interrupted (the ``simulator`` CLI command); prints URL and tokens."""
     running = start_simulator(
@@ -135,6 +207,7 @@ def run_simulator(
         app_token=app_token,
         user_token=user_token,
         latency_ms=latency_ms,
+        keep_alive=keep_alive,
     )
     print(f"GLPI simulator (version {running.sim.version}) at {running.url}", flush=True)
     print(f"App-Token: {running.app_token}", flush=True)
