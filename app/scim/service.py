@@ -94,6 +94,10 @@ def read_json() -> Any:
     if request.mimetype and request.mimetype not in BODY_MEDIA_TYPES:
         raise UnsupportedMediaTypeError()
     raw = request.get_data(cache=True)
+    if request.content_length is not None and len(raw) < request.content_length:
+        raise InvalidSyntaxError(
+            "The request body is shorter than its Content-Length: it did not arrive whole."
+        )
     if not raw.strip():
         raise InvalidSyntaxError("The request body is empty.")
     try:
