@@ -133,12 +133,25 @@ def _project_attribute(attr: Attribute, canonical: str, value: Any,
     return True, _project_value(attr, value, None, subs_ex)
 
 
-def _key(data: dict, name: str) -> str | None:
-    """Return the key of ``data`` that spells ``name`` (case-insensitively), or None."""
-    if name in data:
-        return name
-    low = name.lower()
-    return next((k for k in data if isinstance(k, str) and k.lower() == low), None)
+class _Keys:
+    """Finds the key of a dict that spells a name, case-insensitively.
+
+    The lowercased index is built once per dict, not once per looked-up
+    name: a resource has few keys but its schema has many attributes.
+    """
+
+    def __init__(self, data: dict):
+        self.data = data
+        self.lowered: dict[str, str] = {}
+        for key in data:
+            if isinstance(key, str):
+                self.lowered.setdefault(key.lower(), key)
+
+    def find(self, name: str) -> str | None:
+        """The key spelled exactly ``name`` if any, else the first one spelling it in another case."""
+        if name in self.data:
+            return name
+        return self.lowered.get(name.lower())
 
 
 def project(resource: dict, schema: ResourceSchema, selection: AttributeSelection) -> dict:
@@ -148,20 +161,22 @@ def project(resource: dict, schema: ResourceSchema, selection: AttributeSelectio
     projected resource (RFC 7643 §3: "schemas ... REQUIRED").
     """
     out: dict = {}
+    keys = _Keys(resource)
     for attr in schema.core.attributes:
-        key = _key(resource, attr.name)
+        key = keys.find(attr.name)
         if key is None:
             continue
         keep, projected = _project_attribute(attr, attr.name, resource[key], selection)
         if keep:
             out[attr.name] = projected
     for extension in schema.extensions:
-        key = _key(resource, extension.id)
+        key = keys.find(extension.id)
         if key is None or not isinstance(resource[key], dict):
             continue
         shown = {}
+        sub_keys = _Keys(resource[key])
         for attr in extension.attributes:
-            sub_key = _key(resource[key], attr.name)
+            sub_key = sub_keys.find(attr.name)
             if sub_key is None:
                 continue
             keep, projected = _project_attribute(attr, f"{extension.id}:{attr.name}",
