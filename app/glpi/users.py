@@ -217,6 +217,8 @@ class UserStore:
             total, rows = self._search_rows(criteria, start, query.count, sort=sort, order=order)
             if query.count == 0:
                 return SearchResult(total, [])
+            if query.filter is None:
+                return SearchResult(total, self._complete(ctx, rows, None))
             resources = [self.to_scim(r, ctx, complete=False) for r in rows]
             if query.filter is None or all(matches(query.filter, r) for r in resources):
                 return SearchResult(total, self._complete(ctx, rows, resources))
@@ -244,9 +246,18 @@ class UserStore:
             resources = self._complete(ctx, [r for r, _ in page], resources)
         return SearchResult(len(found), resources)
 
-    def _complete(self, ctx: Context, rows: list[dict], resources: list[dict]) -> list[dict]:
-        """Add what needs more calls (groups, manager) to the rows actually returned."""
+    def _complete(
+        self, ctx: Context, rows: list[dict], resources: list[dict] | None
+    ) -> list[dict]:
+        """Add what needs more calls (groups, manager) to the rows actually returned.
+
+        :param resources: the rows already mapped without them (to verify a
+            filter), or None when there was no filter to verify: each row is
+            then mapped once, not twice.
+        """
         if not any(r.get(str(OPT_GROUPS)) for r in rows) and not self.mapping.column(MANAGER):
+            if resources is None:
+                return [self.to_scim(r, ctx, complete=False) for r in rows]
             return resources
         by_id = self._groups_by_id(ctx, rows)
         return [self.to_scim(r, ctx, groups_by_id=by_id) for r in rows]
