@@ -61,15 +61,25 @@ def any_of(field: int, values: Iterable[Any], searchtype: str = "equals") -> lis
     return out
 
 
-def group_scope(entity_ids: Iterable[int]) -> list[dict]:
-    """Groups whose entity is one of the tenant's (``equals`` on a dropdown compares the id)."""
-    return [group_of(any_of(GROUP_OPTION_ENTITY, sorted(set(entity_ids))))]
+def entity_criterion(field: int, entity_id: int, recursive: bool) -> dict:
+    """One criterion for "in this entity" (``equals`` compares a dropdown's id) or "in
+    this entity or below" (``under``: GLPI expands the id to its whole subtree).
+
+    One criterion whatever the number of sub-entities: listing them one by one
+    made URLs past common 8 KB limits once a tenant had ~40 sub-entities.
+    """
+    return {"field": field, "searchtype": "under" if recursive else "equals", "value": int(entity_id)}
 
 
-def user_scope(entity_ids: Iterable[int]) -> list[dict]:
-    """Users holding a profile in one of the tenant's entities (option 80, through
-    ``Profile_User``): the tenant scope of :mod:`app.glpi.scope`."""
-    return [group_of(any_of(USER_OPTION_ENTITIES, sorted(set(entity_ids))))]
+def group_scope(entity_id: int, recursive: bool) -> list[dict]:
+    """Groups in the tenant's entity (or below it, when recursive)."""
+    return [group_of([entity_criterion(GROUP_OPTION_ENTITY, entity_id, recursive)])]
+
+
+def user_scope(entity_id: int, recursive: bool) -> list[dict]:
+    """Users holding a profile in the tenant's entity, or below it when recursive
+    (option 80, through ``Profile_User``): the tenant scope of :mod:`app.glpi.scope`."""
+    return [group_of([entity_criterion(USER_OPTION_ENTITIES, entity_id, recursive)])]
 
 
 def group_id_equals(group_id: int) -> dict:

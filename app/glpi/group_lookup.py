@@ -84,7 +84,7 @@ class UserGroups:
         those names (one search)."""
         total, data = self._client.search(
             "Group",
-            gc.group_scope(self._scope.entity_ids()) + self._name_criteria(names),
+            self._scope.group_criteria() + self._name_criteria(names),
             [GROUP_OPTION_ID, GROUP_OPTION_COMPLETENAME, GROUP_OPTION_NAME],
             range=(0, self._limit - 1),
             sort=GROUP_OPTION_ID,

@@ -117,7 +117,7 @@ class GroupStore:
         return gm.external_id_field(self.version, self._mapping_overrides())
 
     def _scope(self) -> list[dict]:
-        return gc.group_scope(self._scope_of.entity_ids())
+        return self._scope_of.group_criteria()
 
     # -- reads -------------------------------------------------------------------------------
 

@@ -147,7 +147,7 @@ class ProfileRules:
         """
         found: dict[int, str] = {}
         for name in sorted({r.when_group.casefold() for r in self.rules if r.when_group}):
-            criteria = gc.group_scope(self._scope.entity_ids()) + [
+            criteria = self._scope.group_criteria() + [
                 gc.group_of([gc.name_equals(name, self._client.version)])
             ]
             _, rows = self._client.search("Group", criteria, forcedisplay=[1, 2], range=(0, 999))

@@ -72,7 +72,11 @@ class TenantScope:
 
     def user_criteria(self) -> list[dict]:
         """``/search/User`` criteria selecting exactly the tenant's users."""
-        return gc.user_scope(self.entity_ids())
+        return gc.user_scope(self._entity, self._recursive)
+
+    def group_criteria(self) -> list[dict]:
+        """``/search/Group`` criteria selecting exactly the tenant's groups."""
+        return gc.group_scope(self._entity, self._recursive)
 
     def api_user_id(self) -> int | None:
         """The GLPI id of the account the bridge acts as (always protected)."""

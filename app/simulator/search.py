@@ -107,6 +107,8 @@ def build_predicate(
         if searchtype == "notequals":
             return lambda row: not test(row)
         return test
+    if searchtype in ("under", "notunder") and _tree_table(option):
+        return _under(sim, option, resolver, value, searchtype == "notunder")
     if searchtype in ("lessthan", "morethan"):
         return _ordering(option, resolver, value, searchtype == "lessthan")
     if (
@@ -137,6 +139,51 @@ def build_predicate(
     if searchtype == "notcontains":
         return lambda row: not contains(row)
     return contains
+
+
+#: Tree dropdowns: the column holding each row's parent.
+_PARENT_COLUMN = {"Entity": "entities_id", "Group": "groups_id"}
+
+
+def _tree_table(option: Option) -> str | None:
+    """The tree table an option's ids point into (``under`` applies to trees only)."""
+    if option.kind in ("entities", "groups"):
+        return "Entity" if option.kind == "entities" else "Group"
+    table = FK_TABLES.get(option.fk) if option.kind == "fk" else None
+    return table if table in _PARENT_COLUMN else None
+
+
+def _under(sim: Simulator, option: Option, resolver: Resolver, value: Any,
+           negate: bool) -> Callable[[dict], bool]:
+    """``under``: the linked item is the given one or one of its descendants.
+
+    GLPI's search replaces the value by ``getSonsOf(table, value)`` and
+    compares ids with ``IN``; ``notunder`` is its negation.
+    """
+    table = _tree_table(option)
+    text = str(value).strip()
+    subtree = _subtree(sim, table, int(text)) if text.isdigit() else set()
+
+    def test(row: dict) -> bool:
+        return any(str(rid).isdigit() and int(rid) in subtree for rid, _ in resolver.values(option, row))
+
+    return (lambda row: not test(row)) if negate else test
+
+
+def _subtree(sim: Simulator, table: str, root: int) -> set[int]:
+    parent_column = _PARENT_COLUMN[table]
+    children: dict[int, list[int]] = {}
+    for row in sim.tables[table].values():
+        parent = row.get(parent_column)
+        if parent is not None and int(row["id"]) != int(parent):
+            children.setdefault(int(parent), []).append(int(row["id"]))
+    found, todo = {root}, [root]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
 
 
 def _ordering(option: Option, resolver: Resolver, value: Any, less: bool) -> Callable[[dict], bool]:

@@ -15,17 +15,14 @@ def crit(text: str, version: str = "11", column: str | None = "code"):
     return gc.filter_criteria(parse(text, GROUP), version, column)
 
 
-def test_scopes_are_ors_of_entity_ids():
-    assert gc.group_scope([3, 1, 3]) == [
-        {
-            "link": "AND",
-            "criteria": [
-                {"field": 80, "searchtype": "equals", "value": 1},
-                {"field": 80, "searchtype": "equals", "value": 3, "link": "OR"},
-            ],
-        }
+@pytest.mark.parametrize(("recursive", "searchtype"), [(True, "under"), (False, "equals")])
+def test_a_scope_is_one_entity_criterion_whatever_the_tree(recursive, searchtype):
+    assert gc.group_scope(3, recursive) == [
+        {"link": "AND", "criteria": [{"field": 80, "searchtype": searchtype, "value": 3}]}
     ]
-    assert gc.user_scope([0])[0]["criteria"] == [{"field": 80, "searchtype": "equals", "value": 0}]
+    assert gc.user_scope(0, recursive)[0]["criteria"] == [
+        {"field": 80, "searchtype": searchtype, "value": 0}
+    ]
 
 
 @pytest.mark.parametrize(
