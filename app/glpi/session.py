@@ -29,6 +29,7 @@ import copy
 import http.client
 import http.cookiejar
 import logging
+import os
 import random
 import re
 import threading
@@ -108,6 +109,11 @@ def _retry_after(response: requests.Response) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+def _ca_bundle() -> str | bool:
+    """The CA bundle requests would take from the environment, else its default (True)."""
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+
+
 def _body(response: requests.Response) -> Any:
     if not response.content:
         return None
@@ -158,7 +164,13 @@ class GlpiSession:
         self._user_token = user_token or None
         self._basic = (login, password) if login and password and not self._user_token else None
         self._http = requests.Session()
-        self._http.verify = verify_tls
+        # The environment is read once, here. With trust_env, requests re-reads
+        # it on every call (a scan of os.environ for proxies, a stat of
+        # ~/.netrc): a quarter of its CPU per call. A ~/.netrc entry for GLPI's
+        # host would even replace the user_token Authorization of initSession.
+        self._http.trust_env = False
+        self._http.proxies = requests.utils.get_environ_proxies(self.base_url)
+        self._http.verify = _ca_bundle() if verify_tls else False
         self._http.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, pool_block=False)
         self._http.mount("http://", adapter)
