@@ -11,8 +11,10 @@ by id, the uniqueness check after a refused create, and group member checks
 (``app.glpi.groups``) all use them, so they see exactly the same users. A
 user without any profile row is in no tenant's scope.
 
-The entity tree is read once (``GET /Entity``) and cached; a sub-entity
-created later joins the scope when the cache expires.
+The criterion is ``under <entity>`` for a recursive tenant (GLPI expands it
+to the subtree, so a sub-entity created later is in scope at once) and
+``equals <entity>`` otherwise. The entity tree itself is read (once, cached)
+only where the bridge needs the list of ids in Python: profile rules.
 """
 
 from __future__ import annotations
