@@ -78,7 +78,7 @@ def describe(activity: recorder.RequestActivity, response: Response, seconds: fl
     resource_type = _RESOURCE_TYPES.get(parts[0], "") if parts and parts[0] else ""
     resource_id = parts[1] if len(parts) > 1 and parts[1] != ".search" else ""
     body = _json(request) if request.method in ("POST", "PUT", "PATCH") else None
-    answer = _json(response) if (response.mimetype or "").endswith("json") else None
+    answer = _json(response) if _answer_tells(resource_id, response) else None
     return Event(
         time=time.time(),
         tenant=getattr(tenant, "name", "") or "-",
@@ -96,6 +96,18 @@ def describe(activity: recorder.RequestActivity, response: Response, seconds: fl
         glpi_code=activity.glpi_code,
         detail=_field(answer, "detail") if response.status_code >= 400 else "",
     )
+
+
+def _answer_tells(resource_id: str, response: Response) -> bool:
+    """Whether the answer can name the resource or the error; a ListResponse names neither.
+
+    A page of a listing can be megabytes of JSON: it is not parsed again
+    only to find no top-level ``id``, ``userName`` or ``detail`` in it.
+    """
+    if not (response.mimetype or "").endswith("json"):
+        return False
+    listing = request.method == "GET" and not resource_id or request.path.endswith(".search")
+    return response.status_code >= 400 or not listing
 
 
 def _operation(body: object) -> str:
