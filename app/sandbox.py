@@ -15,14 +15,25 @@ import sys
 import threading
 from collections.abc import Callable
 
+from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
 from app import create_app
 
 
-def sandbox_config(glpi_url: str, app_token: str, user_token: str, token: str) -> dict:
-    """Build the configuration of a one-tenant bridge talking to the simulator."""
+def sandbox_config(glpi_url: str, app_token: str, user_token: str, token: str,
+                   admin_password: str | None = None) -> dict:
+    """Build the configuration of a one-tenant bridge talking to the simulator.
+
+    With ``admin_password``, the status page is on (plain HTTP, so the session
+    cookie is not limited to HTTPS: the sandbox is for trying things out).
+    """
+    admin = {}
+    if admin_password:
+        admin = {"password_hash": generate_password_hash(admin_password),
+                 "session_secret": secrets.token_urlsafe(32), "secure_cookie": False}
     return {
+        "admin": admin,
         "server": {"access_log": True},
         "tenants": [
             {
@@ -50,7 +61,9 @@ def run_sandbox(
         out("error: the bearer token needs at least 16 characters")
         return 2
     simulator = start_simulator(version=glpi_version)
-    app = create_app(sandbox_config(simulator.url, simulator.app_token, simulator.user_token, token))
+    admin_password = secrets.token_urlsafe(12)
+    app = create_app(sandbox_config(simulator.url, simulator.app_token, simulator.user_token, token,
+                                    admin_password))
     try:
         server = make_server(host, port, app, threaded=True)
     except OSError as exc:
@@ -62,6 +75,7 @@ def run_sandbox(
     out(f"  SCIM base URL : {base}")
     out(f"  Bearer token  : {token}")
     out(f"  GLPI simulator: {simulator.url} (GLPI {glpi_version})")
+    out(f"  Status page   : http://{host}:{server.server_port}/admin/ (admin / {admin_password})")
     out(f'  try: curl -H "Authorization: Bearer {token}" {base}/Users')
     sys.stdout.flush()
 

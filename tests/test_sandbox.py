@@ -1,0 +1,51 @@
+"""The sandbox command: the bridge and the simulator in one process, as the README's run command starts it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from tests.ops.conftest import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+
+
+def test_sandbox_serves_scim_and_the_status_page() -> None:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "sandbox", "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        deadline = time.monotonic() + 30
+        while not any("Status page" in line for line in lines):
+            assert time.monotonic() < deadline and proc.poll() is None, "".join(lines)
+            lines.append(proc.stdout.readline())
+        banner = "".join(lines)
+        base = re.search(r"SCIM base URL : (\S+)", banner).group(1)
+        token = re.search(r"Bearer token  : (\S+)", banner).group(1)
+        password = re.search(r"\(admin / (\S+)\)", banner).group(1)
+        assert base == f"http://127.0.0.1:{port}/scim/v2"
+        auth = {"Authorization": f"Bearer {token}"}
+        created = requests.post(base + "/Users", headers=auth, timeout=10,
+                                json={"schemas": [USER], "userName": "sandbox.user"})
+        assert created.status_code == 201
+        found = requests.get(base + "/Users", headers=auth, timeout=10,
+                             params={"filter": 'userName eq "sandbox.user"'}).json()
+        assert found["totalResults"] == 1
+        assert requests.get(base + "/Users", timeout=10).status_code == 401
+        admin = requests.Session()
+        page = admin.get(f"http://127.0.0.1:{port}/admin/login", timeout=10).text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        home = admin.post(f"http://127.0.0.1:{port}/admin/login", timeout=10,
+                          data={"username": "admin", "password": password, "csrf_token": csrf})
+        assert home.status_code == 200 and "Tenant sandbox" in home.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    assert proc.returncode == 0
