@@ -28,6 +28,8 @@ import shutil
 import ssl
 import tempfile
 
+from gunicorn import glogging
+
 from app.config import load_config
 
 _settings = load_config()
@@ -56,6 +58,21 @@ limit_request_line = 8190
 proc_name = "glpi-scim-bridge"
 # No runtime control socket: nothing to manage there, and the image's home is not writable.
 control_socket_disable = True
+
+
+class _NoAccessLogger(glogging.Logger):
+    """gunicorn's logger without gunicorn's access line.
+
+    The app writes its own JSON access line (:mod:`app.ops.access`). Because
+    ``logconfig_dict`` is set, gunicorn would otherwise build every request's
+    access atoms (headers, environ) for a logger that drops them.
+    """
+
+    def access(self, resp, req, environ, request_time) -> None:
+        return None
+
+
+logger_class = _NoAccessLogger
 
 if _server["tls"]["certfile"]:
     certfile = _server["tls"]["certfile"]
