@@ -148,7 +148,7 @@ class _Keys:
                 self.lowered.setdefault(key.lower(), key)
 
     def find(self, name: str) -> str | None:
-        """The key spelled exactly ``name`` if any, else the first one spelling it in another case."""
+        """The key spelled exactly ``name``, else the first spelling it in another case."""
         if name in self.data:
             return name
         return self.lowered.get(name.lower())

@@ -1,4 +1,4 @@
-"""The GLPI session reads proxies and the CA bundle from the environment once, and never ~/.netrc."""
+"""The session reads proxies and the CA bundle from the environment once, never ~/.netrc."""
 
 from __future__ import annotations
 
@@ -28,7 +28,9 @@ def test_netrc_never_replaces_the_user_token(glpi_sim, monkeypatch, tmp_path) ->
     netrc.write_text("machine 127.0.0.1 login someone password wrong\n")
     netrc.chmod(0o600)
     monkeypatch.setenv("NETRC", str(netrc))
-    session = GlpiSession(glpi_sim.url, app_token=glpi_sim.app_token, user_token=glpi_sim.user_token)
+    session = GlpiSession(
+        glpi_sim.url, app_token=glpi_sim.app_token, user_token=glpi_sim.user_token
+    )
     try:
         assert session.request("GET", "/User/2")["name"] == "glpi"
     finally:

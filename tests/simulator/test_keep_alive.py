@@ -1,4 +1,4 @@
-"""The simulator's keep-alive mode (``start_simulator(keep_alive=True)``), used by the benchmarks."""
+"""The simulator's keep-alive mode (``start_simulator(keep_alive=True)``), used by the bench."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from app.simulator.server import start_simulator
 
 
 def _local_ports(url: str, paths: list[str], headers: dict[str, str]) -> list[int]:
-    """The client port of each call made on one ``http.client`` connection (it reopens when closed)."""
+    """The client port of each call on one ``http.client`` connection (reopened when closed)."""
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
     ports = []
