@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -113,6 +114,10 @@ class Bridge:
     def bridge_cpu(self) -> float:
         return cpu_seconds(self.bridge_proc.pid)
 
+    def sim_cpu(self) -> float:
+        """CPU seconds of the simulator (GLPI's side of the box)."""
+        return cpu_seconds(self.sim_proc.pid)
+
     def glpi_calls(self) -> float:
         """Total GLPI calls made by the bridge, read from its /metrics."""
         text = requests.get(self.base.replace("/scim/v2", "/metrics"), timeout=10).text
@@ -127,9 +132,15 @@ class Bridge:
 
 
 @contextmanager
-def running_bridge(latency_ms: float = 0.0, workers: int = 2, threads: int = 8,
+def running_bridge(latency_ms: float = 0.0, workers: int | None = None, threads: int | None = None,
                    glpi_version: str = "10") -> Iterator[Bridge]:
-    """Start the simulator and the served bridge; stop both on exit."""
+    """Start the simulator and the served bridge; stop both on exit.
+
+    The bridge runs with the configuration's defaults (workers, threads,
+    access log, audit on stdout, activity store) unless ``workers`` or
+    ``threads`` are given; its output goes to /dev/null, so logging costs
+    CPU as in production but no disk.
+    """
     sim_port, bridge_port = free_port(), free_port()
     app_token, user_token = secrets.token_hex(16), secrets.token_hex(16)
     token = secrets.token_urlsafe(24)
@@ -142,11 +153,11 @@ def running_bridge(latency_ms: float = 0.0, workers: int = 2, threads: int = 8,
     sim_url = f"http://127.0.0.1:{sim_port}/apirest.php"
     workdir = tempfile.mkdtemp(prefix="gsb-bench-")
     config = Path(workdir) / "config.yaml"
+    sizing = "".join(f", {k}: {v}" for k, v in (("workers", workers), ("threads", threads)) if v)
     config.write_text(
-        f"server: {{bind: '127.0.0.1:{bridge_port}', workers: {workers}, threads: {threads}, "
-        f"access_log: false, max_body_bytes: 10485760}}\n"
+        f"server: {{bind: '127.0.0.1:{bridge_port}', max_body_bytes: 10485760{sizing}}}\n"
         f"scim: {{max_results: 1000}}\n"
-        f"logging: {{level: WARNING, audit_sink: 'off'}}\n"
+        f"activity: {{path: '{workdir}/activity.sqlite'}}\n"
         f"tenants:\n  - name: bench\n    tokens: ['{token}']\n"
         f"    glpi: {{url: '{sim_url}', app_token: '{app_token}', user_token: '{user_token}'}}\n"
     )
@@ -167,6 +178,7 @@ def running_bridge(latency_ms: float = 0.0, workers: int = 2, threads: int = 8,
                     proc.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def user_body(i: int, prefix: str = "bench") -> dict:

@@ -4,6 +4,7 @@ Run from a clone (see docs/performance.md)::
 
     ./bench/run                 # full run: 0 ms and 20 ms GLPI latency
     ./bench/run --quick         # a smaller run, a few minutes
+    ./bench/run --load          # only the load test: 64 clients for 60 s, mixed workload
 
 Each workload runs against a fresh simulator and a fresh gunicorn bridge.
 """
@@ -193,7 +194,12 @@ def listing_100k(bridge: Bridge, count: int) -> list[list[object]]:
 
 
 def mixed_load(bridge: Bridge, ids: list[str], concurrency: int, seconds: float) -> list[object]:
-    """Entra/Okta-like mix: GET by id, filter eq, PATCH, list page."""
+    """Entra/Okta-like mix: GET by id, filter eq, PATCH, list page.
+
+    :returns: concurrency, ops, errors, ops/s, p50 and p99 ms, then CPU ms
+        per op of the bridge, of the simulator and of this load generator
+        (the three share the box's cores).
+    """
     latencies: list[float] = []
     errors = [0]
     deadline = time.monotonic() + seconds
@@ -204,48 +210,107 @@ def mixed_load(bridge: Bridge, ids: list[str], concurrency: int, seconds: float)
             uid = ids[i % len(ids)]
             kind = i % 4
             t0 = time.perf_counter()
-            if kind == 0:
-                r = bridge.request("GET", f"/Users/{uid}")
-            elif kind == 1:
-                r = bridge.request("GET", "/Users", params={"filter": f'userName eq "entra.user{i % len(ids)}@example.com"'})
-            elif kind == 2:
-                r = bridge.request("PATCH", f"/Users/{uid}", json=patch_body(
-                    {"op": "replace", "path": "title", "value": f"T{i % 7}"}))
-            else:
-                r = bridge.request("GET", "/Users", params={"startIndex": 1 + i % 50, "count": 10})
+            try:
+                r = _mixed_op(bridge, kind, uid, i % len(ids), i)
+                failed = r.status_code >= 400
+            except requests.RequestException:
+                failed = True
             latencies.append(time.perf_counter() - t0)
-            if r.status_code >= 400:
+            if failed:
                 errors[0] += 1
             i += concurrency
 
-    cpu0, t0 = bridge.bridge_cpu(), time.perf_counter()
+    cpu0, sim0, own0 = bridge.bridge_cpu(), bridge.sim_cpu(), time.process_time()
+    t0 = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(worker, range(concurrency)))
     wall = time.perf_counter() - t0
-    n = len(latencies)
-    return [concurrency, n, errors[0], n / wall, percentile(latencies, 50) * 1000,
-            percentile(latencies, 99) * 1000, (bridge.bridge_cpu() - cpu0) / max(1, n) * 1000]
+    n = max(1, len(latencies))
+    return [concurrency, len(latencies), errors[0], len(latencies) / wall,
+            percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000,
+            (bridge.bridge_cpu() - cpu0) / n * 1000, (bridge.sim_cpu() - sim0) / n * 1000,
+            (time.process_time() - own0) / n * 1000]
+
+
+MIXED_HEADER = ["concurrency", "ops", "errors", "ops/s", "p50 ms", "p99 ms",
+                "bridge CPU ms/op", "simulator CPU ms/op", "load generator CPU ms/op"]
+
+
+def _mixed_op(bridge: Bridge, kind: int, uid: str, n: int, i: int) -> requests.Response:
+    if kind == 0:
+        return bridge.request("GET", f"/Users/{uid}")
+    if kind == 1:
+        return bridge.request("GET", "/Users", params={
+            "filter": f'userName eq "entra.user{n}@example.com"'})
+    if kind == 2:
+        return bridge.request("PATCH", f"/Users/{uid}", json=patch_body(
+            {"op": "replace", "path": "title", "value": f"T{i % 7}"}))
+    return bridge.request("GET", "/Users", params={"startIndex": 1 + i % 50, "count": 10})
+
+
+def create_users(bridge: Bridge, count: int, concurrency: int = 8) -> list[str]:
+    """POST ``count`` Entra-like users through the bridge; return their ids in order."""
+    def one(i: int) -> str:
+        r = bridge.request("POST", "/Users", json=user_body(i, "entra"))
+        if r.status_code != 201:
+            raise RuntimeError(f"POST /Users answered {r.status_code}: {r.text[:200]}")
+        return r.json()["id"]
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def load_test(latency: float, users: int, clients: int, seconds: float, workers: int | None,
+              threads: int | None) -> None:
+    """Issue 8 item 6: ``clients`` concurrent clients for ``seconds`` with the mixed workload."""
+    with running_bridge(latency_ms=latency, workers=workers, threads=threads) as bridge:
+        ids = create_users(bridge, users)
+        mixed_load(bridge, ids, clients, min(5.0, seconds))  # warm-up: sessions, caches, pools
+        row = mixed_load(bridge, ids, clients, seconds)
+    p50, p99 = row[4], row[5]
+    print(table(f"Load: {clients} clients for {seconds:g} s, {latency:g} ms GLPI latency, "
+                f"{users} users", MIXED_HEADER, [row]))
+    print(f"\nerrors: {row[2]} (target 0); p99/p50 = {p99 / max(p50, 1e-9):.1f} (target ≤ 10): "
+          f"{'met' if row[2] == 0 and p99 <= 10 * p50 else 'NOT met'}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
+    parser.add_argument("--load", action="store_true",
+                        help="only the load test: --clients clients for --load-seconds")
     parser.add_argument("--latencies", default="0,20", help="GLPI latencies in ms, comma-separated")
     parser.add_argument("--users", type=int, default=None)
     parser.add_argument("--seconds", type=float, default=None, help="duration of each load step")
     parser.add_argument("--big", type=int, default=None, help="users for the listing workload")
     parser.add_argument("--group-size", type=int, default=5000)
     parser.add_argument("--concurrency", default="1,8,32,64")
-    parser.add_argument("--events", type=int, default=100_000, help="events for the status page queries")
+    parser.add_argument("--clients", type=int, default=64, help="clients of the load test")
+    parser.add_argument("--load-seconds", type=float, default=60.0, help="duration of the load test")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers (default: the configuration's default)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads per worker (default: the configuration's default)")
+    parser.add_argument("--events", type=int, default=100_000,
+                        help="events for the status page queries")
     args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)
     users = args.users or (200 if args.quick else 1000)
     seconds = args.seconds or (5.0 if args.quick else 20.0)
     big = args.big or (20000 if args.quick else 100000)
-    print(f"# glpi-scim-bridge benchmark\n\nmachine: {platform.machine()}, {platform.python_version()}, "
-          f"{_cpus()} CPUs; users={users}, group size={args.group_size}, listing={big}")
-    for latency in [float(x) for x in args.latencies.split(",")]:
+    latencies = [float(x) for x in args.latencies.split(",")]
+    sizing = {"workers": args.workers, "threads": args.threads}
+    print(f"# glpi-scim-bridge benchmark\n\n{machine()}\n\nbridge: {_sizing(sizing)}; "
+          f"users={users}, group size={args.group_size}, listing={big}")
+    if args.load:
+        for latency in latencies:
+            load_test(latency, users if args.users else 500, args.clients, args.load_seconds,
+                      **sizing)
+        return 0
+    for latency in latencies:
         print(f"\n## GLPI latency {latency:g} ms per call")
-        with running_bridge(latency_ms=latency) as bridge:
+        with running_bridge(latency_ms=latency, **sizing) as bridge:
             phases, ids = entra_cycle(bridge, users)
             phases += okta_flows(bridge, ids)
             print(table("Per operation", PHASE_HEADER, [p.row() for p in phases]))
@@ -253,25 +318,43 @@ def main(argv: list[str] | None = None) -> int:
             cpu = statistics.median(p.cpu / max(1, len(p.latencies)) * 1000 for p in entra)
             print(f"\nMedian bridge CPU per Entra-like operation: {cpu:.2f} ms (target ≤ 1 ms)")
             rows = [mixed_load(bridge, ids, int(c), seconds) for c in args.concurrency.split(",")]
-            print(table("Mixed load (GET id, filter eq, PATCH, list page)",
-                        ["concurrency", "ops", "errors", "ops/s", "p50 ms", "p99 ms", "CPU ms/op"], rows))
-        with running_bridge(latency_ms=latency) as bridge:
+            print(table("Mixed load (GET id, filter eq, PATCH, list page)", MIXED_HEADER, rows))
+            rss = [round(rss_mb(pid), 1) for pid in bridge.worker_pids()]
+            print(f"\nRSS per worker after the mixed load: {rss} MB")
+        with running_bridge(latency_ms=latency, **sizing) as bridge:
             print(table("Large group", ["operation", "status", "seconds", "GLPI calls"],
                         large_group(bridge, args.group_size)))
         if latency == 0:
-            with running_bridge(latency_ms=latency) as bridge:
-                print(table("Listing", ["workload", "pages", "seconds", "GLPI calls", "max worker RSS MB"],
-                            listing_100k(bridge, big)))
+            with running_bridge(latency_ms=latency, **sizing) as bridge:
+                print(table("Listing", ["workload", "pages", "seconds", "GLPI calls",
+                                        "max worker RSS MB"], listing_100k(bridge, big)))
+    if not args.quick:
+        load_test(0.0, 500, args.clients, args.load_seconds, **sizing)
     from bench import activity
 
     activity.main(["--events", str(args.events)])
     return 0
 
 
-def _cpus() -> int:
+def machine() -> str:
+    """nproc, the CPU model and Python's version (for docs/performance.md)."""
     import os
 
-    return os.cpu_count() or 0
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"machine: {len(os.sched_getaffinity(0))} CPUs ({model}), {platform.machine()}, "
+            f"Python {platform.python_version()}")
+
+
+def _sizing(sizing: dict) -> str:
+    given = [f"{k}={v}" for k, v in sizing.items() if v]
+    return ", ".join(given) if given else "gunicorn workers and threads from the configuration's defaults"
 
 
 if __name__ == "__main__":
