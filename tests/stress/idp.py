@@ -12,6 +12,7 @@ fault. After every 2xx, ``Idp`` checks that GLPI holds what was answered.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,7 +76,6 @@ class Chaos:
     attempts: int = 0
     active: list[Fault] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
-    settle_until: float = 0.0
 
     @property
     def sim(self) -> Any:
@@ -95,10 +95,8 @@ class Chaos:
             getattr(self, "_start_" + kind)()
 
     def settle(self) -> None:
-        """Wait until calls delayed by a spike have reached GLPI (Entra retries much later)."""
-        wait = self.settle_until - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
+        """Wait until every call GLPI received has landed (Entra retries much later)."""
+        self.holder.drain()
 
     def stop(self) -> None:
         for fault in self.active:
@@ -135,7 +133,6 @@ class Chaos:
 
         def end() -> None:
             faults.delay_ms = 0.0
-            self.settle_until = time.monotonic() + self.spike_ms / 1000.0 + 0.1
 
         self.active.append(Fault("spike", 1, end))
 
@@ -150,16 +147,47 @@ class Chaos:
         self.log[-1] = f"aimed {style} {method} {path}"
 
 
+class InFlight:
+    """WSGI wrapper of the simulator app counting the calls it is serving."""
+
+    def __init__(self, app: Any):
+        self.app = app
+        self.sim = app.sim
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        with self._lock:
+            self.count += 1
+        try:
+            return self.app(environ, start_response)
+        finally:
+            with self._lock:
+                self.count -= 1
+
+
 class SimHolder:
     """The simulator being served now (a restart replaces the server, not the data)."""
 
     def __init__(self, running: Any):
         self.running = running
         self.restarts = 0
+        self._watch()
+
+    def _watch(self) -> None:
+        self.in_flight = InFlight(self.running.server.app)
+        self.running.server.app = self.in_flight
 
     def restart(self) -> None:
         self.running = restart_simulator(self.running)
         self.restarts += 1
+        self._watch()
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Wait until GLPI has finished every call, even those the bridge gave up on."""
+        deadline = time.monotonic() + timeout
+        while self.in_flight.count and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def stop(self) -> None:
         self.running.stop()
