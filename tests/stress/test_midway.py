@@ -305,3 +305,29 @@ def test_a_group_delete_that_landed_answers_404_to_the_retry(bridge, when) -> No
     retried = bridge.request("DELETE", f"/Groups/{group_id}")
     check_answer(retried)
     assert retried.status_code == 404
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_group_put_failing_on_the_members_converges_on_retry(bridge, when) -> None:
+    glpi = Glpi(bridge.sim)
+    ids = _members(bridge, 3)
+    group_id = _group(bridge, "Before")
+    body = {"schemas": [GROUP_SCHEMA], "displayName": "After", "members": [{"value": ids[0]}]}
+    bridge.sim.fail_next("POST", "/Group_User", **WHEN[when])
+    _failed(bridge.request("PUT", f"/Groups/{group_id}", body))
+    body["members"] = [{"value": i} for i in ids[:2]]
+    assert bridge.request("PUT", f"/Groups/{group_id}", body).status_code == 200
+    assert glpi.group(group_id)["name"] == "After"
+    assert glpi.members(group_id) == sorted(int(i) for i in ids[:2])
+
+
+def test_a_user_create_failing_after_its_new_title_reuses_the_title_on_retry(bridge) -> None:
+    glpi = Glpi(bridge.sim)
+    bridge.sim.fail_next("POST", "/User/", **WHEN["before"])
+    body = _user_body("ada@example.org", title="Analyst")
+    _failed(bridge.request("POST", "/Users", body))
+    assert [t["name"] for t in bridge.sim.rows("UserTitle")] == ["Analyst"]
+    assert glpi.users_named("ada@example.org") == []
+    assert bridge.request("POST", "/Users", body).status_code == 201
+    [title] = bridge.sim.rows("UserTitle")
+    assert glpi.users_named("ada@example.org")[0]["usertitles_id"] == title["id"]
