@@ -126,7 +126,7 @@ def _operation(body: object) -> str:
 def _json(message) -> object:
     try:
         return json.loads(message.get_data(as_text=True) or "null")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
 
 
@@ -137,5 +137,6 @@ def _field(doc: object, *names: str) -> str:
     for name in names:
         value = lowered.get(name.lower())
         if isinstance(value, (str, int)) and not isinstance(value, bool):
-            return str(value)[:255]
+            # A lone surrogate ("\udfff" in the JSON) is no text: SQLite would refuse the event.
+            return str(value)[:255].encode("utf-8", "replace").decode("utf-8")
     return ""

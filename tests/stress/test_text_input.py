@@ -77,3 +77,17 @@ def test_tabs_and_line_breaks_stay_allowed(bridge) -> None:
         "POST", "/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "two\tcolumns\r\nlines"}
     )
     assert answer.status_code == 201, answer.get_json()
+
+
+def test_refused_hostile_bodies_are_still_recorded_for_the_status_page(bridge) -> None:
+    """The activity recorder parses bodies too: neither depth nor surrogates may lose the event."""
+    from app.activity.store import EventQuery
+
+    bridge.request("POST", "/Users", headers={"Content-Type": "application/scim+json"}, data=DEEP)
+    bridge.request("POST", "/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "x\udfff"})
+    events = bridge.app.extensions["activity"].query(EventQuery(limit=10))
+    assert [(e.method, e.path, e.status) for e in events][:2] == [
+        ("POST", "/scim/v2/Groups", 400),
+        ("POST", "/scim/v2/Users", 400),
+    ]
+    assert events[0].name == "x?"
