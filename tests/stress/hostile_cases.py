@@ -209,8 +209,9 @@ def _unique(body: dict, index: int) -> dict:
     return body
 
 
-#: Bodies the tolerant reader accepts by design (app/scim/payload.py: a single complex
-#: attribute sent as a one-element list is unwrapped, as Entra sends ``manager``).
+#: Bodies the tolerant reader accepts by design (app/scim/payload.py: a multi-valued attribute
+#: sent as a single object is wrapped, a single complex attribute sent as a one-element list is
+#: unwrapped, as Entra sends ``manager``).
 TOLERATED_USER = {
     "name list": _user(userName="tolerated2@acme.example", name=[{"givenName": "Ada"}]),
     "emails object": _user(userName="tolerated1@acme.example", emails={"value": "t@acme.example"}),
