@@ -21,6 +21,7 @@ GLPI itself or the shared lock of :mod:`app.ops.shared`:
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -226,3 +227,51 @@ def test_interleaved_add_and_remove_end_as_the_last_applied_write(request, runni
         ).json()
         assert [m["value"] for m in listed.get("members", [])] == [str(m) for m in members]
     assert glpi.duplicated_memberships() == []
+
+
+@pytest.mark.parametrize("server", ["workers3_redis", "single_worker"])
+def test_parallel_renames_to_one_name_leave_one_group_with_it(request, running, server) -> None:
+    served = request.getfixturevalue(server)
+    ids = [
+        _create(served, "/Groups", {"schemas": [GROUP_SCHEMA], "displayName": f"R{i} {server}"})
+        for i in range(6)
+    ]
+    wanted = f"Renamed {server}"
+    rename = [{"op": "replace", "path": "displayName", "value": wanted}]
+    answers = _together([_patch(served, f"/Groups/{gid}", rename) for gid in ids])
+    assert sorted(a.status_code in (200, 204) for a in answers) == [False] * 5 + [True]
+    assert all(a.json()["scimType"] == "uniqueness" for a in answers if a.status_code == 409)
+    assert len(Glpi(running.sim).groups_named(wanted)) == 1
+
+
+def test_a_member_add_racing_the_group_deletion_leaves_no_row(running) -> None:
+    """The add is refused by GLPI (the group is gone): a 5xx the IdP retries into a 404."""
+    from tests.stress.helpers import StressBridge
+
+    bridge = StressBridge(running, glpi={"timeouts": {"connect": 2, "read": 5}})
+    user_id = _create_in(bridge, "/Users", {"schemas": [USER_SCHEMA], "userName": "gone.member"})
+    group_id = _create_in(bridge, "/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "Gone"})
+    running.sim.fail_next("POST", "/Group_User", status=None, delay_ms=400)
+    deleted: list[int] = []
+
+    def delete_meanwhile() -> None:
+        time.sleep(0.15)
+        deleted.append(StressBridge(running).request("DELETE", f"/Groups/{group_id}").status_code)
+
+    thread = threading.Thread(target=delete_meanwhile)
+    thread.start()
+    add = [{"op": "add", "path": "members", "value": [{"value": user_id}]}]
+    answer = bridge.request("PATCH", f"/Groups/{group_id}", bridge.patch_body(add))
+    thread.join(timeout=10)
+    assert deleted == [204]
+    assert answer.status_code not in (200, 204), answer.get_json()
+    check_error(answer.status_code, answer.headers, answer.get_data())
+    assert Glpi(running.sim).members(group_id) == []
+    retried = bridge.request("PATCH", f"/Groups/{group_id}", bridge.patch_body(add))
+    assert retried.status_code == 404
+
+
+def _create_in(bridge: Any, path: str, body: dict) -> str:
+    answer = bridge.request("POST", path, body)
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()["id"]
