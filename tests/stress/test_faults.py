@@ -21,6 +21,7 @@ import random
 import pytest
 
 from app.simulator.server import start_simulator
+from tests.stress.helpers import SHORT_TIMEOUTS
 from tests.stress.helpers import StressBridge
 from tests.stress.helpers import heavy
 from tests.stress.idp import Chaos
@@ -75,7 +76,7 @@ def replay(idp: Idp, rng: random.Random) -> None:
 def test_an_entra_replay_under_faults_ends_in_the_intended_state(holder: SimHolder) -> None:
     rng = random.Random(8)
     chaos = Chaos(holder, rng)
-    idp = Idp(StressBridge(holder.running), chaos)
+    idp = Idp(StressBridge(holder.running, glpi={"timeouts": SHORT_TIMEOUTS}), chaos)
     replay(idp, rng)
     chaos.stop()
     assert idp.operations >= 100 and len(idp.statuses) >= 250

@@ -33,7 +33,7 @@ def server(tmp_path_factory):
     running = start_simulator(version="10")
     served = Served(
         Path(tmp_path_factory.mktemp("hostile-http")),
-        {"tenants": [tenant_config(running, glpi={"timeouts": {"connect": 2, "read": 10}})]},
+        {"tenants": [tenant_config(running)]},
         workers=1,
     ).start()
     try:

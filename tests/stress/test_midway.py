@@ -15,6 +15,7 @@ from __future__ import annotations
 import pytest
 
 from tests.stress.helpers import GROUP_SCHEMA
+from tests.stress.helpers import SHORT_TIMEOUTS
 from tests.stress.helpers import USER_SCHEMA
 from tests.stress.helpers import Glpi
 from tests.stress.helpers import StressBridge
@@ -34,8 +35,12 @@ def glpi_version(request):
 
 
 @pytest.fixture
-def bridge(glpi_sim):
-    return StressBridge(glpi_sim, glpi={"retries": 0})
+def bridge(glpi_sim, request):
+    """No retry by the bridge itself; short timeouts only where a late answer is the fault."""
+    late = request.node.callspec.params.get("when") == "late"
+    return StressBridge(
+        glpi_sim, glpi={"retries": 0, **({"timeouts": SHORT_TIMEOUTS} if late else {})}
+    )
 
 
 def _failed(answer) -> None:

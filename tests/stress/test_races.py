@@ -56,7 +56,7 @@ def running():
 
 
 def _serve(tmp: Path, running: Any, workers: int, redis: str | None = None) -> Served:
-    raw: dict = {"tenants": [tenant_config(running, glpi={"timeouts": {"connect": 2, "read": 10}})]}
+    raw: dict = {"tenants": [tenant_config(running)]}
     if redis:
         raw["redis"] = {"url": redis}
     return Served(tmp, raw, workers=workers).start()
@@ -248,7 +248,7 @@ def test_a_member_add_racing_the_group_deletion_leaves_no_row(running) -> None:
     """The add is refused by GLPI (the group is gone): a 5xx the IdP retries into a 404."""
     from tests.stress.helpers import StressBridge
 
-    bridge = StressBridge(running, glpi={"timeouts": {"connect": 2, "read": 5}})
+    bridge = StressBridge(running)
     user_id = _create_in(bridge, "/Users", {"schemas": [USER_SCHEMA], "userName": "gone.member"})
     group_id = _create_in(bridge, "/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "Gone"})
     running.sim.fail_next("POST", "/Group_User", status=None, delay_ms=400)
