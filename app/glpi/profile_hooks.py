@@ -84,9 +84,19 @@ class ProfileRuleHooks:
         return str(self._stores[GROUP].get(lean, group_id).get("displayName") or "")
 
     def _around_group(
-        self, ctx: Context, group_id: str, new_name: str | None, write: Callable[[], Any]
+        self,
+        ctx: Context,
+        group_id: str,
+        new_name: str | None,
+        write: Callable[[], Any],
+        named: set[int] | None = None,
     ) -> Any:
         """Run a group write; re-apply the rules of the users whose rule-group membership changed.
+
+        The users the request names (``named``) are re-applied too, changed or
+        not: when GLPI failed after the membership write and before the profile
+        rows, the IdP's retry finds the membership already done, and only this
+        makes it converge (docs/resilience.md).
 
         :param new_name: the name after the write (None for a delete).
         """
@@ -101,7 +111,8 @@ class ProfileRuleHooks:
         answer = write()
         after = self.rules.members_of(gid) if new_name is not None else set()
         renamed = was != will or (was and old_name.casefold() != str(new_name or "").casefold())
-        self._sync_all((before | after) if renamed else (before ^ after))
+        changed = (before | after) if renamed else (before ^ after)
+        self._sync_all(changed | (named or set()))
         return answer
 
     def _sync_all(self, user_ids: set[int]) -> None:
@@ -133,7 +144,8 @@ class ProfileRuleHooks:
     ) -> dict:
         if resource_type == USER:
             return self._user_written(ctx, write(), resource.get("roles"), "roles" in resource)
-        return self._around_group(ctx, resource_id, resource.get("displayName"), write)
+        named = _member_ids(resource.get("members"))
+        return self._around_group(ctx, resource_id, resource.get("displayName"), write, named)
 
     def patch(
         self,
@@ -146,7 +158,10 @@ class ProfileRuleHooks:
         if resource_type == USER:
             known = "roles" in result.changed
             return self._user_written(ctx, write(), result.resource.get("roles"), known)
-        return self._around_group(ctx, resource_id, result.resource.get("displayName"), write)
+        delta = result.deltas.get("members")
+        named = _member_ids(delta.added) | _member_ids(delta.removed) if delta else set()
+        name = result.resource.get("displayName")
+        return self._around_group(ctx, resource_id, name, write, named)
 
     def delete(
         self, ctx: Context, resource_type: str, resource_id: str, write: Callable[[], None]

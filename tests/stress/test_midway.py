@@ -336,3 +336,38 @@ def test_a_user_create_failing_after_its_new_title_reuses_the_title_on_retry(bri
     assert bridge.request("POST", "/Users", body).status_code == 201
     [title] = bridge.sim.rows("UserTitle")
     assert glpi.users_named("ada@example.org")[0]["usertitles_id"] == title["id"]
+
+
+RULES = [{"profile": "Observer", "entity": 0, "recursive": False, "when_group": "GLPI Observers"}]
+
+
+def _observer(bridge: StressBridge, user_id: str) -> bool:
+    return any(
+        (p["users_id"], p["profiles_id"], p["entities_id"], p["is_recursive"])
+        == (int(user_id), 2, 0, 0)
+        for p in bridge.sim.rows("Profile_User")
+    )
+
+
+@pytest.mark.parametrize(
+    ("op", "fault"),
+    [("add", ("POST", "/Profile_User")), ("remove", ("DELETE", "/Profile_User"))],
+)
+def test_a_rule_group_patch_failing_on_the_profile_rows_converges_on_retry(
+    glpi_sim, op, fault
+) -> None:
+    """Profile rules (docs/profile-rules.md): the retry finds the membership already written
+    and must still grant or withdraw the rule's profile."""
+    bridge = StressBridge(glpi_sim, glpi={"retries": 0}, profile_rules=RULES)
+    user_id = _user(bridge, "ada@example.org")
+    group_id = _group(bridge, "GLPI Observers")
+    change = [{"op": "add", "path": "members", "value": [{"value": user_id}]}]
+    if op == "remove":
+        assert _patch(bridge, f"/Groups/{group_id}", change).status_code in (200, 204)
+        assert _observer(bridge, user_id)
+        change = [{"op": "remove", "path": "members", "value": [{"value": user_id}]}]
+    bridge.sim.fail_next(*fault, **WHEN["before"])
+    _failed(_patch(bridge, f"/Groups/{group_id}", change))
+    assert _patch(bridge, f"/Groups/{group_id}", change).status_code in (200, 204)
+    assert _observer(bridge, user_id) is (op == "add")
+    assert Glpi(bridge.sim).members(group_id) == ([int(user_id)] if op == "add" else [])
