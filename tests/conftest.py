@@ -19,6 +19,13 @@ def _private_tempdir(tmp_path_factory: pytest.TempPathFactory) -> None:
     tempfile.tempdir = str(tmp_path_factory.mktemp("tmp"))
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Print the contract replay's score (``contract glpi-10.0.12: N/M``) when it ran."""
+    from tests.contract.conftest import write_summary
+
+    write_summary(terminalreporter)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "glpi_version(v): GLPI version the simulator runs as")
 

@@ -31,9 +31,13 @@ def _contract_ran(terminalreporter) -> bool:
     )
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+def write_summary(terminalreporter) -> None:
     """Print ``contract <version>: N/M``; under xdist the controller replays once more,
-    since the workers' results stay in their processes."""
+    since the workers' results stay in their processes.
+
+    Called from the root ``tests/conftest.py``: under xdist the controller
+    collects nothing, so it never loads this conftest's hooks.
+    """
     for version, folder in VERSIONS.items():
         outcomes = _RESULTS.get(version)
         if outcomes is None and _contract_ran(terminalreporter):
