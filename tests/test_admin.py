@@ -188,3 +188,11 @@ def test_tenant_prefixed_requests_are_recorded_with_their_resource(app, tmp_path
     row = sqlite3.connect(tmp_path / "activity.sqlite").execute(
         "SELECT resource_type, resource_id, name FROM events ORDER BY id DESC LIMIT 1").fetchone()
     assert row == ("User", created.get_json()["id"], "prefixed@example.com")
+
+
+def test_events_carry_the_request_id(app, tmp_path) -> None:
+    answer = app.test_client().get("/scim/v2/Users", headers={**SCIM_HEADERS, "X-Request-Id": "trace-42"})
+    assert answer.headers["X-Request-Id"] == "trace-42"
+    row = sqlite3.connect(tmp_path / "activity.sqlite").execute(
+        "SELECT request_id FROM events ORDER BY id DESC LIMIT 1").fetchone()
+    assert row == ("trace-42",)

@@ -86,7 +86,7 @@ def describe(activity: recorder.RequestActivity, response: Response, seconds: fl
         path=request.path,
         status=response.status_code,
         duration_ms=seconds * 1000,
-        request_id=response.headers.get("X-Request-Id", ""),
+        request_id=g.get("request_id") or response.headers.get("X-Request-Id", ""),
         operation=_operation(body),
         resource_type=activity.resource_type or resource_type,
         resource_id=activity.resource_id or resource_id or _field(answer, "id"),

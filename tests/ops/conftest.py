@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
-import subprocess
-import time
 from collections.abc import Callable
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -97,36 +93,6 @@ def bare_app(raw: dict) -> Flask:
 @pytest.fixture
 def app_factory() -> Callable[..., Flask]:
     return lambda **overrides: bare_app(make_settings(**overrides))
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """A real redis-server on a loopback port, without persistence; stopped afterwards."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail(
-            "redis-server is not installed: run scripts/system-deps.sh (Debian redis-server)"
-        )
-    port = free_port()
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("redis-server did not start")
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture
