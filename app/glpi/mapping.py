@@ -69,7 +69,9 @@ DROPDOWN_BY_COLUMN = {"usertitles_id": "UserTitle", "usercategories_id": "UserCa
 
 #: GLPI has no phone type: three columns, chosen by the SCIM ``type``.
 PHONE_COLUMN_BY_TYPE = {"work": "phone", "mobile": "mobile", "other": "phone2", "fax": "phone2"}
-PHONE_TYPE_BY_COLUMN = {"phone": "work", "mobile": "mobile", "phone2": "other"}
+#: ``phone2`` reads back as ``fax``: Entra's default mapping sends its fax number as
+#: ``phoneNumbers[type eq "fax"]`` and later PATCHes it through that filter.
+PHONE_TYPE_BY_COLUMN = {"phone": "work", "mobile": "mobile", "phone2": "fax"}
 
 #: Default SCIM path → ``glpi_users`` column (docs/mapping.md, issue 4).
 DEFAULT_USER_FIELDS: dict[str, str | None] = {
@@ -196,11 +198,11 @@ class UserMapping:
         """The values of coded attributes that GLPI gives back as they were sent.
 
         GLPI has no e-mail type (every address reads back as ``work``), three
-        phone columns (``work``, ``mobile``, and ``other`` for ``fax`` too),
+        phone columns (``work``, ``mobile``, and ``fax``, which ``other`` is stored as too),
         and a fixed list of languages. Advertising them as ``canonicalValues``
         tells a client which values round-trip.
         """
-        values = {"emails.type": ["work"], "phoneNumbers.type": ["work", "mobile", "other"]}
+        values = {"emails.type": ["work"], "phoneNumbers.type": ["work", "mobile", "fax"]}
         if "preferredLanguage" in self.fields:
             values["preferredLanguage"] = sorted(scim_language(c) for c in GLPI_LANGUAGES)
         return values

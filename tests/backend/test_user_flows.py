@@ -351,3 +351,16 @@ def test_a_cached_title_id_is_verified_when_used(bridge):
     assert new_id != title_id
     assert [t["id"] for t in bridge.glpi_row("UserTitle", name="Architect")] == [new_id]
     assert bridge.get(f"/Users/{second['id']}").json["title"] == "Architect"
+
+
+def test_entra_fax_number_round_trips_and_patches_by_its_filter(glpi_sim):
+    """Entra's default mapping sends facsimileTelephoneNumber as phoneNumbers[type eq "fax"]."""
+    from tests.backend.users_app import UserBridge
+
+    bridge = UserBridge(glpi_sim)
+    user = bridge.create("fax.user", phoneNumbers=[{"value": "+33 1", "type": "fax"}])
+    assert user["phoneNumbers"] == [{"value": "+33 1", "type": "fax"}]
+    answer = bridge.patch(user["id"], [
+        {"op": "Replace", "path": 'phoneNumbers[type eq "fax"].value', "value": "+33 2"}])
+    assert answer.status_code == 200, answer.json
+    assert [r["phone2"] for r in bridge.glpi_row("User", id=int(user["id"]))] == ["+33 2"]
