@@ -28,6 +28,7 @@ dispatch is on the class name so the two modules do not import each other.
 from __future__ import annotations
 
 import operator
+from datetime import UTC
 from datetime import datetime
 from datetime import timezone
 from functools import lru_cache
@@ -69,12 +70,12 @@ def parse_datetime(text: str) -> datetime | None:
     except (TypeError, ValueError):
         return None
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     try:
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     except OverflowError:
-        return datetime.min.replace(tzinfo=timezone.utc) if value.year == 1 \
-            else datetime.max.replace(tzinfo=timezone.utc)
+        return datetime.min.replace(tzinfo=UTC) if value.year == 1 \
+            else datetime.max.replace(tzinfo=UTC)
 
 
 def _values(path: Any, data: dict, inner: bool) -> list:
@@ -165,7 +166,7 @@ def _as_datetime(value: Any) -> datetime | None:
     if isinstance(value, str):
         return parse_datetime(value)
     if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     return None
 
 

@@ -24,6 +24,7 @@ from app.scim.patch_values import coerce_single_complex
 from app.scim.patch_values import same_element
 from app.scim.schema import Attribute
 
+
 def apply_operation(resource: dict, op: str, path: PatchPath, value: Any) -> None:
     """Apply ``op`` (``add``, ``replace`` or ``remove``) at ``path``.
 
