@@ -277,6 +277,11 @@ class GroupStore:
             if not spans_processes:
                 self._keep_if_first(name, group_id)
         self._members.apply(group_id, plan)
+        if not plan.add:
+            # Created without members: it has none, so its answer reads no Group_User.
+            row = self._load_row(str(group_id))
+            column = self.external_id_column
+            return gm.glpi_to_scim_group(row, external_id_column=column, members=[])
         return self.get(ctx, str(group_id))
 
     def _write_columns(
