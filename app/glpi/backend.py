@@ -88,6 +88,7 @@ def translated(method: Callable[..., Any]) -> Callable[..., Any]:
             return method(*args, **kwargs)
         except GlpiError as exc:
             log.warning("GLPI call failed: %r", exc)
+            note(glpi_code=exc.code or "")
             raise scim_error(exc) from exc
 
     return wrapper
