@@ -49,3 +49,24 @@ def test_sandbox_serves_scim_and_the_status_page() -> None:
         proc.terminate()
         proc.wait(timeout=15)
     assert proc.returncode == 0
+
+
+def test_readme_run_command_passes_its_arguments_to_the_sandbox(tmp_path) -> None:
+    """``./scripts/run --port N`` without a configuration starts the sandbox on that port."""
+    import os
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GLPISCIM_")}
+    proc = subprocess.Popen(["./scripts/run", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        deadline = time.monotonic() + 120
+        while not any("Status page" in line for line in lines):
+            assert time.monotonic() < deadline and proc.poll() is None, "".join(lines)
+            lines.append(proc.stdout.readline())
+        assert f"http://127.0.0.1:{port}/scim/v2" in "".join(lines)
+        assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
