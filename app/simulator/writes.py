@@ -83,13 +83,20 @@ def post(ctx: Context, itemtype: str) -> Response:
     return json_response(207, ["ERROR_GLPI_PARTIAL_ADD", results])
 
 
+def _may_write_row(ctx: Context, itemtype: str, row: dict) -> bool:
+    """Whether the session may write ``row``: users and e-mails are judged by their user."""
+    if itemtype not in ("User", "UserEmail"):
+        return _may_write(ctx, itemtype, None)
+    target = row if itemtype == "User" else ctx.sim.tables["User"].get(row.get("users_id"))
+    return _may_write(ctx, itemtype, target)
+
+
 def _update_one(ctx: Context, itemtype: str, item_id: int, data: dict) -> tuple[Any, str]:
     sim, session = ctx.sim, ctx.session
     row = sim.tables[itemtype].get(item_id)
     if row is None:
         return None, ""
-    target = row if itemtype == "User" else sim.tables["User"].get(row.get("users_id"))
-    if not _may_write(ctx, itemtype, target if itemtype in ("User", "UserEmail") else None):
+    if not _may_write_row(ctx, itemtype, row):
         return False, items.NO_RIGHT
     if itemtype == "User":
         return items.update_user(sim, session, item_id, data)
@@ -134,8 +141,7 @@ def _delete_one(ctx: Context, itemtype: str, item_id: int, purge: bool) -> tuple
     row = sim.tables[itemtype].get(item_id)
     if row is None:
         return False, "Item not found"
-    target = row if itemtype == "User" else sim.tables["User"].get(row.get("users_id"))
-    if not _may_write(ctx, itemtype, target if itemtype in ("User", "UserEmail") else None):
+    if not _may_write_row(ctx, itemtype, row):
         return False, items.NO_RIGHT
     if itemtype == "User":
         return items.delete_user(sim, session, item_id, purge)
