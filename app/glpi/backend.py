@@ -158,7 +158,10 @@ class GlpiBackend(Storage):
         preview = getattr(self._store(resource_type), "preview", None)
         if not callable(preview):
             raise NotImplementedSCIMError(f"No preview for {resource_type} resources.")
-        return preview(resource)
+        result = preview(resource)
+        if resource_type == "User" and self.rules.rules.active:
+            result["Profile_User rows from profile rules"] = self.rules.rules.preview_rows(resource)
+        return result
 
     def canonical_values(self, resource_type: str) -> dict[str, list[str]]:
         """Canonical path → the values of a coded attribute that GLPI gives back as sent."""

@@ -139,6 +139,20 @@ class ProfileRules:
                 )
         return usable
 
+    def preview_rows(self, resource: dict) -> list[dict]:
+        """The rows the role rules would grant a new user with ``resource``'s roles.
+
+        For the status page's mapping preview; it reads profile ids, writes nothing.
+        A new user is in no group yet, so group rules grant nothing at creation.
+        """
+        roles = role_values(resource.get("roles"))
+        return [
+            {"profiles_id": profile, "entities_id": entity, "is_recursive": int(recursive),
+             "is_dynamic": 0, "granted by": f"role {rule.when_role!r}"}
+            for rule, (profile, entity, recursive) in self._usable()
+            if rule.when_role and rule.when_role in roles
+        ]
+
     def rule_group_ids(self) -> dict[int, str]:
         """Group id → rule group name (casefolded), for the rule groups in the tenant's scope.
 

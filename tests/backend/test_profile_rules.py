@@ -278,3 +278,18 @@ def test_a_rule_outside_the_tenants_entities_grants_nothing(glpi_sim):
     user = bridge.create("outside.user", roles=[ENTRA_ROLE])
     assert {r[1] for r in rows(bridge, user["id"])} == {1}
     assert "roles" not in user
+
+
+def test_mapping_preview_shows_the_rows_role_rules_would_grant(bridge):
+    """The status page's preview lists rule-granted rows too, and writes nothing."""
+    from app.scim.payload import load_resource
+
+    backend = bridge.app.extensions["tenants"].get("acme").storage
+    before = bridge.sim.state_digest()
+    resource = load_resource({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                              "userName": "preview.roles", "roles": [ENTRA_ROLE]}, "User")
+    preview = backend.preview("User", resource)
+    granted = preview["Profile_User rows from profile rules"]
+    assert [(r["profiles_id"], r["entities_id"], r["is_recursive"]) for r in granted] == [(TECHNICIAN, 1, 0)]
+    assert preview["Profile_User row (static)"]["profiles_id"] == SELF_SERVICE
+    assert bridge.sim.state_digest() == before
