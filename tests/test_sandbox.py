@@ -10,15 +10,12 @@ from pathlib import Path
 
 import requests
 
-from tests.ops.conftest import free_port
-
 ROOT = Path(__file__).resolve().parents[1]
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 
 
 def test_sandbox_serves_scim_and_the_status_page() -> None:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "sandbox", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "sandbox", "--port", "0"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         lines = []
@@ -30,7 +27,8 @@ def test_sandbox_serves_scim_and_the_status_page() -> None:
         base = re.search(r"SCIM base URL : (\S+)", banner).group(1)
         token = re.search(r"Bearer token  : (\S+)", banner).group(1)
         password = re.search(r"\(admin / (\S+)\)", banner).group(1)
-        assert base == f"http://127.0.0.1:{port}/scim/v2"
+        port = int(re.fullmatch(r"http://127\.0\.0\.1:(\d+)/scim/v2", base).group(1))
+        assert port > 0
         auth = {"Authorization": f"Bearer {token}"}
         created = requests.post(base + "/Users", headers=auth, timeout=10,
                                 json={"schemas": [USER], "userName": "sandbox.user"})
@@ -52,12 +50,12 @@ def test_sandbox_serves_scim_and_the_status_page() -> None:
 
 
 def test_readme_run_command_passes_its_arguments_to_the_sandbox(tmp_path) -> None:
-    """``./scripts/run --port N`` without a configuration starts the sandbox on that port."""
+    """``./scripts/run --port N`` without a configuration starts the sandbox on that port
+    (0 here: the kernel picks one, which the banner names)."""
     import os
 
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GLPISCIM_")}
-    proc = subprocess.Popen(["./scripts/run", "--port", str(port)], cwd=ROOT, env=env,
+    proc = subprocess.Popen(["./scripts/run", "--port", "0"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         lines = []
@@ -65,7 +63,7 @@ def test_readme_run_command_passes_its_arguments_to_the_sandbox(tmp_path) -> Non
         while not any("Status page" in line for line in lines):
             assert time.monotonic() < deadline and proc.poll() is None, "".join(lines)
             lines.append(proc.stdout.readline())
-        assert f"http://127.0.0.1:{port}/scim/v2" in "".join(lines)
+        port = re.search(r"http://127\.0\.0\.1:(\d+)/scim/v2", "".join(lines)).group(1)
         assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
     finally:
         proc.terminate()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,7 +15,6 @@ import requests
 import yaml
 
 from tests.ops.conftest import TOKEN
-from tests.ops.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -29,18 +29,24 @@ PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 PASSWORDS = ["Pw-first-Secret-91!", "Pw-entra-Secret-92!", "Pw-okta-Secret-93!"]
 
 
+_LISTENING = re.compile(r"Listening at: (https?)://127\.0\.0\.1:(\d+)")
+
+
 class Served:
     """gunicorn serving the bridge with ``raw`` config; its whole output goes to a file."""
 
     def __init__(self, tmp_path: Path, raw: dict, workers: int = 2):
-        self.port = free_port()
+        # gunicorn binds a port the kernel picks (":0") and names it in its "Listening at"
+        # line: a port chosen beforehand could be taken by another test's server meanwhile,
+        # and the health check would then reach that server instead of this one.
+        self.port: int | None = None
+        self.url = ""
         certfile = raw.get("server", {}).get("tls", {}).get("certfile")
         self.verify: str | bool = certfile or True
-        self.url = f"{'https' if certfile else 'http'}://127.0.0.1:{self.port}"
         self.config_path = tmp_path / "config.yaml"
         self.log_path = tmp_path / "server.log"
         server = {
-            "bind": f"127.0.0.1:{self.port}",
+            "bind": "127.0.0.1:0",
             "workers": workers,
             "threads": 4,
             "graceful_timeout": 10,
@@ -72,6 +78,13 @@ class Served:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError(f"server exited {self.proc.returncode}:\n{self.log()}")
+            if self.port is None:
+                listening = _LISTENING.search(self.log())
+                if listening is None:
+                    time.sleep(0.05)
+                    continue
+                self.port = int(listening.group(2))
+                self.url = f"{listening.group(1)}://127.0.0.1:{self.port}"
             try:
                 if (
                     requests.get(self.url + "/healthz", timeout=1, verify=self.verify).status_code
@@ -136,6 +149,9 @@ def probe(server: Served) -> int:
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("GLPISCIM_")}
     env["GLPISCIM_CONFIG"] = str(server.config_path)
+    # The config binds port 0 (see Served); tell the probe the port the kernel chose,
+    # through the documented environment override, as a container sets its bind.
+    env["GLPISCIM_SERVER__BIND"] = f"127.0.0.1:{server.port}"
     command = [sys.executable, "-m", "app.ops.probe"]
     return subprocess.run(command, env=env, timeout=30, capture_output=True).returncode
 
