@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -166,14 +167,13 @@ def _free_port() -> int:
 
 def test_console_script_check_passes_against_the_simulator_command(tmp_path) -> None:
     assert SCRIPT.exists(), f"install the package first: pip install -e . ({SCRIPT} missing)"
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GLPISCIM_")}
     simulator = subprocess.Popen(
         [
             str(SCRIPT),
             "simulator",
             "--port",
-            str(port),
+            "0",
             "--app-token",
             "app-token-sub",
             "--user-token",
@@ -187,7 +187,9 @@ def test_console_script_check_passes_against_the_simulator_command(tmp_path) -> 
     try:
         banner = simulator.stdout.readline()
         assert "GLPI simulator" in banner, banner
-        url = f"http://127.0.0.1:{port}/apirest.php"
+        # Port 0: the kernel picks a free port, which the banner names.
+        url = re.search(r"(http://127\.0\.0\.1:(\d+)/apirest\.php)", banner).group(1)
+        port = int(url.split(":")[2].split("/")[0])
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             with socket.socket() as probe:
