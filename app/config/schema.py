@@ -313,6 +313,15 @@ class ActivitySchema(_Strict):
                                 metadata=_d("At most this many events are kept.", 100000))
 
 
+class LedgerSchema(_Strict):
+    path = fields.String(load_default=None, allow_none=True,
+                         metadata=_d("SQLite file where profile rules write down the Profile_User rows "
+                                     "they create, so that they never remove a row made by hand "
+                                     "(docs/profile-rules.md). Required when a tenant has profile_rules "
+                                     "and redis.url is unset; keep it on persistent storage. Unused "
+                                     "when redis.url is set (a Redis hash per user is used)."))
+
+
 def _werkzeug_hash(value: str) -> None:
     if not value.startswith(("scrypt:", "pbkdf2:")):
         raise ValidationError("give a werkzeug password hash (glpi-scim-bridge hash-password)")
@@ -365,17 +374,28 @@ class ConfigSchema(_Strict):
                              metadata=_d("The activity store behind the status page."))
     admin = fields.Nested(AdminSchema, load_default=lambda: AdminSchema().load({}),
                           metadata=_d("The admin status page at /admin/."))
+    ledger = fields.Nested(LedgerSchema, load_default=lambda: LedgerSchema().load({}),
+                           metadata=_d("Where profile rules record the rows they create."))
     tenants = fields.List(fields.Nested(TenantSchema), required=True,
                           validate=validate.Length(min=1), metadata=_d("The tenants (IdP + GLPI scope)."))
 
     @validates_schema
-    def _unique_tenants(self, data: dict, **_: Any) -> None:
+    def _across_sections(self, data: dict, **_: Any) -> None:
+        """Rules spanning several sections; every broken one is reported at once."""
+        errors: dict[str, list[str]] = {}
         tenants = data.get("tenants", [])
         names = [t["name"] for t in tenants]
         if len(names) != len(set(names)):
-            raise ValidationError("tenant names must be unique", "tenants")
+            errors.setdefault("tenants", []).append("tenant names must be unique")
         client_ids = [c["client_id"] for t in tenants for c in t["oauth"]["clients"]]
         if len(client_ids) != len(set(client_ids)):
-            raise ValidationError("OAuth client ids must be unique across tenants", "tenants")
+            errors.setdefault("tenants", []).append("OAuth client ids must be unique across tenants")
         if client_ids and not (data.get("oauth") or {}).get("signing_key"):
-            raise ValidationError("required when a tenant has OAuth clients", "oauth.signing_key")
+            errors["oauth.signing_key"] = ["required when a tenant has OAuth clients"]
+        ruled = [t["name"] for t in tenants if t.get("profile_rules")]
+        if ruled and not (data.get("redis") or {}).get("url") and not (data.get("ledger") or {}).get("path"):
+            errors["ledger.path"] = [
+                f"required when a tenant has profile_rules ({', '.join(ruled)}) and redis.url is "
+                "unset: the rules must record the rows they create"]
+        if errors:
+            raise ValidationError(errors)

@@ -35,6 +35,7 @@ from app.glpi.errors import GlpiUnavailableError
 from app.glpi.groups import GroupStore
 from app.glpi.profile_hooks import ProfileRuleHooks
 from app.glpi.profile_rules import ProfileRules
+from app.glpi.row_ledger import build_ledger
 from app.glpi.scope import TenantScope
 from app.glpi.users import UserStore
 from app.scim.errors import BackendError
@@ -126,8 +127,9 @@ class GlpiBackend(Storage):
                 "Group": GroupStore(client, tenant, self.scope, scan_limit=scan_limit),
             }
         )
+        ledger = build_ledger(settings) if tenant.get("profile_rules") else None
         self.rules = ProfileRuleHooks(
-            ProfileRules(client, tenant, self.scope, self.caches), self.stores
+            ProfileRules(client, tenant, self.scope, self.caches, ledger), self.stores
         )
 
     @classmethod

@@ -8,13 +8,13 @@ keeps exactly the rows the rules imply (docs/profile-rules.md):
 
 * a row is added when its rule starts to match;
 * a row is removed when no rule grants its target any more;
-* only **managed** rows are ever touched: static rows (``is_dynamic=0``)
-  whose (profile, entity, recursive) is the target of a configured rule.
-  GLPI stores no author on ``Profile_User`` and the bridge is stateless, so
-  "created by the bridge" is read from the rule set itself; a hand-made row
-  with exactly a rule's target is therefore treated as the bridge's.
-  Dynamic rows (SSO/LDAP rules), and static rows of any other (profile,
-  entity, recursive), are never touched;
+* only rows the rules **created** are ever removed. GLPI stores no author
+  on ``Profile_User``, so the id of every row a rule creates is written to
+  the tenant's :mod:`~app.glpi.row_ledger`; a row made by hand, even one
+  identical to a rule's target, is never in it, and is never touched.
+  When a rule starts to match and the user already holds its target (by
+  hand), nothing is added and nothing is owned: the hand-made row stays
+  when the rule stops matching;
 * the tenant's default profile on its entity is never removed, and a user
   left with no profile row at all is given it back, so a user always keeps
   at least the default profile (and stays in the tenant's scope).
@@ -36,6 +36,9 @@ from typing import Any
 
 from app.glpi import group_criteria as gc
 from app.glpi.cache import BackendCaches
+from app.glpi.errors import GlpiPartialError
+from app.glpi.row_ledger import RowLedger
+from app.glpi.row_ledger import Target
 from app.glpi.user_writes import find_by_name
 from app.scim.errors import BackendError
 
@@ -44,8 +47,6 @@ log = logging.getLogger(__name__)
 #: Rows per relation read (GLPI advertises ``Accept-Range: Group_User 1000``); one page is
 #: read for a user's own rows, as many as needed for a group's members.
 PAGE = 1000
-
-Target = tuple[int, int, bool]
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,17 @@ def _decoded(value: Any) -> set[str]:
 class ProfileRules:
     """The profile rules of one tenant, applied through its GLPI client."""
 
-    def __init__(self, client: Any, tenant: dict, scope: Any, caches: BackendCaches):
+    def __init__(
+        self,
+        client: Any,
+        tenant: dict,
+        scope: Any,
+        caches: BackendCaches,
+        ledger: RowLedger | None = None,
+    ):
         self._client = client
+        self._ledger = ledger
+        self._tenant = str(tenant.get("name") or "")
         self._scope = scope
         self._caches = caches
         self.rules = [
@@ -147,8 +157,13 @@ class ProfileRules:
         """
         roles = role_values(resource.get("roles"))
         return [
-            {"profiles_id": profile, "entities_id": entity, "is_recursive": int(recursive),
-             "is_dynamic": 0, "granted by": f"role {rule.when_role!r}"}
+            {
+                "profiles_id": profile,
+                "entities_id": entity,
+                "is_recursive": int(recursive),
+                "is_dynamic": 0,
+                "granted by": f"role {rule.when_role!r}",
+            }
             for rule, (profile, entity, recursive) in self._usable()
             if rule.when_role and rule.when_role in roles
         ]
@@ -249,41 +264,89 @@ class ProfileRules:
                 rule.when_group and rule.when_group.casefold() in groups
             ):
                 wanted.add(target)
-        self._apply(user_id, {t for _, t in usable}, wanted, undecided)
+        self._apply(user_id, wanted, undecided)
 
-    def _apply(
-        self, user_id: int, managed: set[Target], wanted: set[Target], undecided: set[Target]
-    ) -> None:
+    def _apply(self, user_id: int, wanted: set[Target], undecided: set[Target]) -> None:
+        """Add the wanted targets the user lacks; remove the rule-made rows no longer wanted.
+
+        Only rows in the ledger are removed, and only while GLPI still has
+        them with the target they were made with; an entry whose row was
+        deleted or edited by hand is dropped from the ledger. A rule taken
+        out of the configuration no longer grants: its rows go too.
+        """
+        if self._ledger is None:
+            raise BackendError("Profile rules need a ledger (redis.url or ledger.path).")
         rows = self._rows(user_id)
-        static = [r for r in rows if not int(r.get("is_dynamic") or 0)]
-        held = {self._row_target(r) for r in static}
+        static = {
+            int(r["id"]): self._row_target(r) for r in rows if not int(r.get("is_dynamic") or 0)
+        }
+        owned = self._ledger.owned(self._tenant, user_id)
+        gone = [row_id for row_id, target in owned.items() if static.get(row_id) != target]
         default = self._profile_id(self._default)
-        remove = [
-            int(r["id"])
-            for r in static
-            if self._row_target(r) in managed - wanted - undecided
-            and (int(r["profiles_id"]), int(r["entities_id"])) != (default, self._entity)
-        ]
-        add = sorted(wanted - held)
+        kept: set[Target] = set()
+        remove = []
+        for row_id, target in sorted(owned.items()):
+            if row_id in gone:
+                continue
+            if target in wanted | undecided and target not in kept:
+                kept.add(target)
+            elif (target[0], target[1]) != (default, self._entity):
+                remove.append(row_id)  # no longer granted, or a duplicate from a race
+        add = sorted(wanted - set(static.values()))
+        fallback = None
         if len(rows) - len(remove) + len(add) == 0:
-            add.append((default, self._entity, bool(self._scope.recursive)))
-        if add:
-            self._client.add(
-                "Profile_User",
-                [
-                    {
-                        "users_id": user_id,
-                        "profiles_id": p,
-                        "entities_id": e,
-                        "is_recursive": int(r),
-                        "is_dynamic": 0,
-                    }
-                    for p, e, r in add
-                ],
-            )
+            fallback = (default, self._entity, bool(self._scope.recursive))
+        if add or fallback:
+            self._add(user_id, add, fallback)
         if remove:
             self._client.delete("Profile_User", remove, force_purge=True)
+        if remove or gone:
+            self._ledger.forget(self._tenant, user_id, [*remove, *gone])
         if add or remove:
             log.info(
                 "profile rules: user %s +%d -%d Profile_User rows", user_id, len(add), len(remove)
             )
+
+    def _add(self, user_id: int, targets: list[Target], fallback: Target | None) -> None:
+        """Create the rule rows (and the ``fallback`` default row), writing down the rule rows.
+
+        The default profile put back on a user left with no row is not a
+        rule's: it is never removed, so it is not written down.
+        """
+        every = [*targets, *([fallback] if fallback else [])]
+        inputs = [
+            {
+                "users_id": user_id,
+                "profiles_id": p,
+                "entities_id": e,
+                "is_recursive": int(r),
+                "is_dynamic": 0,
+            }
+            for p, e, r in every
+        ]
+        try:
+            results = self._client.add("Profile_User", inputs)
+        except GlpiPartialError as exc:
+            self._write_down(user_id, targets, exc.results)
+            raise
+        self._write_down(user_id, targets, results)
+
+    def _write_down(self, user_id: int, targets: list[Target], results: list[Any]) -> None:
+        """Record the ids GLPI gave the rule rows (results come in input order)."""
+        made = {
+            int(result.id): target
+            for target, result in zip(targets, results, strict=False)
+            if result.ok and result.id is not None
+        }
+        if not made:
+            return
+        try:
+            self._ledger.record(self._tenant, user_id, made)
+        except Exception:
+            log.error(
+                "profile rules: GLPI created Profile_User rows %s for user %s but the ledger "
+                "could not record them; the bridge will not remove them",
+                sorted(made),
+                user_id,
+            )
+            raise

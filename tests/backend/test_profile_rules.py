@@ -42,7 +42,12 @@ def glpi_version(request):
 
 
 @pytest.fixture
-def bridge(glpi_sim):
+def ledger_path(tmp_path):
+    return str(tmp_path / "ledger.sqlite")
+
+
+@pytest.fixture
+def bridge(glpi_sim, ledger_path):
     from app.simulator.schema import entity_defaults
 
     glpi_sim.sim.insert(
@@ -56,7 +61,12 @@ def bridge(glpi_sim):
             "level": 2,
         },
     )
-    return UserBridge(glpi_sim, entity={"id": 1, "recursive": True}, profile_rules=RULES)
+    return UserBridge(
+        glpi_sim,
+        {"ledger": {"path": ledger_path}},
+        entity={"id": 1, "recursive": True},
+        profile_rules=RULES,
+    )
 
 
 def rows(bridge, user_id) -> set[tuple]:
@@ -223,16 +233,25 @@ def test_a_role_rule_row_is_kept_when_only_a_group_changes(bridge):
 
 
 def test_the_default_profile_always_stays(bridge):
-    uid = bridge.sim.seed_user(name="only.tech", _profile=TECHNICIAN, _entity=1, _recursive=0)
-    assert rows(bridge, uid) == {(TECHNICIAN, 1, 0, 0)}
-    answer = bridge.patch(
-        str(uid), [{"op": "replace", "path": "roles", "value": [{"value": "Boss"}]}]
+    """A user whose default row an administrator deleted keeps only rule rows; when the
+    rules take those away, the default profile is put back rather than leave no row."""
+    user = bridge.create("only.tech", roles=[{"value": "Admin"}])
+    uid = int(user["id"])
+    base = default_row(bridge, uid)
+    default_id = next(
+        r["id"]
+        for r in bridge.sim.rows("Profile_User")
+        if r["users_id"] == uid and r["profiles_id"] == SELF_SERVICE
     )
+    bridge.sim.delete_row("Profile_User", default_id)
+    assert rows(bridge, uid) == {(TECHNICIAN, 1, 0, 0)}
+    boss = [{"op": "replace", "path": "roles", "value": [{"value": "Boss"}]}]
+    answer = bridge.patch(str(uid), boss)
     assert answer.status_code == 200, answer.json
     assert rows(bridge, uid) == {(SUPERVISOR, 1, 1, 0)}
     emptied = bridge.patch(str(uid), [{"op": "replace", "path": "roles", "value": []}])
     assert emptied.status_code == 200
-    assert rows(bridge, uid) == {(SELF_SERVICE, 1, 1, 0)}
+    assert rows(bridge, uid) == {base}
     assert bridge.get(f"/Users/{uid}").status_code == 200
 
 
@@ -258,7 +277,7 @@ def test_discovery_advertises_roles_only_with_role_rules(bridge, glpi_sim):
     assert "roles" not in _user_schema_attributes(UserBridge(glpi_sim))
 
 
-def test_a_rule_outside_the_tenants_entities_grants_nothing(glpi_sim):
+def test_a_rule_outside_the_tenants_entities_grants_nothing(glpi_sim, ledger_path):
     from app.simulator.schema import entity_defaults
 
     for entity_id, name in ((1, "Tenant"), (2, "Other")):
@@ -274,7 +293,12 @@ def test_a_rule_outside_the_tenants_entities_grants_nothing(glpi_sim):
             },
         )
     outside = [{"profile": "Technician", "entity": 2, "when_role": "Admin"}]
-    bridge = UserBridge(glpi_sim, entity={"id": 1, "recursive": True}, profile_rules=outside)
+    bridge = UserBridge(
+        glpi_sim,
+        {"ledger": {"path": ledger_path}},
+        entity={"id": 1, "recursive": True},
+        profile_rules=outside,
+    )
     user = bridge.create("outside.user", roles=[ENTRA_ROLE])
     assert {r[1] for r in rows(bridge, user["id"])} == {1}
     assert "roles" not in user

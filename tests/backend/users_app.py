@@ -17,8 +17,10 @@ ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
 
-def bridge_config(running: Any, **tenant: Any) -> dict:
+def bridge_config(running: Any, top: dict | None = None, **tenant: Any) -> dict:
+    """One tenant ``acme`` on the simulator; ``top`` adds top-level sections (``ledger``...)."""
     return {
+        **(top or {}),
         "tenants": [
             {
                 "name": "acme",
@@ -38,10 +40,10 @@ def bridge_config(running: Any, **tenant: Any) -> dict:
 class UserBridge:
     """The Flask test client of a bridge over ``running`` (a started simulator)."""
 
-    def __init__(self, running: Any, **tenant: Any):
+    def __init__(self, running: Any, top: dict | None = None, **tenant: Any):
         self.running = running
         self.sim = running.sim
-        self.app = create_app(bridge_config(running, **tenant))
+        self.app = create_app(bridge_config(running, top, **tenant))
         self.client = self.app.test_client()
 
     def request(self, method: str, path: str, body: Any = None, **kwargs: Any):

@@ -53,12 +53,24 @@ def tenant_config(running: Any, name: str = "acme", token: str = TOKEN, **extra:
 class StressBridge:
     """The Flask test client of a bridge over ``running``, speaking SCIM with its token."""
 
-    def __init__(self, running: Any, config: dict | None = None, token: str = TOKEN, **tenant):
+    def __init__(
+        self,
+        running: Any,
+        config: dict | None = None,
+        token: str = TOKEN,
+        top: dict | None = None,
+        **tenant,
+    ):
         self.running = running
         self.sim = running.sim
         self.token = token
         self.app = create_app(
-            config or {"scim": {"max_results": 200}, "tenants": [tenant_config(running, **tenant)]}
+            config
+            or {
+                "scim": {"max_results": 200},
+                **(top or {}),
+                "tenants": [tenant_config(running, **tenant)],
+            }
         )
         self.client = self.app.test_client()
 

@@ -354,11 +354,16 @@ def _observer(bridge: StressBridge, user_id: str) -> bool:
     [("add", ("POST", "/Profile_User")), ("remove", ("DELETE", "/Profile_User"))],
 )
 def test_a_rule_group_patch_failing_on_the_profile_rows_converges_on_retry(
-    glpi_sim, op, fault
+    glpi_sim, op, fault, tmp_path
 ) -> None:
     """Profile rules (docs/profile-rules.md): the retry finds the membership already written
     and must still grant or withdraw the rule's profile."""
-    bridge = StressBridge(glpi_sim, glpi={"retries": 0}, profile_rules=RULES)
+    bridge = StressBridge(
+        glpi_sim,
+        glpi={"retries": 0},
+        profile_rules=RULES,
+        top={"ledger": {"path": str(tmp_path / "ledger.sqlite")}},
+    )
     user_id = _user(bridge, "ada@example.org")
     group_id = _group(bridge, "GLPI Observers")
     change = [{"op": "add", "path": "members", "value": [{"value": user_id}]}]

@@ -1,0 +1,293 @@
+"""The profile-row ledger (issue 6: rules remove "only the rows [the bridge] created" and
+"never touch rows it did not create"), over the GLPI simulator in GLPI 10 and 11 modes.
+
+Rows are compared by GLPI row id: a hand-made row can be identical, column for column,
+to one a rule made, and it is exactly that case these tests are about.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import redis
+
+from app.config import ConfigError
+from app.config import load_config
+from app.glpi.row_ledger import RedisLedger
+from app.glpi.row_ledger import SqliteLedger
+from app.scim.errors import UnavailableError
+from app.simulator.schema import DEFAULTS
+from app.simulator.schema import entity_defaults
+from tests.backend.users_app import PATCH_OP
+from tests.backend.users_app import UserBridge
+
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
+SELF_SERVICE, OBSERVER, TECHNICIAN = 1, 2, 6
+TECH = (TECHNICIAN, 1, 0)
+OBS = (OBSERVER, 1, 0)
+RULES = [
+    {"profile": "Technician", "entity": 1, "recursive": False, "when_role": "Admin"},
+    {"profile": "Observer", "entity": 1, "recursive": False, "when_group": "GLPI Observers"},
+]
+
+
+@pytest.fixture(params=["10", "11"])
+def glpi_version(request):
+    return request.param
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def ledger_settings(request, tmp_path):
+    """Top-level settings naming the ledger: a SQLite file, or Redis (emptied first)."""
+    if request.param == "sqlite":
+        return {"ledger": {"path": str(tmp_path / "ledger.sqlite")}}
+    url = request.getfixturevalue("redis_url")
+    redis.Redis.from_url(url).flushdb()
+    return {"redis": {"url": url}}
+
+
+def make_bridge(glpi_sim, top: dict, rules=RULES) -> UserBridge:
+    if not glpi_sim.sim.tables["Entity"].get(1):
+        glpi_sim.sim.insert(
+            "Entity",
+            {
+                **entity_defaults(),
+                "id": 1,
+                "name": "Tenant",
+                "entities_id": 0,
+                "completename": "Root entity > Tenant",
+                "level": 2,
+            },
+        )
+    return UserBridge(glpi_sim, top, entity={"id": 1, "recursive": True}, profile_rules=rules)
+
+
+@pytest.fixture
+def bridge(glpi_sim, ledger_settings):
+    return make_bridge(glpi_sim, ledger_settings)
+
+
+def rows_of(bridge, user_id, target) -> list[int]:
+    """Ids of the user's static rows with ``target`` (profile, entity, recursive)."""
+    return [
+        r["id"]
+        for r in bridge.sim.rows("Profile_User")
+        if r["users_id"] == int(user_id)
+        and (r["profiles_id"], r["entities_id"], r["is_recursive"]) == target
+        and not r["is_dynamic"]
+    ]
+
+
+def by_hand(bridge, user_id, target) -> int:
+    profile, entity, recursive = target
+    return bridge.sim.insert(
+        "Profile_User",
+        {
+            **DEFAULTS["Profile_User"],
+            "id": None,
+            "users_id": int(user_id),
+            "profiles_id": profile,
+            "entities_id": entity,
+            "is_recursive": recursive,
+            "is_dynamic": 0,
+        },
+    )
+
+
+def set_roles(bridge, user_id, values) -> None:
+    answer = bridge.patch(
+        user_id, [{"op": "replace", "path": "roles", "value": [{"value": v} for v in values]}]
+    )
+    assert answer.status_code == 200, answer.json
+
+
+def patch_group(bridge, group_id, *operations) -> None:
+    answer = bridge.request(
+        "PATCH", f"/Groups/{group_id}", {"schemas": [PATCH_OP], "Operations": list(operations)}
+    )
+    assert answer.status_code in (200, 204), answer.json
+
+
+# -- rows made by hand, identical to a rule's target ---------------------------------------
+
+
+def test_a_hand_made_row_held_before_the_role_survives_its_removal(bridge):
+    user = bridge.create("before.hand")
+    hand = by_hand(bridge, user["id"], TECH)
+    set_roles(bridge, user["id"], ["Admin"])
+    assert rows_of(bridge, user["id"], TECH) == [hand]  # already held: nothing added
+    set_roles(bridge, user["id"], [])
+    assert rows_of(bridge, user["id"], TECH) == [hand]
+
+
+def test_a_hand_made_row_added_next_to_the_rules_row_survives(bridge):
+    user = bridge.create("next.to", roles=[{"value": "Admin"}])
+    [made] = rows_of(bridge, user["id"], TECH)
+    hand = by_hand(bridge, user["id"], TECH)
+    set_roles(bridge, user["id"], [])
+    assert rows_of(bridge, user["id"], TECH) == [hand]
+    assert made not in {r["id"] for r in bridge.sim.rows("Profile_User")}
+
+
+def test_a_hand_made_row_identical_to_a_group_rules_target_survives(bridge):
+    user = bridge.create("group.hand")
+    hand = by_hand(bridge, user["id"], OBS)
+    group = bridge.request(
+        "POST",
+        "/Groups",
+        {
+            "schemas": [GROUP_SCHEMA],
+            "displayName": "GLPI Observers",
+            "members": [{"value": user["id"]}],
+        },
+    )
+    assert group.status_code == 201, group.json
+    assert rows_of(bridge, user["id"], OBS) == [hand]
+    patch_group(
+        bridge,
+        group.json["id"],
+        {"op": "remove", "path": "members", "value": [{"value": user["id"]}]},
+    )
+    assert rows_of(bridge, user["id"], OBS) == [hand]
+
+
+def test_the_rules_own_row_still_goes_when_the_rule_stops(bridge):
+    """The ledger does not make the rules timid: their own rows are withdrawn."""
+    user = bridge.create("own.row")
+    group = bridge.request(
+        "POST",
+        "/Groups",
+        {
+            "schemas": [GROUP_SCHEMA],
+            "displayName": "GLPI Observers",
+            "members": [{"value": user["id"]}],
+        },
+    )
+    assert len(rows_of(bridge, user["id"], OBS)) == 1
+    patch_group(
+        bridge,
+        group.json["id"],
+        {"op": "remove", "path": "members", "value": [{"value": user["id"]}]},
+    )
+    assert rows_of(bridge, user["id"], OBS) == []
+
+
+def test_a_rule_row_deleted_by_hand_is_forgotten_and_granted_again(bridge):
+    user = bridge.create("deleted.hand", roles=[{"value": "Admin"}])
+    [made] = rows_of(bridge, user["id"], TECH)
+    bridge.sim.delete_row("Profile_User", made)
+    set_roles(bridge, user["id"], ["Admin"])
+    [again] = rows_of(bridge, user["id"], TECH)
+    assert again != made
+    set_roles(bridge, user["id"], [])
+    assert rows_of(bridge, user["id"], TECH) == []
+
+
+def test_a_rule_row_edited_by_hand_becomes_the_administrators(bridge):
+    """An administrator who changes a rule's row (here its entity) has made it theirs."""
+    user = bridge.create("edited.hand", roles=[{"value": "Admin"}])
+    [made] = rows_of(bridge, user["id"], TECH)
+    bridge.sim.tables["Profile_User"][made]["entities_id"] = 0
+    set_roles(bridge, user["id"], [])
+    assert made in {r["id"] for r in bridge.sim.rows("Profile_User")}
+
+
+# -- several replicas, one ledger -----------------------------------------------------------
+
+
+def test_a_row_granted_through_one_replica_is_withdrawn_through_another(glpi_sim, ledger_settings):
+    first = make_bridge(glpi_sim, ledger_settings)
+    second = make_bridge(glpi_sim, ledger_settings)
+    user = first.create("two.replicas", roles=[{"value": "Admin"}])
+    hand = by_hand(first, user["id"], TECH)
+    set_roles(second, user["id"], [])
+    assert rows_of(second, user["id"], TECH) == [hand]
+
+
+def test_tenants_do_not_share_ownership(glpi_sim, tmp_path):
+    """Two tenants over the same GLPI and ledger: one never removes the other's row."""
+    top = {"ledger": {"path": str(tmp_path / "ledger.sqlite")}}
+    owner = make_bridge(glpi_sim, top)
+    user = owner.create("shared.user", roles=[{"value": "Admin"}])
+    [made] = rows_of(owner, user["id"], TECH)
+    ledger = SqliteLedger(top["ledger"]["path"])
+    assert ledger.owned("acme", int(user["id"])) == {made: (TECHNICIAN, 1, False)}
+    assert ledger.owned("other", int(user["id"])) == {}
+
+
+# -- failures -------------------------------------------------------------------------------
+
+
+def test_a_ledger_that_cannot_record_fails_the_request_and_names_the_row(
+    glpi_sim, tmp_path, monkeypatch, caplog
+):
+    bridge = make_bridge(glpi_sim, {"ledger": {"path": str(tmp_path / "ledger.sqlite")}})
+    user = bridge.create("no.ledger")
+
+    def broken(*_args, **_kwargs):
+        raise UnavailableError("The bridge's profile-row ledger is unavailable.")
+
+    monkeypatch.setattr(SqliteLedger, "record", broken)
+    with caplog.at_level(logging.ERROR, logger="app.glpi.profile_rules"):
+        answer = bridge.patch(
+            user["id"], [{"op": "add", "path": "roles", "value": [{"value": "Admin"}]}]
+        )
+    assert answer.status_code == 503
+    [made] = rows_of(bridge, user["id"], TECH)
+    assert f"[{made}]" in caplog.text
+
+
+def test_an_unreachable_redis_ledger_is_a_503():
+    ledger = RedisLedger(redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2))
+    for call in (
+        lambda: ledger.owned("t", 1),
+        lambda: ledger.record("t", 1, {5: TECH}),
+        lambda: ledger.forget("t", 1, [5]),
+        ledger.ping,
+    ):
+        with pytest.raises(UnavailableError):
+            call()
+
+
+# -- the stores and the configuration ------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+def test_both_stores_keep_rows_by_tenant_and_user(kind, tmp_path, request):
+    if kind == "sqlite":
+        ledger = SqliteLedger(tmp_path / "deep" / "ledger.sqlite")
+    else:
+        client = redis.Redis.from_url(request.getfixturevalue("redis_url"))
+        client.flushdb()
+        ledger = RedisLedger(client)
+    ledger.ping()
+    ledger.record("a", 7, {10: (6, 1, False), 11: (2, 3, True)})
+    ledger.record("b", 7, {12: (6, 1, False)})
+    ledger.record("a", 8, {13: (6, 1, False)})
+    assert ledger.owned("a", 7) == {10: (6, 1, False), 11: (2, 3, True)}
+    ledger.forget("a", 7, [10, 99])
+    assert ledger.owned("a", 7) == {11: (2, 3, True)}
+    assert ledger.owned("b", 7) == {12: (6, 1, False)}
+    assert ledger.owned("a", 8) == {13: (6, 1, False)}
+    assert ledger.owned("a", 9) == {}
+
+
+def _ruled_tenant(**extra):
+    return {
+        "name": "ruled",
+        "tokens": ["a-long-enough-token-0001"],
+        "glpi": {"url": "http://glpi.example/apirest.php", "user_token": "u" * 40},
+        "profile_rules": RULES,
+        **extra,
+    }
+
+
+def test_profile_rules_need_a_ledger():
+    with pytest.raises(ConfigError) as info:
+        load_config(environ={}, overrides={"tenants": [_ruled_tenant()]})
+    assert "ledger.path" in info.value.errors
+    assert "ruled" in info.value.errors["ledger.path"][0]
+    for top in ({"ledger": {"path": "/var/lib/x/ledger.sqlite"}}, {"redis": {"url": "redis://r"}}):
+        load_config(environ={}, overrides={**top, "tenants": [_ruled_tenant()]})
+    load_config(environ={}, overrides={"tenants": [_ruled_tenant(profile_rules=[])]})
