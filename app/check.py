@@ -30,6 +30,8 @@ from app.glpi.errors import GlpiError
 from app.glpi.errors import GlpiNotFoundError
 from app.glpi.errors import GlpiRightError
 from app.glpi.errors import GlpiUnavailableError
+from app.glpi.row_ledger import build_ledger
+from app.scim.errors import UnavailableError
 
 READ, UPDATE, CREATE, DELETE, PURGE = 1, 2, 4, 8, 16
 _BIT_NAMES = {READ: "READ", UPDATE: "UPDATE", CREATE: "CREATE", DELETE: "DELETE", PURGE: "PURGE"}
@@ -319,9 +321,30 @@ def run_check(
     for report in reports:
         print(format_report(report), file=out)
     failed = [r.name for r in reports if not r.ok]
+    ledger_ok = check_ledger(config, out)
     print(
         f"check: {len(reports) - len(failed)}/{len(reports)} tenant(s) OK"
         + (f"; failing: {', '.join(failed)}" if failed else ""),
         file=out,
     )
-    return 1 if failed else 0
+    return 1 if failed or not ledger_ok else 0
+
+
+def check_ledger(config: dict, out: TextIO) -> bool:
+    """When a tenant has profile rules, their ledger must be writable (docs/profile-rules.md)."""
+    if not any(t.get("profile_rules") for t in config["tenants"]):
+        return True
+    where = "redis.url" if config["redis"]["url"] else f"ledger.path {config['ledger']['path']}"
+    try:
+        ledger = build_ledger(config)
+        if ledger is None:
+            raise UnavailableError("no ledger configured")
+        ledger.ping()
+    except (UnavailableError, OSError) as exc:
+        print(f"ledger: PROBLEM: profile rules cannot record their rows in {where} ({exc})",
+              file=out)
+        print("     fix: make it writable by the bridge, on storage that survives restarts",
+              file=out)
+        return False
+    print(f"ledger: OK ({where})", file=out)
+    return True

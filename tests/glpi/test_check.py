@@ -108,6 +108,28 @@ def test_check_reports_missing_rights_with_fixes(glpi_sim, tmp_path) -> None:
     assert "fix: in GLPI, Administration > Profiles > Technician > Administration > Group" in out
 
 
+@pytest.mark.parametrize("glpi_version", ["10"])
+def test_check_reports_the_profile_rule_ledger(glpi_sim, tmp_path) -> None:
+    """Profile rules record their rows (docs/profile-rules.md): the ledger must be writable."""
+    rules = [{"profile": "Technician", "entity": 0, "when_role": "Admin"}]
+    path = _config(tmp_path, _glpi(glpi_sim), profile_rules=rules)
+    document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    document["ledger"] = {"path": str(tmp_path / "state" / "ledger.sqlite")}
+    Path(path).write_text(yaml.safe_dump(document), encoding="utf-8")
+    code, out, _ = _run(path)
+    assert code == 0, out
+    assert f"ledger: OK (ledger.path {tmp_path / 'state' / 'ledger.sqlite'})" in out
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    document["ledger"] = {"path": str(blocker / "ledger.sqlite")}
+    Path(path).write_text(yaml.safe_dump(document), encoding="utf-8")
+    code, out, _ = _run(path)
+    assert code == 1
+    assert "ledger: PROBLEM: profile rules cannot record their rows" in out
+    assert "tenant acme: OK" in out
+
+
 def test_check_reports_an_entity_outside_the_session(glpi_sim, tmp_path) -> None:
     code, out, _ = _run(_config(tmp_path, _glpi(glpi_sim), entity={"id": 42}))
     assert code == 1
