@@ -20,8 +20,11 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     GLPISCIM_CONFIG=/etc/glpi-scim-bridge/config.yaml
 RUN groupadd --system --gid 10001 bridge \
-    && useradd --system --uid 10001 --gid bridge --no-create-home --shell /usr/sbin/nologin bridge
+    && useradd --system --uid 10001 --gid bridge --no-create-home --shell /usr/sbin/nologin bridge \
+    && install -d -o 10001 -g 10001 -m 0700 /var/lib/glpi-scim-bridge
 COPY --from=build /opt/venv /opt/venv
+# The profile-rule ledger (ledger.path) when there is no Redis: it must outlive the container.
+VOLUME ["/var/lib/glpi-scim-bridge"]
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
