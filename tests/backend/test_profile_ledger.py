@@ -130,46 +130,42 @@ def test_a_hand_made_row_added_next_to_the_rules_row_survives(bridge):
     assert made not in {r["id"] for r in bridge.sim.rows("Profile_User")}
 
 
-def test_a_hand_made_row_identical_to_a_group_rules_target_survives(bridge):
-    user = bridge.create("group.hand")
-    hand = by_hand(bridge, user["id"], OBS)
+def observers_with(bridge, user_id) -> str:
+    """Create the rule group "GLPI Observers" with the user as its one member."""
     group = bridge.request(
         "POST",
         "/Groups",
         {
             "schemas": [GROUP_SCHEMA],
             "displayName": "GLPI Observers",
-            "members": [{"value": user["id"]}],
+            "members": [{"value": user_id}],
         },
     )
     assert group.status_code == 201, group.json
-    assert rows_of(bridge, user["id"], OBS) == [hand]
+    return group.json["id"]
+
+
+def leave(bridge, group_id, user_id) -> None:
     patch_group(
-        bridge,
-        group.json["id"],
-        {"op": "remove", "path": "members", "value": [{"value": user["id"]}]},
+        bridge, group_id, {"op": "remove", "path": "members", "value": [{"value": user_id}]}
     )
+
+
+def test_a_hand_made_row_identical_to_a_group_rules_target_survives(bridge):
+    user = bridge.create("group.hand")
+    hand = by_hand(bridge, user["id"], OBS)
+    group_id = observers_with(bridge, user["id"])
+    assert rows_of(bridge, user["id"], OBS) == [hand]
+    leave(bridge, group_id, user["id"])
     assert rows_of(bridge, user["id"], OBS) == [hand]
 
 
 def test_the_rules_own_row_still_goes_when_the_rule_stops(bridge):
     """The ledger does not make the rules timid: their own rows are withdrawn."""
     user = bridge.create("own.row")
-    group = bridge.request(
-        "POST",
-        "/Groups",
-        {
-            "schemas": [GROUP_SCHEMA],
-            "displayName": "GLPI Observers",
-            "members": [{"value": user["id"]}],
-        },
-    )
+    group_id = observers_with(bridge, user["id"])
     assert len(rows_of(bridge, user["id"], OBS)) == 1
-    patch_group(
-        bridge,
-        group.json["id"],
-        {"op": "remove", "path": "members", "value": [{"value": user["id"]}]},
-    )
+    leave(bridge, group_id, user["id"])
     assert rows_of(bridge, user["id"], OBS) == []
 
 
