@@ -17,8 +17,8 @@ from app.config import load_config
 from app.glpi.row_ledger import RedisLedger
 from app.glpi.row_ledger import SqliteLedger
 from app.scim.errors import UnavailableError
-from app.simulator.schema import DEFAULTS
-from app.simulator.schema import entity_defaults
+from tests.backend.test_profile_rules import by_hand
+from tests.backend.test_profile_rules import rules_bridge
 from tests.backend.users_app import PATCH_OP
 from tests.backend.users_app import UserBridge
 
@@ -47,20 +47,8 @@ def ledger_settings(request, tmp_path):
     return {"redis": {"url": url}}
 
 
-def make_bridge(glpi_sim, top: dict, rules=RULES) -> UserBridge:
-    if not glpi_sim.sim.tables["Entity"].get(1):
-        glpi_sim.sim.insert(
-            "Entity",
-            {
-                **entity_defaults(),
-                "id": 1,
-                "name": "Tenant",
-                "entities_id": 0,
-                "completename": "Root entity > Tenant",
-                "level": 2,
-            },
-        )
-    return UserBridge(glpi_sim, top, entity={"id": 1, "recursive": True}, profile_rules=rules)
+def make_bridge(glpi_sim, top: dict) -> UserBridge:
+    return rules_bridge(glpi_sim, top, RULES)
 
 
 @pytest.fixture
@@ -77,22 +65,6 @@ def rows_of(bridge, user_id, target) -> list[int]:
         and (r["profiles_id"], r["entities_id"], r["is_recursive"]) == target
         and not r["is_dynamic"]
     ]
-
-
-def by_hand(bridge, user_id, target) -> int:
-    profile, entity, recursive = target
-    return bridge.sim.insert(
-        "Profile_User",
-        {
-            **DEFAULTS["Profile_User"],
-            "id": None,
-            "users_id": int(user_id),
-            "profiles_id": profile,
-            "entities_id": entity,
-            "is_recursive": recursive,
-            "is_dynamic": 0,
-        },
-    )
 
 
 def set_roles(bridge, user_id, values) -> None:
@@ -114,7 +86,7 @@ def patch_group(bridge, group_id, *operations) -> None:
 
 def test_a_hand_made_row_held_before_the_role_survives_its_removal(bridge):
     user = bridge.create("before.hand")
-    hand = by_hand(bridge, user["id"], TECH)
+    hand = by_hand(bridge, user["id"], *TECH)
     set_roles(bridge, user["id"], ["Admin"])
     assert rows_of(bridge, user["id"], TECH) == [hand]  # already held: nothing added
     set_roles(bridge, user["id"], [])
@@ -124,7 +96,7 @@ def test_a_hand_made_row_held_before_the_role_survives_its_removal(bridge):
 def test_a_hand_made_row_added_next_to_the_rules_row_survives(bridge):
     user = bridge.create("next.to", roles=[{"value": "Admin"}])
     [made] = rows_of(bridge, user["id"], TECH)
-    hand = by_hand(bridge, user["id"], TECH)
+    hand = by_hand(bridge, user["id"], *TECH)
     set_roles(bridge, user["id"], [])
     assert rows_of(bridge, user["id"], TECH) == [hand]
     assert made not in {r["id"] for r in bridge.sim.rows("Profile_User")}
@@ -153,7 +125,7 @@ def leave(bridge, group_id, user_id) -> None:
 
 def test_a_hand_made_row_identical_to_a_group_rules_target_survives(bridge):
     user = bridge.create("group.hand")
-    hand = by_hand(bridge, user["id"], OBS)
+    hand = by_hand(bridge, user["id"], *OBS)
     group_id = observers_with(bridge, user["id"])
     assert rows_of(bridge, user["id"], OBS) == [hand]
     leave(bridge, group_id, user["id"])
@@ -196,7 +168,7 @@ def test_a_row_granted_through_one_replica_is_withdrawn_through_another(glpi_sim
     first = make_bridge(glpi_sim, ledger_settings)
     second = make_bridge(glpi_sim, ledger_settings)
     user = first.create("two.replicas", roles=[{"value": "Admin"}])
-    hand = by_hand(first, user["id"], TECH)
+    hand = by_hand(first, user["id"], *TECH)
     set_roles(second, user["id"], [])
     assert rows_of(second, user["id"], TECH) == [hand]
 

@@ -46,27 +46,28 @@ def ledger_path(tmp_path):
     return str(tmp_path / "ledger.sqlite")
 
 
-@pytest.fixture
-def bridge(glpi_sim, ledger_path):
+def rules_bridge(glpi_sim, top: dict, rules: list[dict] = RULES) -> UserBridge:
+    """A tenant on entity 1 (created when missing) with ``rules``; ``top`` names the ledger."""
     from app.simulator.schema import entity_defaults
 
-    glpi_sim.sim.insert(
-        "Entity",
-        {
-            **entity_defaults(),
-            "id": 1,
-            "name": "Tenant",
-            "entities_id": 0,
-            "completename": "Root entity > Tenant",
-            "level": 2,
-        },
-    )
-    return UserBridge(
-        glpi_sim,
-        {"ledger": {"path": ledger_path}},
-        entity={"id": 1, "recursive": True},
-        profile_rules=RULES,
-    )
+    if not glpi_sim.sim.tables["Entity"].get(1):
+        glpi_sim.sim.insert(
+            "Entity",
+            {
+                **entity_defaults(),
+                "id": 1,
+                "name": "Tenant",
+                "entities_id": 0,
+                "completename": "Root entity > Tenant",
+                "level": 2,
+            },
+        )
+    return UserBridge(glpi_sim, top, entity={"id": 1, "recursive": True}, profile_rules=rules)
+
+
+@pytest.fixture
+def bridge(glpi_sim, ledger_path):
+    return rules_bridge(glpi_sim, {"ledger": {"path": ledger_path}})
 
 
 def rows(bridge, user_id) -> set[tuple]:
@@ -78,8 +79,9 @@ def rows(bridge, user_id) -> set[tuple]:
     }
 
 
-def by_hand(bridge, user_id, profile, entity=1, recursive=0, dynamic=0) -> None:
-    bridge.sim.insert(
+def by_hand(bridge, user_id, profile, entity=1, recursive=0, dynamic=0) -> int:
+    """A Profile_User row made in GLPI, not through the bridge; its id."""
+    return bridge.sim.insert(
         "Profile_User",
         {
             **DEFAULTS["Profile_User"],
@@ -310,10 +312,18 @@ def test_mapping_preview_shows_the_rows_role_rules_would_grant(bridge):
 
     backend = bridge.app.extensions["tenants"].get("acme").storage
     before = bridge.sim.state_digest()
-    resource = load_resource({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-                              "userName": "preview.roles", "roles": [ENTRA_ROLE]}, "User")
+    resource = load_resource(
+        {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "preview.roles",
+            "roles": [ENTRA_ROLE],
+        },
+        "User",
+    )
     preview = backend.preview("User", resource)
     granted = preview["Profile_User rows from profile rules"]
-    assert [(r["profiles_id"], r["entities_id"], r["is_recursive"]) for r in granted] == [(TECHNICIAN, 1, 0)]
+    assert [(r["profiles_id"], r["entities_id"], r["is_recursive"]) for r in granted] == [
+        (TECHNICIAN, 1, 0)
+    ]
     assert preview["Profile_User row (static)"]["profiles_id"] == SELF_SERVICE
     assert bridge.sim.state_digest() == before
