@@ -91,6 +91,8 @@ def test_a_hand_made_row_held_before_the_role_survives_its_removal(bridge):
     assert rows_of(bridge, user["id"], TECH) == [hand]  # already held: nothing added
     set_roles(bridge, user["id"], [])
     assert rows_of(bridge, user["id"], TECH) == [hand]
+    # docs/profile-rules.md: the hand-given target still reads back as its role
+    assert bridge.get(f"/Users/{user['id']}").json["roles"] == [{"value": "Admin"}]
 
 
 def test_a_hand_made_row_added_next_to_the_rules_row_survives(bridge):
