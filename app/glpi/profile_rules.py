@@ -36,7 +36,9 @@ from typing import Any
 
 from app.glpi import group_criteria as gc
 from app.glpi.cache import BackendCaches
+from app.glpi.errors import GlpiBadRequestError
 from app.glpi.errors import GlpiPartialError
+from app.glpi.errors import GlpiRightError
 from app.glpi.row_ledger import RowLedger
 from app.glpi.row_ledger import Target
 from app.glpi.user_writes import find_by_name
@@ -280,7 +282,7 @@ class ProfileRules:
         static = {
             int(r["id"]): self._row_target(r) for r in rows if not int(r.get("is_dynamic") or 0)
         }
-        owned = self._ledger.owned(self._tenant, user_id)
+        owned = self._owned(user_id, static)
         gone = [row_id for row_id, target in owned.items() if static.get(row_id) != target]
         default = self._profile_id(self._default)
         kept: set[Target] = set()
@@ -297,7 +299,8 @@ class ProfileRules:
         if len(rows) - len(remove) + len(add) == 0:
             fallback = (default, self._entity, bool(self._scope.recursive))
         if add or fallback:
-            self._add(user_id, add, fallback)
+            watermark = max((int(r["id"]) for r in rows), default=0)
+            self._add(user_id, add, fallback, watermark)
         if remove:
             self._client.delete("Profile_User", remove, force_purge=True)
         if remove or gone:
@@ -307,12 +310,44 @@ class ProfileRules:
                 "profile rules: user %s +%d -%d Profile_User rows", user_id, len(add), len(remove)
             )
 
-    def _add(self, user_id: int, targets: list[Target], fallback: Target | None) -> None:
+    def _owned(self, user_id: int, static: dict[int, Target]) -> dict[int, Target]:
+        """The user's rule-made rows, after settling the intents a lost answer left behind.
+
+        An intent's row, if GLPI created it, is the lowest unrecorded row of
+        its target above the watermark (GLPI ids only grow); none means the
+        write never landed.
+        """
+        entries = self._ledger.read(self._tenant, user_id)
+        owned = dict(entries.rows)
+        if not entries.intents:
+            return owned
+        claimed: dict[int, Target] = {}
+        for target, watermark in entries.intents.items():
+            candidates = [
+                row_id
+                for row_id, held in static.items()
+                if held == target and row_id > watermark and row_id not in owned
+            ]
+            if candidates:
+                claimed[min(candidates)] = target
+        if claimed:
+            self._ledger.record(self._tenant, user_id, claimed)
+            log.info(
+                "profile rules: user %s: rows %s claimed from intents", user_id, sorted(claimed)
+            )
+        self._ledger.settle(self._tenant, user_id, entries.intents.keys() - claimed.values())
+        return {**owned, **claimed}
+
+    def _add(
+        self, user_id: int, targets: list[Target], fallback: Target | None, watermark: int
+    ) -> None:
         """Create the rule rows (and the ``fallback`` default row), writing down the rule rows.
 
-        The default profile put back on a user left with no row is not a
+        The intents are written first, so a lost answer is settled at the next
+        sync. The default profile put back on a user left with no row is not a
         rule's: it is never removed, so it is not written down.
         """
+        self._ledger.intend(self._tenant, user_id, targets, watermark)
         every = [*targets, *([fallback] if fallback else [])]
         inputs = [
             {
@@ -329,15 +364,22 @@ class ProfileRules:
         except GlpiPartialError as exc:
             self._write_down(user_id, targets, exc.results)
             raise
+        except (GlpiBadRequestError, GlpiRightError):
+            self._ledger.settle(self._tenant, user_id, targets)  # refused: nothing landed
+            raise
         self._write_down(user_id, targets, results)
 
     def _write_down(self, user_id: int, targets: list[Target], results: list[Any]) -> None:
-        """Record the ids GLPI gave the rule rows (results come in input order)."""
+        """Record the ids GLPI gave the rule rows (results come in input order); the
+        intents of rows GLPI refused are settled."""
         made = {
             int(result.id): target
             for target, result in zip(targets, results, strict=False)
             if result.ok and result.id is not None
         }
+        refused = set(targets) - set(made.values())
+        if refused:
+            self._ledger.settle(self._tenant, user_id, refused)
         if not made:
             return
         try:
@@ -345,7 +387,7 @@ class ProfileRules:
         except Exception:
             log.error(
                 "profile rules: GLPI created Profile_User rows %s for user %s but the ledger "
-                "could not record them; the bridge will not remove them",
+                "could not record them; their intents are settled at the user's next sync",
                 sorted(made),
                 user_id,
             )

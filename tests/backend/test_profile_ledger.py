@@ -14,6 +14,7 @@ import redis
 
 from app.config import ConfigError
 from app.config import load_config
+from app.glpi.row_ledger import Entries
 from app.glpi.row_ledger import RedisLedger
 from app.glpi.row_ledger import SqliteLedger
 from app.scim.errors import UnavailableError
@@ -182,14 +183,18 @@ def test_tenants_do_not_share_ownership(glpi_sim, tmp_path):
     user = owner.create("shared.user", roles=[{"value": "Admin"}])
     [made] = rows_of(owner, user["id"], TECH)
     ledger = SqliteLedger(top["ledger"]["path"])
-    assert ledger.owned("acme", int(user["id"])) == {made: (TECHNICIAN, 1, False)}
-    assert ledger.owned("other", int(user["id"])) == {}
+    assert ledger.read("acme", int(user["id"])).rows == {made: (TECHNICIAN, 1, False)}
+    assert ledger.read("other", int(user["id"])).rows == {}
 
 
 # -- failures -------------------------------------------------------------------------------
 
 
-def test_a_ledger_that_cannot_record_fails_the_request_and_names_the_row(
+def add_admin(bridge, user_id):
+    return bridge.patch(user_id, [{"op": "add", "path": "roles", "value": [{"value": "Admin"}]}])
+
+
+def test_a_ledger_that_cannot_record_fails_the_request_and_the_retry_claims_the_row(
     glpi_sim, tmp_path, monkeypatch, caplog
 ):
     bridge = make_bridge(glpi_sim, {"ledger": {"path": str(tmp_path / "ledger.sqlite")}})
@@ -198,21 +203,60 @@ def test_a_ledger_that_cannot_record_fails_the_request_and_names_the_row(
     def broken(*_args, **_kwargs):
         raise UnavailableError("The bridge's profile-row ledger is unavailable.")
 
-    monkeypatch.setattr(SqliteLedger, "record", broken)
-    with caplog.at_level(logging.ERROR, logger="app.glpi.profile_rules"):
-        answer = bridge.patch(
-            user["id"], [{"op": "add", "path": "roles", "value": [{"value": "Admin"}]}]
-        )
-    assert answer.status_code == 503
+    with monkeypatch.context() as patched, caplog.at_level(logging.ERROR):
+        patched.setattr(SqliteLedger, "record", broken)
+        assert add_admin(bridge, user["id"]).status_code == 503
     [made] = rows_of(bridge, user["id"], TECH)
     assert f"[{made}]" in caplog.text
+    # the IdP retries: the intent written ahead finds the row, which is the rules' again
+    assert add_admin(bridge, user["id"]).status_code == 200
+    set_roles(bridge, user["id"], [])
+    assert rows_of(bridge, user["id"], TECH) == []
+
+
+def test_a_ledger_that_cannot_be_written_ahead_changes_nothing(glpi_sim, tmp_path, monkeypatch):
+    bridge = make_bridge(glpi_sim, {"ledger": {"path": str(tmp_path / "ledger.sqlite")}})
+    user = bridge.create("no.intent")
+    before = bridge.sim.state_digest()
+
+    def broken(*_args, **_kwargs):
+        raise UnavailableError("The bridge's profile-row ledger is unavailable.")
+
+    monkeypatch.setattr(SqliteLedger, "intend", broken)
+    answer = add_admin(bridge, user["id"])
+    assert answer.status_code == 503
+    assert bridge.sim.state_digest() == before
+
+
+@pytest.mark.parametrize("when", ["after", "before"])
+def test_a_lost_glpi_answer_is_settled_by_the_retry(bridge, when):
+    """ "after": GLPI created the row but the answer was lost; "before": it did not. Either
+    way the retry leaves one row of the target, the rules', which goes with the role."""
+    user = bridge.create(f"lost.{when}")
+    bridge.sim.fail_next("POST", "/Profile_User", status=503, when=when)
+    assert add_admin(bridge, user["id"]).status_code == 503
+    assert len(rows_of(bridge, user["id"], TECH)) == (1 if when == "after" else 0)
+    assert add_admin(bridge, user["id"]).status_code == 200
+    assert len(rows_of(bridge, user["id"], TECH)) == 1
+    set_roles(bridge, user["id"], [])
+    assert rows_of(bridge, user["id"], TECH) == []
+
+
+def test_a_refused_add_leaves_no_intent(bridge):
+    user = bridge.create("refused.add")
+    bridge.sim.fail_next("POST", "/Profile_User", status=400, when="before")
+    assert add_admin(bridge, user["id"]).status_code >= 500
+    ledger = bridge.app.extensions["tenants"].get("acme").storage.rules.rules._ledger
+    assert ledger.read("acme", int(user["id"])).intents == {}
 
 
 def test_an_unreachable_redis_ledger_is_a_503():
     ledger = RedisLedger(redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2))
     for call in (
-        lambda: ledger.owned("t", 1),
+        lambda: ledger.read("t", 1),
+        lambda: ledger.intend("t", 1, [TECH], 0),
         lambda: ledger.record("t", 1, {5: TECH}),
+        lambda: ledger.settle("t", 1, [TECH]),
         lambda: ledger.forget("t", 1, [5]),
         ledger.ping,
     ):
@@ -235,12 +279,30 @@ def test_both_stores_keep_rows_by_tenant_and_user(kind, tmp_path, request):
     ledger.record("a", 7, {10: (6, 1, False), 11: (2, 3, True)})
     ledger.record("b", 7, {12: (6, 1, False)})
     ledger.record("a", 8, {13: (6, 1, False)})
-    assert ledger.owned("a", 7) == {10: (6, 1, False), 11: (2, 3, True)}
+    assert ledger.read("a", 7).rows == {10: (6, 1, False), 11: (2, 3, True)}
     ledger.forget("a", 7, [10, 99])
-    assert ledger.owned("a", 7) == {11: (2, 3, True)}
-    assert ledger.owned("b", 7) == {12: (6, 1, False)}
-    assert ledger.owned("a", 8) == {13: (6, 1, False)}
-    assert ledger.owned("a", 9) == {}
+    assert ledger.read("a", 7).rows == {11: (2, 3, True)}
+    assert ledger.read("b", 7).rows == {12: (6, 1, False)}
+    assert ledger.read("a", 8).rows == {13: (6, 1, False)}
+    assert ledger.read("a", 9) == Entries()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+def test_both_stores_settle_intents_by_recording_or_dropping_them(kind, tmp_path, request):
+    if kind == "sqlite":
+        ledger = SqliteLedger(tmp_path / "ledger.sqlite")
+    else:
+        client = redis.Redis.from_url(request.getfixturevalue("redis_url"))
+        client.flushdb()
+        ledger = RedisLedger(client)
+    ledger.intend("a", 7, [(6, 1, False), (2, 3, True)], 40)
+    ledger.intend("b", 7, [(6, 1, False)], 41)
+    assert ledger.read("a", 7).intents == {(6, 1, False): 40, (2, 3, True): 40}
+    ledger.record("a", 7, {45: (6, 1, False)})
+    assert ledger.read("a", 7) == Entries({45: (6, 1, False)}, {(2, 3, True): 40})
+    ledger.settle("a", 7, [(2, 3, True)])
+    assert ledger.read("a", 7).intents == {}
+    assert ledger.read("b", 7).intents == {(6, 1, False): 41}
 
 
 def _ruled_tenant(**extra):
