@@ -218,8 +218,11 @@ class GlpiBackend(Storage):
         """Readiness and status: GLPI answers and the bridge's session is valid.
 
         One session call (``getFullSession``, through the usual single
-        re-login) tells both, and names the API account.
+        re-login) tells both, and names the API account. A tenant with
+        profile rules also needs its ledger writable (docs/profile-rules.md).
         """
+        if self.rules.rules.ledger is not None:
+            self.rules.rules.ledger.ping()
         session = self.client.get_full_session()
         version = self.client.version
         return {

@@ -112,6 +112,11 @@ class ProfileRules:
         self._entity = int((tenant.get("entity") or {}).get("id", 0))
 
     @property
+    def ledger(self) -> RowLedger | None:
+        """Where the rows the rules create are written down (None without rules)."""
+        return self._ledger
+
+    @property
     def active(self) -> bool:
         return bool(self.rules)
 

@@ -246,8 +246,22 @@ def test_a_refused_add_leaves_no_intent(bridge):
     user = bridge.create("refused.add")
     bridge.sim.fail_next("POST", "/Profile_User", status=400, when="before")
     assert add_admin(bridge, user["id"]).status_code >= 500
-    ledger = bridge.app.extensions["tenants"].get("acme").storage.rules.rules._ledger
+    ledger = bridge.app.extensions["tenants"].get("acme").storage.rules.rules.ledger
     assert ledger.read("acme", int(user["id"])).intents == {}
+
+
+def test_a_tenant_whose_ledger_cannot_be_written_is_not_ready(glpi_sim, tmp_path, monkeypatch):
+    bridge = make_bridge(glpi_sim, {"ledger": {"path": str(tmp_path / "ledger.sqlite")}})
+    assert bridge.client.get("/readyz").status_code == 200
+
+    def broken(*_args, **_kwargs):
+        raise UnavailableError("The bridge's profile-row ledger is unavailable.")
+
+    monkeypatch.setattr(SqliteLedger, "ping", broken)
+    bridge.app.extensions["readiness"].cache_seconds = 0
+    answer = bridge.client.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json["tenants"]["acme"] == {"status": "fail", "reason": "UnavailableError"}
 
 
 def test_an_unreachable_redis_ledger_is_a_503():
