@@ -168,5 +168,7 @@ class ProfileRuleHooks:
     ) -> None:
         if resource_type == USER:
             write()
+            if str(resource_id).isdigit():
+                self.rules.user_deleted(int(resource_id))
             return
         self._around_group(ctx, resource_id, None, write)

@@ -96,6 +96,7 @@ class ProfileRules:
         self._client = client
         self._ledger = ledger
         self._tenant = str(tenant.get("name") or "")
+        self._purges = tenant.get("deprovisioning") == "purge"
         self._scope = scope
         self._caches = caches
         self.rules = [
@@ -235,6 +236,12 @@ class ProfileRules:
             if len(rows) < PAGE:
                 return members
             start += PAGE
+
+    def user_deleted(self, user_id: int) -> None:
+        """After ``DELETE /Users``: under the ``purge`` policy GLPI purged the user and
+        its rows with it, so the ledger forgets them (trash and deactivate keep rows)."""
+        if self._ledger is not None and self._purges:
+            self._ledger.drop(self._tenant, user_id)
 
     # -- the synchronisation ------------------------------------------------------------------
 

@@ -126,6 +126,10 @@ class RowLedger(ABC):
         """Drop rows removed (or found gone) from the ledger."""
 
     @abstractmethod
+    def drop(self, tenant: str, user_id: int) -> None:
+        """Forget everything about a user GLPI no longer has (purged)."""
+
+    @abstractmethod
     def ping(self) -> None:
         """Raise when the ledger cannot be read and written."""
 
@@ -210,6 +214,16 @@ class SqliteLedger(RowLedger):
         )
 
     @_unavailable
+    def drop(self, tenant: str, user_id: int) -> None:
+        conn = self._conn()
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")
+            for table in ("profile_rows", "profile_row_intents"):
+                conn.execute(
+                    f"DELETE FROM {table} WHERE tenant = ? AND user_id = ?", (tenant, int(user_id))
+                )
+
+    @_unavailable
     def ping(self) -> None:
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
@@ -276,6 +290,10 @@ class RedisLedger(RowLedger):
         ids = [str(r) for r in row_ids]
         if ids:
             self.redis.hdel(self._keys(tenant, user_id)[0], *ids)
+
+    @_unavailable
+    def drop(self, tenant: str, user_id: int) -> None:
+        self.redis.delete(*self._keys(tenant, user_id))
 
     @_unavailable
     def ping(self) -> None:

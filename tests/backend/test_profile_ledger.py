@@ -187,6 +187,17 @@ def test_tenants_do_not_share_ownership(glpi_sim, tmp_path):
     assert ledger.read("other", int(user["id"])).rows == {}
 
 
+@pytest.mark.parametrize(("policy", "kept"), [("purge", False), ("trash", True)])
+def test_a_purged_user_leaves_nothing_in_the_ledger(glpi_sim, tmp_path, policy, kept):
+    path = str(tmp_path / "ledger.sqlite")
+    bridge = rules_bridge(glpi_sim, {"ledger": {"path": path}}, RULES, deprovisioning=policy)
+    user = bridge.create(f"gone.{policy}", roles=[{"value": "Admin"}])
+    [made] = rows_of(bridge, user["id"], TECH)
+    assert bridge.delete(user["id"]).status_code == 204
+    rows = SqliteLedger(path).read("acme", int(user["id"])).rows
+    assert rows == ({made: (TECHNICIAN, 1, False)} if kept else {})
+
+
 # -- failures -------------------------------------------------------------------------------
 
 
@@ -316,6 +327,10 @@ def test_both_stores_settle_intents_by_recording_or_dropping_them(kind, tmp_path
     assert ledger.read("a", 7) == Entries({45: (6, 1, False)}, {(2, 3, True): 40})
     ledger.settle("a", 7, [(2, 3, True)])
     assert ledger.read("a", 7).intents == {}
+    assert ledger.read("b", 7).intents == {(6, 1, False): 41}
+    ledger.intend("a", 7, [(2, 3, True)], 50)
+    ledger.drop("a", 7)
+    assert ledger.read("a", 7) == Entries()
     assert ledger.read("b", 7).intents == {(6, 1, False): 41}
 
 

@@ -46,8 +46,9 @@ def ledger_path(tmp_path):
     return str(tmp_path / "ledger.sqlite")
 
 
-def rules_bridge(glpi_sim, top: dict, rules: list[dict] = RULES) -> UserBridge:
-    """A tenant on entity 1 (created when missing) with ``rules``; ``top`` names the ledger."""
+def rules_bridge(glpi_sim, top: dict, rules: list[dict] = RULES, **tenant) -> UserBridge:
+    """A tenant on entity 1 (created when missing) with ``rules``; ``top`` names the ledger,
+    ``tenant`` adds tenant settings."""
     from app.simulator.schema import entity_defaults
 
     if not glpi_sim.sim.tables["Entity"].get(1):
@@ -62,7 +63,9 @@ def rules_bridge(glpi_sim, top: dict, rules: list[dict] = RULES) -> UserBridge:
                 "level": 2,
             },
         )
-    return UserBridge(glpi_sim, top, entity={"id": 1, "recursive": True}, profile_rules=rules)
+    return UserBridge(
+        glpi_sim, top, entity={"id": 1, "recursive": True}, profile_rules=rules, **tenant
+    )
 
 
 @pytest.fixture
