@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from app.glpi import group_criteria as gc
@@ -80,6 +81,59 @@ def _decoded(value: Any) -> set[str]:
             str(i["value"]) for i in items if isinstance(i, dict) and i.get("value") is not None
         }
     return {str(value)} if value not in (None, "") else set()
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    """What a sync does to one user's ``Profile_User`` rows.
+
+    :ivar add: targets to create, written down in the ledger.
+    :ivar fallback: the default profile row to put back on a user left with no row.
+    :ivar remove: ids of rule-made rows to purge.
+    :ivar gone: ledger entries whose row GLPI no longer has as it was made.
+    """
+
+    add: list[Target] = field(default_factory=list)
+    fallback: Target | None = None
+    remove: list[int] = field(default_factory=list)
+    gone: list[int] = field(default_factory=list)
+
+
+def plan_rows(
+    static: dict[int, Target],
+    owned: dict[int, Target],
+    wanted: set[Target],
+    undecided: set[Target],
+    default: Target,
+    row_count: int,
+) -> RowPlan:
+    """The rows to add and remove so that the rules' rows are exactly what they imply.
+
+    :param static: the user's static rows in GLPI, id → target.
+    :param owned: the ledger's rows of the user (the rules made them), id → target.
+    :param wanted: the targets the rules grant now.
+    :param undecided: targets whose rule cannot be decided (role rules when the
+        roles are unknown): their rows are left as they are.
+    :param default: the tenant's default profile row, never removed, and put
+        back when the user would have no row at all.
+    :param row_count: every row of the user, dynamic ones included.
+
+    Only ``owned`` rows are removed, so a row made by hand, even one identical
+    to a target, is never touched; a target already held is not added.
+    """
+    gone = sorted(row_id for row_id, target in owned.items() if static.get(row_id) != target)
+    kept: set[Target] = set()
+    remove = []
+    for row_id, target in sorted(owned.items()):
+        if row_id in gone:
+            continue
+        if target in wanted | undecided and target not in kept:
+            kept.add(target)
+        elif target[:2] != default[:2]:
+            remove.append(row_id)  # no longer granted, or a duplicate from a race
+    add = sorted(wanted - set(static.values()))
+    fallback = default if row_count - len(remove) + len(add) == 0 else None
+    return RowPlan(add, fallback, remove, gone)
 
 
 class ProfileRules:
@@ -281,45 +335,30 @@ class ProfileRules:
         self._apply(user_id, wanted, undecided)
 
     def _apply(self, user_id: int, wanted: set[Target], undecided: set[Target]) -> None:
-        """Add the wanted targets the user lacks; remove the rule-made rows no longer wanted.
-
-        Only rows in the ledger are removed, and only while GLPI still has
-        them with the target they were made with; an entry whose row was
-        deleted or edited by hand is dropped from the ledger. A rule taken
-        out of the configuration no longer grants: its rows go too.
-        """
+        """Bring the user's rows to :func:`plan_rows` of what GLPI and the ledger hold."""
         if self._ledger is None:
             raise BackendError("Profile rules need a ledger (redis.url or ledger.path).")
         rows = self._rows(user_id)
         static = {
             int(r["id"]): self._row_target(r) for r in rows if not int(r.get("is_dynamic") or 0)
         }
-        owned = self._owned(user_id, static)
-        gone = [row_id for row_id, target in owned.items() if static.get(row_id) != target]
-        default = self._profile_id(self._default)
-        kept: set[Target] = set()
-        remove = []
-        for row_id, target in sorted(owned.items()):
-            if row_id in gone:
-                continue
-            if target in wanted | undecided and target not in kept:
-                kept.add(target)
-            elif (target[0], target[1]) != (default, self._entity):
-                remove.append(row_id)  # no longer granted, or a duplicate from a race
-        add = sorted(wanted - set(static.values()))
-        fallback = None
-        if len(rows) - len(remove) + len(add) == 0:
-            fallback = (default, self._entity, bool(self._scope.recursive))
-        if add or fallback:
+        default = (self._profile_id(self._default), self._entity, bool(self._scope.recursive))
+        plan = plan_rows(
+            static, self._owned(user_id, static), wanted, undecided, default, len(rows)
+        )
+        if plan.add or plan.fallback:
             watermark = max((int(r["id"]) for r in rows), default=0)
-            self._add(user_id, add, fallback, watermark)
-        if remove:
-            self._client.delete("Profile_User", remove, force_purge=True)
-        if remove or gone:
-            self._ledger.forget(self._tenant, user_id, [*remove, *gone])
-        if add or remove:
+            self._add(user_id, plan.add, plan.fallback, watermark)
+        if plan.remove:
+            self._client.delete("Profile_User", plan.remove, force_purge=True)
+        if plan.remove or plan.gone:
+            self._ledger.forget(self._tenant, user_id, [*plan.remove, *plan.gone])
+        if plan.add or plan.remove:
             log.info(
-                "profile rules: user %s +%d -%d Profile_User rows", user_id, len(add), len(remove)
+                "profile rules: user %s +%d -%d Profile_User rows",
+                user_id,
+                len(plan.add),
+                len(plan.remove),
             )
 
     def _owned(self, user_id: int, static: dict[int, Target]) -> dict[int, Target]:

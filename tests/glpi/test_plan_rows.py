@@ -1,0 +1,158 @@
+"""``plan_rows``: which Profile_User rows a profile-rule sync adds and removes (pure, table-driven).
+
+Targets are (profile, entity, recursive). The default profile row is (1, 1, True).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.glpi.profile_rules import RowPlan
+from app.glpi.profile_rules import plan_rows
+
+DEFAULT = (1, 1, True)
+TECH = (6, 1, False)
+OBS = (2, 1, False)
+SUPER = (7, 1, True)
+
+CASES = [
+    # (case, static rows, ledger rows, wanted, undecided, row count, expected plan)
+    ("nothing to do", {10: DEFAULT}, {}, set(), set(), 1, RowPlan()),
+    ("a rule starts to match", {10: DEFAULT}, {}, {TECH}, set(), 1, RowPlan(add=[TECH])),
+    ("two rules start, sorted", {10: DEFAULT}, {}, {TECH, OBS}, set(), 1, RowPlan(add=[OBS, TECH])),
+    (
+        "the rule's own row stays while wanted",
+        {10: DEFAULT, 11: TECH},
+        {11: TECH},
+        {TECH},
+        set(),
+        2,
+        RowPlan(),
+    ),
+    (
+        "the rule's own row goes when no longer wanted",
+        {10: DEFAULT, 11: TECH},
+        {11: TECH},
+        set(),
+        set(),
+        2,
+        RowPlan(remove=[11]),
+    ),
+    (
+        "a hand-made identical row is held: nothing added, nothing owned",
+        {10: DEFAULT, 12: TECH},
+        {},
+        {TECH},
+        set(),
+        2,
+        RowPlan(),
+    ),
+    (
+        "a hand-made identical row survives the rule's end",
+        {10: DEFAULT, 12: TECH},
+        {},
+        set(),
+        set(),
+        2,
+        RowPlan(),
+    ),
+    (
+        "next to the rule's row, only the rule's goes",
+        {10: DEFAULT, 11: TECH, 12: TECH},
+        {11: TECH},
+        set(),
+        set(),
+        3,
+        RowPlan(remove=[11]),
+    ),
+    (
+        "undecided targets keep their rows",
+        {10: DEFAULT, 11: SUPER},
+        {11: SUPER},
+        set(),
+        {SUPER},
+        2,
+        RowPlan(),
+    ),
+    (
+        "a duplicate from a race goes, the first stays",
+        {10: DEFAULT, 11: TECH, 13: TECH},
+        {11: TECH, 13: TECH},
+        {TECH},
+        set(),
+        3,
+        RowPlan(remove=[13]),
+    ),
+    (
+        "a row deleted by hand is gone, and granted again",
+        {10: DEFAULT},
+        {11: TECH},
+        {TECH},
+        set(),
+        1,
+        RowPlan(add=[TECH], gone=[11]),
+    ),
+    (
+        "a row edited by hand is gone, and left alone",
+        {10: DEFAULT, 11: OBS},
+        {11: TECH},
+        set(),
+        set(),
+        2,
+        RowPlan(gone=[11]),
+    ),
+    (
+        "a rule row on the default profile and entity is never removed",
+        {10: DEFAULT, 11: (1, 1, False)},
+        {11: (1, 1, False)},
+        set(),
+        set(),
+        2,
+        RowPlan(),
+    ),
+    (
+        "the last row goes: the default comes back",
+        {11: TECH},
+        {11: TECH},
+        set(),
+        set(),
+        1,
+        RowPlan(fallback=DEFAULT, remove=[11]),
+    ),
+    (
+        "a dynamic row counts as a row: no fallback",
+        {11: TECH},
+        {11: TECH},
+        set(),
+        set(),
+        2,
+        RowPlan(remove=[11]),
+    ),
+    (
+        "no row at all and nothing wanted: the default comes back",
+        {},
+        {},
+        set(),
+        set(),
+        0,
+        RowPlan(fallback=DEFAULT),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("static", "owned", "wanted", "undecided", "row_count", "expected"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_plan_rows(static, owned, wanted, undecided, row_count, expected):
+    assert plan_rows(static, owned, wanted, undecided, DEFAULT, row_count) == expected
+
+
+def test_a_plan_never_removes_a_row_outside_the_ledger():
+    """Whatever is wanted, every removed id comes from the ledger."""
+    static = {10: DEFAULT, 11: TECH, 12: TECH, 13: OBS, 14: SUPER}
+    owned = {11: TECH, 14: SUPER}
+    for wanted in (set(), {TECH}, {OBS}, {TECH, OBS, SUPER}):
+        plan = plan_rows(static, owned, wanted, set(), DEFAULT, len(static))
+        assert set(plan.remove) <= set(owned)
