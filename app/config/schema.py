@@ -319,7 +319,7 @@ class LedgerSchema(_Strict):
                                      "they create, so that they never remove a row made by hand "
                                      "(docs/profile-rules.md). Required when a tenant has profile_rules "
                                      "and redis.url is unset; keep it on persistent storage. Unused "
-                                     "when redis.url is set (a Redis hash per user is used)."))
+                                     "when redis.url is set (Redis hashes per user are used)."))
 
 
 def _werkzeug_hash(value: str) -> None:
