@@ -139,10 +139,26 @@ def start_simulator(
         version=version, app_token=app_token, user_token=user_token, latency_ms=latency_ms
     )
     handler = _KeepAliveHandler if keep_alive else _Handler
+    return _serve(sim, host, port, handler)
+
+
+def restart_simulator(running: RunningSimulator) -> RunningSimulator:
+    """Stop ``running`` and serve the same data again on the same port, sessions lost.
+
+    Models GLPI's PHP process (or its session store) restarting: every
+    Session-Token becomes invalid, the database is untouched.
+    """
+    running.stop()
+    running.sim.invalidate_sessions()
+    host, port = running.server.server_address[:2]
+    return _serve(running.sim, host, port, running.server.RequestHandlerClass)
+
+
+def _serve(sim: Simulator, host: str, port: int, handler: type) -> RunningSimulator:
+    """Serve ``sim`` on ``host:port`` (0: any free port) from a daemon thread."""
     server = make_server(host, port, SimulatorApp(sim), threaded=True, request_handler=handler)
     server.daemon_threads = True
-    bound_port = server.socket.getsockname()[1]
-    sim.base_url = f"http://{host}:{bound_port}"
+    sim.base_url = f"http://{host}:{server.socket.getsockname()[1]}"
     thread = threading.Thread(
         target=server.serve_forever,
         kwargs={"poll_interval": 0.05},
@@ -155,36 +171,6 @@ def start_simulator(
         app_token=sim.app_token,
         user_token=sim.glpi_user_token,
         sim=sim,
-        server=server,
-        thread=thread,
-    )
-
-
-def restart_simulator(running: RunningSimulator) -> RunningSimulator:
-    """Stop ``running`` and serve the same data again on the same port, sessions lost.
-
-    Models GLPI's PHP process (or its session store) restarting: every
-    Session-Token becomes invalid, the database is untouched.
-    """
-    running.stop()
-    running.sim.invalidate_sessions()
-    host, port = running.server.server_address[:2]
-    server = make_server(
-        host, port, SimulatorApp(running.sim), threaded=True, request_handler=_Handler
-    )
-    server.daemon_threads = True
-    thread = threading.Thread(
-        target=server.serve_forever,
-        kwargs={"poll_interval": 0.05},
-        name="glpi-simulator",
-        daemon=True,
-    )
-    thread.start()
-    return RunningSimulator(
-        url=running.url,
-        app_token=running.app_token,
-        user_token=running.user_token,
-        sim=running.sim,
         server=server,
         thread=thread,
     )
