@@ -86,22 +86,26 @@ def scim_to_glpi_user(resource: Mapping[str, Any], mapping: UserMapping) -> User
     return out
 
 
-def _set_text(out: UserWrite, mapping: UserMapping, path: str, value: Any) -> None:
+def _string_column(mapping: UserMapping, path: str, value: Any) -> str | None:
+    """The GLPI column of a mapped string attribute (None when unmapped); a non-string is 400."""
     column = mapping.column(path)
-    if column is None:
-        return
-    if value is not None and not isinstance(value, str):
+    if column is not None and value is not None and not isinstance(value, str):
         raise InvalidValueError(f"{path} must be a string.")
-    out.fields[column] = check_length(path, value) if value else ""
+    return column
+
+
+def _set_text(out: UserWrite, mapping: UserMapping, path: str, value: Any) -> None:
+    column = _string_column(mapping, path, value)
+    if column is not None:
+        out.fields[column] = check_length(path, value) if value else ""
 
 
 def _set_dropdown(out: UserWrite, mapping: UserMapping, path: str, value: Any) -> None:
-    column = mapping.column(path)
-    if column is None:
-        return
-    if value is not None and not isinstance(value, str):
-        raise InvalidValueError(f"{path} must be a string.")
-    out.dropdowns[column] = check_length(path, value.strip()) if value and value.strip() else None
+    column = _string_column(mapping, path, value)
+    if column is not None:
+        out.dropdowns[column] = (
+            check_length(path, value.strip()) if value and value.strip() else None
+        )
 
 
 def _set_language(out: UserWrite, mapping: UserMapping, resource: Mapping[str, Any]) -> None:
