@@ -2,8 +2,8 @@
 
 ``glpi_sim`` runs the GLPI simulator on a real loopback port. Its GLPI
 version is 10 unless the test asks otherwise with
-``@pytest.mark.glpi_version("11")`` or parametrises the ``glpi_version``
-fixture.
+``@pytest.mark.glpi_version("11")``, or for one run per version
+``@pytest.mark.glpi_versions("10", "11")`` (often as a module's ``pytestmark``).
 """
 
 from __future__ import annotations
@@ -33,10 +33,22 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "glpi_version(v): GLPI version the simulator runs as")
+    config.addinivalue_line(
+        "markers", "glpi_versions(*v): run the test once per GLPI version of the simulator"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``@pytest.mark.glpi_versions("10", "11")`` (or as ``pytestmark``): one run per version."""
+    marker = metafunc.definition.get_closest_marker("glpi_versions")
+    if marker is not None and "glpi_version" in metafunc.fixturenames:
+        metafunc.parametrize("glpi_version", [str(v) for v in marker.args], indirect=True)
 
 
 @pytest.fixture
 def glpi_version(request: pytest.FixtureRequest) -> str:
+    if hasattr(request, "param"):
+        return str(request.param)
     marker = request.node.get_closest_marker("glpi_version")
     return str(marker.args[0]) if marker else "10"
 

@@ -13,12 +13,9 @@ import pytest
 from tests.backend.users_app import PATCH_OP
 from tests.backend.users_app import UserBridge
 
+pytestmark = pytest.mark.glpi_versions("10", "11")
+
 OLD = "2020-01-02 03:04:05"
-
-
-@pytest.fixture(params=["10", "11"])
-def glpi_version(request):
-    return request.param
 
 
 @pytest.fixture
@@ -34,8 +31,12 @@ def _auth(bridge) -> str:
 
 def _send(bridge, method, path, body=None, **headers):
     kwargs = {"json": body} if body is not None else {}
-    return bridge.client.open(f"/scim/v2{path}", method=method,
-                              headers={"Authorization": _auth(bridge), **headers}, **kwargs)
+    return bridge.client.open(
+        f"/scim/v2{path}",
+        method=method,
+        headers={"Authorization": _auth(bridge), **headers},
+        **kwargs,
+    )
 
 
 def test_user_etag_and_if_none_match(bridge):
@@ -52,20 +53,39 @@ def test_user_etag_and_if_none_match(bridge):
 def test_user_stale_if_match_is_412_and_glpi_is_unchanged(bridge):
     uid = bridge.sim.seed_user(name="etag.stale", date_mod=OLD)
     old = bridge.get(f"/Users/{uid}").headers["ETag"]
-    changed = _send(bridge, "PATCH", f"/Users/{uid}",
-                    {"schemas": [PATCH_OP], "Operations": [
-                        {"op": "replace", "path": "name.givenName", "value": "First"}]},
-                    **{"If-Match": old})
+    changed = _send(
+        bridge,
+        "PATCH",
+        f"/Users/{uid}",
+        {
+            "schemas": [PATCH_OP],
+            "Operations": [{"op": "replace", "path": "name.givenName", "value": "First"}],
+        },
+        **{"If-Match": old},
+    )
     assert changed.status_code == 200
     new = changed.headers["ETag"]
     assert new != old
     assert new == bridge.get(f"/Users/{uid}").headers["ETag"]
     row = dict(bridge.glpi_row("User", id=uid)[0])
-    for method, body in (("PATCH", {"schemas": [PATCH_OP], "Operations": [
-            {"op": "replace", "path": "name.givenName", "value": "Second"}]}),
-            ("PUT", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-                     "userName": "etag.stale", "name": {"givenName": "Third"}}),
-            ("DELETE", None)):
+    for method, body in (
+        (
+            "PATCH",
+            {
+                "schemas": [PATCH_OP],
+                "Operations": [{"op": "replace", "path": "name.givenName", "value": "Second"}],
+            },
+        ),
+        (
+            "PUT",
+            {
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "etag.stale",
+                "name": {"givenName": "Third"},
+            },
+        ),
+        ("DELETE", None),
+    ):
         stale = _send(bridge, method, f"/Users/{uid}", body, **{"If-Match": old})
         assert stale.status_code == 412, (method, stale.json)
         assert stale.json["status"] == "412"
@@ -80,10 +100,16 @@ def test_group_version_and_conditional_writes(bridge):
     etag = got.headers["ETag"]
     assert etag == got.json["meta"]["version"]
     assert _send(bridge, "GET", f"/Groups/{gid}", **{"If-None-Match": etag}).status_code == 304
-    renamed = _send(bridge, "PATCH", f"/Groups/{gid}",
-                    {"schemas": [PATCH_OP], "Operations": [
-                        {"op": "replace", "path": "displayName", "value": "etag-group-2"}]},
-                    **{"If-Match": etag})
+    renamed = _send(
+        bridge,
+        "PATCH",
+        f"/Groups/{gid}",
+        {
+            "schemas": [PATCH_OP],
+            "Operations": [{"op": "replace", "path": "displayName", "value": "etag-group-2"}],
+        },
+        **{"If-Match": etag},
+    )
     assert renamed.status_code == 204
     assert renamed.headers["ETag"] == bridge.get(f"/Groups/{gid}").headers["ETag"] != etag
     stale = _send(bridge, "DELETE", f"/Groups/{gid}", **{"If-Match": etag})

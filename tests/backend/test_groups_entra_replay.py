@@ -20,6 +20,8 @@ from tests.backend.groups_app import member_ids
 from tests.backend.groups_app import seed_users
 from tests.backend.groups_app import served_bridge
 
+pytestmark = pytest.mark.glpi_versions("10", "11")
+
 _DATA = json.loads((Path(__file__).parent.parent / "data" / "entra-requests.json").read_text())
 _COLLECTIONS = {c["name"]: c["requests"] for c in _DATA["collections"]}
 DOCS = {
@@ -31,11 +33,6 @@ DOCS = {
 POSTMAN = {}
 for _request in _COLLECTIONS["SCIM Tests"]:
     POSTMAN.setdefault(_request["name"], _request)
-
-
-@pytest.fixture(params=["10", "11"])
-def glpi_version(request):
-    return request.param
 
 
 @pytest.fixture

@@ -15,13 +15,10 @@ from tests.backend.groups_app import member_ids
 from tests.backend.groups_app import seed_users
 from tests.backend.groups_app import served_bridge
 
+pytestmark = pytest.mark.glpi_versions("10", "11")
+
 ENTRA_GROUP_SCHEMA = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
 MATCH = {"excludedAttributes": "members", "filter": 'displayName eq "Sales & <Ops>"'}
-
-
-@pytest.fixture(params=["10", "11"])
-def glpi_version(request):
-    return request.param
 
 
 @pytest.fixture

@@ -15,10 +15,7 @@ from tests.backend.groups_app import calls
 from tests.backend.groups_app import member_ids
 from tests.backend.groups_app import served_bridge
 
-
-@pytest.fixture(params=["10", "11"])
-def glpi_version(request):
-    return request.param
+pytestmark = pytest.mark.glpi_versions("10", "11")
 
 
 def _seed(sim, count):

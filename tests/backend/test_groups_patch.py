@@ -12,10 +12,7 @@ from tests.backend.groups_app import member_ids
 from tests.backend.groups_app import seed_users
 from tests.backend.groups_app import served_bridge
 
-
-@pytest.fixture(params=["10", "11"])
-def glpi_version(request):
-    return request.param
+pytestmark = pytest.mark.glpi_versions("10", "11")
 
 
 def _create(scim, name, members=(), **extra):

@@ -23,10 +23,7 @@ from tests.backend.groups_app import bridge_config
 from tests.backend.groups_app import calls
 from tests.backend.groups_app import served_bridge
 
-
-@pytest.fixture(params=["10", "11"])
-def glpi_version(request):
-    return request.param
+pytestmark = pytest.mark.glpi_versions("10", "11")
 
 
 @pytest.fixture

@@ -23,6 +23,8 @@ from tests.backend.test_profile_rules import rules_bridge
 from tests.backend.users_app import PATCH_OP
 from tests.backend.users_app import UserBridge
 
+pytestmark = pytest.mark.glpi_versions("10", "11")
+
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 SELF_SERVICE, OBSERVER, TECHNICIAN = 1, 2, 6
 TECH = (TECHNICIAN, 1, 0)
@@ -31,11 +33,6 @@ RULES = [
     {"profile": "Technician", "entity": 1, "recursive": False, "when_role": "Admin"},
     {"profile": "Observer", "entity": 1, "recursive": False, "when_group": "GLPI Observers"},
 ]
-
-
-@pytest.fixture(params=["10", "11"])
-def glpi_version(request):
-    return request.param
 
 
 @pytest.fixture(params=["sqlite", "redis"])

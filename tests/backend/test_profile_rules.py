@@ -12,6 +12,8 @@ from app.simulator.schema import DEFAULTS
 from tests.backend.users_app import PATCH_OP
 from tests.backend.users_app import UserBridge
 
+pytestmark = pytest.mark.glpi_versions("10", "11")
+
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 SELF_SERVICE, OBSERVER, HOTLINER, TECHNICIAN, SUPERVISOR = 1, 2, 5, 6, 7
 RULES = [
@@ -34,11 +36,6 @@ def entra_json_role(value: str) -> dict:
             }
         )
     }
-
-
-@pytest.fixture(params=["10", "11"])
-def glpi_version(request):
-    return request.param
 
 
 @pytest.fixture

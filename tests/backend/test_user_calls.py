@@ -7,10 +7,7 @@ import pytest
 from tests.backend.users_app import UserBridge
 from tests.backend.users_app import glpi_calls
 
-
-@pytest.fixture(params=["10", "11"])
-def glpi_version(request):
-    return request.param
+pytestmark = pytest.mark.glpi_versions("10", "11")
 
 
 @pytest.fixture
@@ -100,4 +97,6 @@ def test_a_login_held_under_another_authtype_is_a_conflict(bridge, authtype):
     answer = bridge.post({"userName": "JDOE.any"})
     assert answer.status_code == 409
     assert answer.json["scimType"] == "uniqueness"
-    assert [r["name"] for r in bridge.sim.rows("User") if r["name"].lower() == "jdoe.any"] == ["jdoe.any"]
+    assert [r["name"] for r in bridge.sim.rows("User") if r["name"].lower() == "jdoe.any"] == [
+        "jdoe.any"
+    ]

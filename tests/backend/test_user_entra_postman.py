@@ -13,15 +13,12 @@ import pytest
 
 from tests.backend.users_app import UserBridge
 
+pytestmark = pytest.mark.glpi_versions("10", "11")
+
 _DATA = json.loads((Path(__file__).parent.parent / "data" / "entra-requests.json").read_text())
 POSTMAN = {}
 for _request in next(c for c in _DATA["collections"] if c["name"] == "SCIM Tests")["requests"]:
     POSTMAN.setdefault(_request["name"], _request["body"])
-
-
-@pytest.fixture(params=["10", "11"])
-def glpi_version(request):
-    return request.param
 
 
 @pytest.fixture

@@ -8,10 +8,7 @@ from tests.backend.users_app import ENTERPRISE
 from tests.backend.users_app import UserBridge
 from tests.backend.users_app import glpi_calls
 
-
-@pytest.fixture(params=["10", "11"])
-def glpi_version(request):
-    return request.param
+pytestmark = pytest.mark.glpi_versions("10", "11")
 
 
 @pytest.fixture
@@ -360,7 +357,9 @@ def test_entra_fax_number_round_trips_and_patches_by_its_filter(glpi_sim):
     bridge = UserBridge(glpi_sim)
     user = bridge.create("fax.user", phoneNumbers=[{"value": "+33 1", "type": "fax"}])
     assert user["phoneNumbers"] == [{"value": "+33 1", "type": "fax"}]
-    answer = bridge.patch(user["id"], [
-        {"op": "Replace", "path": 'phoneNumbers[type eq "fax"].value', "value": "+33 2"}])
+    answer = bridge.patch(
+        user["id"],
+        [{"op": "Replace", "path": 'phoneNumbers[type eq "fax"].value', "value": "+33 2"}],
+    )
     assert answer.status_code == 200, answer.json
     assert [r["phone2"] for r in bridge.glpi_row("User", id=int(user["id"]))] == ["+33 2"]

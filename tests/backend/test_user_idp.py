@@ -16,6 +16,8 @@ from tests.backend.users_app import ENTERPRISE
 from tests.backend.users_app import USER_SCHEMA
 from tests.backend.users_app import UserBridge
 
+pytestmark = pytest.mark.glpi_versions("10", "11")
+
 _DATA = json.loads((Path(__file__).parent.parent / "data" / "entra-requests.json").read_text())
 ENTRA = {
     r["seq"]: r
@@ -23,11 +25,6 @@ ENTRA = {
     if c["name"].startswith("What the Entra")
     for r in c["requests"]
 }
-
-
-@pytest.fixture(params=["10", "11"])
-def glpi_version(request):
-    return request.param
 
 
 @pytest.fixture

@@ -6,10 +6,7 @@ import pytest
 
 from tests.simulator.helpers import Glpi
 
-
-@pytest.fixture(params=["10", "11"])
-def glpi_version(request) -> str:
-    return request.param
+pytestmark = pytest.mark.glpi_versions("10", "11")
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ import pytest
 
 from tests.simulator.helpers import Glpi
 
+pytestmark = pytest.mark.glpi_versions("10", "11")
+
 SPECIAL = {
     "pct": "50% off",
     "us": "under_score",
@@ -15,11 +17,6 @@ SPECIAL = {
     "amp": "amp & co",
     "plain": "plainrealname",
 }
-
-
-@pytest.fixture(params=["10", "11"])
-def glpi_version(request) -> str:
-    return request.param
 
 
 @pytest.fixture

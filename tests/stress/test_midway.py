@@ -21,17 +21,14 @@ from tests.stress.helpers import Glpi
 from tests.stress.helpers import StressBridge
 from tests.stress.helpers import check_answer
 
+pytestmark = pytest.mark.glpi_versions("10", "11")
+
 WHEN = {
     "before": {"status": 503, "when": "before"},
     "after": {"status": 503, "when": "after"},
     "after500": {"status": 500, "when": "after"},
     "late": {"status": None, "when": "after", "delay_ms": 700},
 }
-
-
-@pytest.fixture(params=["10", "11"])
-def glpi_version(request):
-    return request.param
 
 
 @pytest.fixture
