@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask
 
 from app import create_app
+from tests.backend import users_app
 
 TOKEN = "groups-test-token-000001"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -22,23 +23,7 @@ LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
 def bridge_config(running: Any, **tenant: Any) -> dict:
     """A one-tenant configuration pointing at the simulator ``running``."""
-    config = {
-        "scim": {"max_results": 200},
-        "tenants": [
-            {
-                "name": "acme",
-                "tokens": [TOKEN],
-                "glpi": {
-                    "url": running.url,
-                    "app_token": running.app_token,
-                    "user_token": running.user_token,
-                    "version": running.sim.version,
-                },
-                **tenant,
-            }
-        ],
-    }
-    return config
+    return users_app.bridge_config(running, {"scim": {"max_results": 200}}, token=TOKEN, **tenant)
 
 
 def served_bridge(running: Any, **tenant: Any) -> Flask:

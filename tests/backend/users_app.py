@@ -17,14 +17,16 @@ ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
 
-def bridge_config(running: Any, top: dict | None = None, **tenant: Any) -> dict:
+def bridge_config(
+    running: Any, top: dict | None = None, *, token: str = TOKEN, **tenant: Any
+) -> dict:
     """One tenant ``acme`` on the simulator; ``top`` adds top-level sections (``ledger``...)."""
     return {
         **(top or {}),
         "tenants": [
             {
                 "name": "acme",
-                "tokens": [TOKEN],
+                "tokens": [token],
                 "glpi": {
                     "url": running.url,
                     "app_token": running.app_token,
@@ -33,7 +35,7 @@ def bridge_config(running: Any, top: dict | None = None, **tenant: Any) -> dict:
                 },
                 **tenant,
             }
-        ]
+        ],
     }
 
 
