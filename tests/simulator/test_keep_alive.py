@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from app.simulator.server import restart_simulator
 from app.simulator.server import start_simulator
 
 
@@ -58,3 +59,19 @@ def test_default_mode_closes_each_connection() -> None:
         assert len(set(_local_ports(running.url, ["/initSession"] * 3, headers))) == 3
     finally:
         running.stop()
+
+
+def test_a_restart_keeps_the_connection_mode() -> None:
+    """A restarted keep-alive simulator still keeps connections open (and the default still
+    closes them): ``restart_simulator`` serves with the handler it was started with."""
+    for keep_alive, distinct_ports in ((True, 1), (False, 3)):
+        running = restart_simulator(start_simulator(keep_alive=keep_alive))
+        headers = {
+            "App-Token": running.app_token,
+            "Authorization": f"user_token {running.user_token}",
+        }
+        try:
+            ports = _local_ports(running.url, ["/initSession"] * 3, headers)
+            assert len(set(ports)) == distinct_ports
+        finally:
+            running.stop()
