@@ -340,8 +340,9 @@ def check_ledger(config: dict, out: TextIO) -> bool:
         if ledger is None:
             raise UnavailableError("no ledger configured")
         ledger.ping()
-    except (UnavailableError, OSError) as exc:
-        print(f"ledger: PROBLEM: profile rules cannot record their rows in {where} ({exc})",
+    except UnavailableError as exc:
+        cause = exc.__cause__ or exc
+        print(f"ledger: PROBLEM: profile rules cannot record their rows in {where} ({cause})",
               file=out)
         print("     fix: make it writable by the bridge, on storage that survives restarts",
               file=out)

@@ -135,23 +135,28 @@ class RowLedger(ABC):
 
 
 class SqliteLedger(RowLedger):
-    """A SQLite file in WAL mode; one connection per thread."""
+    """A SQLite file in WAL mode; one connection per thread.
+
+    The file (and its folder) is created on first use, not at start: a path
+    the bridge cannot write makes its requests 503 and ``/readyz`` fail with
+    a reason, instead of stopping the whole service.
+    """
 
     def __init__(self, path: str | Path):
         self.path = str(path)
         self._local = threading.local()
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._conn().executescript(_SCHEMA)
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(
                 self.path, timeout=10, isolation_level=None, check_same_thread=False
             )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA busy_timeout=10000")
+            conn.executescript(_SCHEMA)
             self._local.conn = conn
         return conn
 

@@ -272,6 +272,18 @@ def test_a_tenant_whose_ledger_cannot_be_written_is_not_ready(glpi_sim, tmp_path
     assert answer.json["tenants"]["acme"] == {"status": "fail", "reason": "UnavailableError"}
 
 
+def test_an_unusable_ledger_path_does_not_stop_the_bridge(glpi_sim, tmp_path):
+    """The service starts; reads work; a rule sync answers 503; /readyz names the tenant."""
+    bridge = make_bridge(glpi_sim, {"ledger": {"path": str(tmp_path)}})  # a folder
+    user = bridge.create("ledgerless")  # no roles, no group: nothing to sync
+    assert bridge.get(f"/Users/{user['id']}").status_code == 200
+    assert add_admin(bridge, user["id"]).status_code == 503
+    assert rows_of(bridge, user["id"], TECH) == []
+    answer = bridge.client.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json["tenants"]["acme"]["reason"] == "UnavailableError"
+
+
 def test_an_unreachable_redis_ledger_is_a_503():
     ledger = RedisLedger(redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2))
     for call in (

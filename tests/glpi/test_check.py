@@ -122,12 +122,17 @@ def test_check_reports_the_profile_rule_ledger(glpi_sim, tmp_path) -> None:
 
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    document["ledger"] = {"path": str(blocker / "ledger.sqlite")}
-    Path(path).write_text(yaml.safe_dump(document), encoding="utf-8")
-    code, out, _ = _run(path)
-    assert code == 1
-    assert "ledger: PROBLEM: profile rules cannot record their rows" in out
-    assert "tenant acme: OK" in out
+    for unusable, cause in (
+        (blocker / "ledger.sqlite", "File exists"),  # its folder cannot be made
+        (tmp_path, "unable to open database file"),  # a folder, not a file
+    ):
+        document["ledger"] = {"path": str(unusable)}
+        Path(path).write_text(yaml.safe_dump(document), encoding="utf-8")
+        code, out, _ = _run(path)
+        assert code == 1
+        assert "ledger: PROBLEM: profile rules cannot record their rows" in out
+        assert cause in out
+        assert "tenant acme: OK" in out
 
 
 def test_check_reports_an_entity_outside_the_session(glpi_sim, tmp_path) -> None:
