@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
+from app.ops.sqlite import WalFile
+
 
 @dataclass
 class Event:
@@ -118,22 +120,13 @@ class SqliteStore(ActivityStore):
         self.max_age = max_age_days * 86400
         self.max_events = max_events
         self.prune_every = prune_every
-        self._local = threading.local()
+        self._file = WalFile(self.path, synchronous="NORMAL", schema=_SCHEMA)
         self._inserts = 0
         self._lock = threading.Lock()
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        with self._conn() as conn:
-            conn.executescript(_SCHEMA)
+        self._conn()  # the activity store is made at start: a bad path is a start-up error
 
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=10000")
-            self._local.conn = conn
-        return conn
+        return self._file.connection()
 
     def add(self, event: Event) -> None:
         row = asdict(event)
@@ -208,10 +201,7 @@ class SqliteStore(ActivityStore):
         return Event(**data)
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._file.close()
 
 
 class RedisStore(ActivityStore):
