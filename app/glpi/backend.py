@@ -98,8 +98,10 @@ def translated(method: Callable[..., Any]) -> Callable[..., Any]:
 def _noted(resource: dict) -> dict:
     """Tell the activity record which resource a request touched, by id and name."""
     if isinstance(resource, dict):
-        note(resource_id=resource.get("id", ""),
-             name=resource.get("userName") or resource.get("displayName") or "")
+        note(
+            resource_id=resource.get("id", ""),
+            name=resource.get("userName") or resource.get("displayName") or "",
+        )
     return resource
 
 
@@ -197,16 +199,30 @@ class GlpiBackend(Storage):
     @translated
     def replace(self, ctx: Context, resource_type: str, resource_id: str, resource: dict) -> dict:
         store = self._store(resource_type)
-        return _noted(self.rules.replace(ctx, resource_type, resource_id, resource,
-                                         lambda: store.replace(ctx, resource_id, resource)))
+        return _noted(
+            self.rules.replace(
+                ctx,
+                resource_type,
+                resource_id,
+                resource,
+                lambda: store.replace(ctx, resource_id, resource),
+            )
+        )
 
     @translated
     def patch(
         self, ctx: Context, resource_type: str, resource_id: str, result: PatchResult
     ) -> dict:
         store = self._store(resource_type)
-        return _noted(self.rules.patch(ctx, resource_type, resource_id, result,
-                                       lambda: store.patch(ctx, resource_id, result)))
+        return _noted(
+            self.rules.patch(
+                ctx,
+                resource_type,
+                resource_id,
+                result,
+                lambda: store.patch(ctx, resource_id, result),
+            )
+        )
 
     @translated
     def delete(self, ctx: Context, resource_type: str, resource_id: str) -> None:
@@ -221,8 +237,7 @@ class GlpiBackend(Storage):
         re-login) tells both, and names the API account. A tenant with
         profile rules also needs its ledger writable (docs/profile-rules.md).
         """
-        if self.rules.rules.ledger is not None:
-            self.rules.rules.ledger.ping()
+        self.rules.ping()
         session = self.client.get_full_session()
         version = self.client.version
         return {

@@ -47,6 +47,10 @@ class ProfileRuleHooks:
         self.rules = rules
         self._stores = stores
 
+    def ping(self) -> None:
+        """Raise unless the rules' ledger can be written (readiness)."""
+        self.rules.ping()
+
     # -- users ------------------------------------------------------------------------------
 
     def on_get(self, ctx: Context, resource_type: str, resource: dict) -> dict:

@@ -44,6 +44,7 @@ from app.glpi.row_ledger import RowLedger
 from app.glpi.row_ledger import Target
 from app.glpi.user_writes import find_by_name
 from app.scim.errors import BackendError
+from app.scim.errors import UnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ def plan_rows(
     wanted: set[Target],
     undecided: set[Target],
     default: Target,
-    row_count: int,
+    scope: set[int],
 ) -> RowPlan:
     """The rows to add and remove so that the rules' rows are exactly what they imply.
 
@@ -114,9 +115,10 @@ def plan_rows(
     :param wanted: the targets the rules grant now.
     :param undecided: targets whose rule cannot be decided (role rules when the
         roles are unknown): their rows are left as they are.
-    :param default: the tenant's default profile row, never removed, and put
-        back when the user would have no row at all.
-    :param row_count: every row of the user, dynamic ones included.
+    :param default: the tenant's default profile row: never removed, and put
+        back when no static row on the tenant's entities would be left.
+    :param scope: the tenant's entity ids. Dynamic rows, and rows elsewhere, do
+        not keep a user in the tenant (an SSO login can wipe dynamic rows).
 
     Only ``owned`` rows are removed, so a row made by hand, even one identical
     to a target, is never touched; a target already held is not added.
@@ -132,7 +134,8 @@ def plan_rows(
         elif target[:2] != default[:2]:
             remove.append(row_id)  # no longer granted, or a duplicate from a race
     add = sorted(wanted - set(static.values()))
-    fallback = default if row_count - len(remove) + len(add) == 0 else None
+    left = [t for row_id, t in static.items() if row_id not in remove] + add
+    fallback = None if any(entity in scope for _, entity, _ in left) else default
     return RowPlan(add, fallback, remove, gone)
 
 
@@ -293,9 +296,22 @@ class ProfileRules:
 
     def user_deleted(self, user_id: int) -> None:
         """After ``DELETE /Users``: under the ``purge`` policy GLPI purged the user and
-        its rows with it, so the ledger forgets them (trash and deactivate keep rows)."""
-        if self._ledger is not None and self._purges:
+        its rows with it, so the ledger forgets them (trash and deactivate keep rows).
+
+        The purge has happened: a ledger failure here is logged, not answered
+        (the entries left only point at rows that no longer exist).
+        """
+        if self._ledger is None or not self._purges:
+            return
+        try:
             self._ledger.drop(self._tenant, user_id)
+        except UnavailableError:
+            log.warning("profile rules: the ledger entries of purged user %s stay", user_id)
+
+    def ping(self) -> None:
+        """Raise unless the ledger can be written (a tenant without rules has none)."""
+        if self._ledger is not None:
+            self._ledger.ping()
 
     # -- the synchronisation ------------------------------------------------------------------
 
@@ -338,14 +354,17 @@ class ProfileRules:
         """Bring the user's rows to :func:`plan_rows` of what GLPI and the ledger hold."""
         if self._ledger is None:
             raise BackendError("Profile rules need a ledger (redis.url or ledger.path).")
+        with self._ledger.hold(self._tenant, user_id):
+            self._apply_held(user_id, wanted, undecided)
+
+    def _apply_held(self, user_id: int, wanted: set[Target], undecided: set[Target]) -> None:
         rows = self._rows(user_id)
         static = {
             int(r["id"]): self._row_target(r) for r in rows if not int(r.get("is_dynamic") or 0)
         }
         default = (self._profile_id(self._default), self._entity, bool(self._scope.recursive))
-        plan = plan_rows(
-            static, self._owned(user_id, static), wanted, undecided, default, len(rows)
-        )
+        owned = self._owned(user_id, static)
+        plan = plan_rows(static, owned, wanted, undecided, default, set(self._scope.entity_ids()))
         if plan.add or plan.fallback:
             watermark = max((int(r["id"]) for r in rows), default=0)
             self._add(user_id, plan.add, plan.fallback, watermark)

@@ -30,13 +30,20 @@ row another tenant's rules made.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import logging
 import sqlite3
 import threading
+import time
+import zlib
 from abc import ABC
 from abc import abstractmethod
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 from functools import wraps
@@ -45,7 +52,15 @@ from typing import Any
 
 import redis
 
+from app.ops.sqlite import WalFile
 from app.scim.errors import UnavailableError
+
+log = logging.getLogger(__name__)
+
+#: Seconds a sync waits for another sync of the same user (and a Redis lock's lifetime).
+LOCK_WAIT = 30.0
+#: Bytes of the SQLite ledger's lock file that user locks are spread over.
+LOCK_SLOTS = 1024
 
 #: (profiles_id, entities_id, is_recursive) of a ``Profile_User`` row.
 Target = tuple[int, int, bool]
@@ -130,35 +145,79 @@ class RowLedger(ABC):
         """Forget everything about a user GLPI no longer has (purged)."""
 
     @abstractmethod
+    def hold(self, tenant: str, user_id: int) -> AbstractContextManager[None]:
+        """Hold the user's lock: one sync of a user's rows at a time, across workers
+        (and replicas, with Redis). Two syncs at once could each take the other's
+        new row for gone, or drop an intent whose ``POST`` is still running.
+
+        :raises UnavailableError: the lock stayed taken for :data:`LOCK_WAIT` seconds.
+        """
+
     def ping(self) -> None:
-        """Raise when the ledger cannot be read and written."""
+        """Raise :class:`UnavailableError` unless the ledger can be read *and written*:
+        an intent of a tenant that cannot exist (names are never empty) is noted, read
+        back and settled."""
+        probe = [(0, 0, False)]
+        self.intend("", 0, probe, 0)
+        try:
+            if self.read("", 0).intents != {probe[0]: 0}:
+                raise UnavailableError("The bridge's profile-row ledger lost a write.")
+        finally:
+            self.settle("", 0, probe)
 
 
 class SqliteLedger(RowLedger):
-    """A SQLite file in WAL mode; one connection per thread.
+    """A SQLite file in WAL mode (:class:`~app.ops.sqlite.WalFile`), opened on first use: a
+    path the bridge cannot write makes its requests 503 and ``/readyz`` fail, instead of
+    stopping the whole service.
 
-    The file (and its folder) is created on first use, not at start: a path
-    the bridge cannot write makes its requests 503 and ``/readyz`` fail with
-    a reason, instead of stopping the whole service.
+    The user locks are POSIX record locks on one byte each of ``<path>-lock``
+    (shared by every process of the host), behind one thread lock per byte
+    (record locks belong to a process, not a thread). Users share the
+    :data:`LOCK_SLOTS` bytes; two users on one byte only wait for each other.
     """
 
     def __init__(self, path: str | Path):
         self.path = str(path)
-        self._local = threading.local()
+        self._file = WalFile(self.path, synchronous="FULL", schema=_SCHEMA)
+        self._threads = [threading.Lock() for _ in range(LOCK_SLOTS)]
+        self._lock_file: Any = None
+        self._open_lock = threading.Lock()
 
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                self.path, timeout=10, isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA busy_timeout=10000")
-            conn.executescript(_SCHEMA)
-            self._local.conn = conn
-        return conn
+        return self._file.connection()
+
+    def _lock_fd(self) -> int:
+        with self._open_lock:
+            if self._lock_file is None:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                self._lock_file = open(f"{self.path}-lock", "a+b")  # kept open: it holds the locks
+            return self._lock_file.fileno()
+
+    @contextmanager
+    def hold(self, tenant: str, user_id: int) -> Iterator[None]:
+        slot = zlib.crc32(f"{tenant}:{int(user_id)}".encode()) % LOCK_SLOTS
+        deadline = time.monotonic() + LOCK_WAIT
+        if not self._threads[slot].acquire(timeout=LOCK_WAIT):
+            raise UnavailableError("Another sync of this user's profile rows is still running.")
+        try:
+            fd = _unavailable(self._lock_fd)()
+            while True:
+                try:
+                    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, slot)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise UnavailableError(
+                            "Another sync of this user's profile rows is still running."
+                        ) from None
+                    time.sleep(0.01)
+            try:
+                yield
+            finally:
+                fcntl.lockf(fd, fcntl.LOCK_UN, 1, slot)
+        finally:
+            self._threads[slot].release()
 
     @_unavailable
     def read(self, tenant: str, user_id: int) -> Entries:
@@ -228,12 +287,6 @@ class SqliteLedger(RowLedger):
                     f"DELETE FROM {table} WHERE tenant = ? AND user_id = ?", (tenant, int(user_id))
                 )
 
-    @_unavailable
-    def ping(self) -> None:
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("ROLLBACK")
-
 
 class RedisLedger(RowLedger):
     """Per tenant and user, a hash of rows (id → ``[profile, entity, recursive]``) and a hash
@@ -300,9 +353,22 @@ class RedisLedger(RowLedger):
     def drop(self, tenant: str, user_id: int) -> None:
         self.redis.delete(*self._keys(tenant, user_id))
 
-    @_unavailable
-    def ping(self) -> None:
-        self.redis.ping()
+    @contextmanager
+    def hold(self, tenant: str, user_id: int) -> Iterator[None]:
+        lock = self.redis.lock(
+            f"{self.prefix}{tenant}:{int(user_id)}:lock",
+            timeout=LOCK_WAIT,
+            blocking_timeout=LOCK_WAIT,
+        )
+        if not _unavailable(lock.acquire)():
+            raise UnavailableError("Another sync of this user's profile rows is still running.")
+        try:
+            yield
+        finally:
+            try:
+                lock.release()
+            except redis.exceptions.LockError:  # expired after LOCK_WAIT: someone else's now
+                log.warning("profile-row lock of user %s expired before its release", user_id)
 
 
 def build_ledger(settings: dict) -> RowLedger | None:
