@@ -445,14 +445,17 @@ def test_an_unreachable_redis_ledger_is_a_503():
 # -- the stores and the configuration ------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "redis"])
-def test_both_stores_keep_rows_by_tenant_and_user(kind, tmp_path, request):
-    if kind == "sqlite":
-        ledger = SqliteLedger(tmp_path / "deep" / "ledger.sqlite")
-    else:
-        client = redis.Redis.from_url(request.getfixturevalue("redis_url"))
-        client.flushdb()
-        ledger = RedisLedger(client)
+@pytest.fixture(params=["sqlite", "redis"])
+def ledger(request, tmp_path):
+    """Each store, empty: a SQLite file in a folder yet to be made, or the test Redis."""
+    if request.param == "sqlite":
+        return SqliteLedger(tmp_path / "deep" / "ledger.sqlite")
+    client = redis.Redis.from_url(request.getfixturevalue("redis_url"))
+    client.flushdb()
+    return RedisLedger(client)
+
+
+def test_both_stores_keep_rows_by_tenant_and_user(ledger):
     ledger.ping()
     ledger.record("a", 7, {10: (6, 1, False), 11: (2, 3, True)})
     ledger.record("b", 7, {12: (6, 1, False)})
@@ -465,14 +468,7 @@ def test_both_stores_keep_rows_by_tenant_and_user(kind, tmp_path, request):
     assert ledger.read("a", 9) == Entries()
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "redis"])
-def test_a_ping_writes_and_leaves_nothing(kind, tmp_path, request, monkeypatch):
-    if kind == "sqlite":
-        ledger = SqliteLedger(tmp_path / "ledger.sqlite")
-    else:
-        client = redis.Redis.from_url(request.getfixturevalue("redis_url"))
-        client.flushdb()
-        ledger = RedisLedger(client)
+def test_a_ping_writes_and_leaves_nothing(ledger, monkeypatch):
     ledger.ping()
     assert ledger.read("", 0) == Entries()
 
@@ -484,14 +480,7 @@ def test_a_ping_writes_and_leaves_nothing(kind, tmp_path, request, monkeypatch):
         ledger.ping()
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "redis"])
-def test_both_stores_settle_intents_by_recording_or_dropping_them(kind, tmp_path, request):
-    if kind == "sqlite":
-        ledger = SqliteLedger(tmp_path / "ledger.sqlite")
-    else:
-        client = redis.Redis.from_url(request.getfixturevalue("redis_url"))
-        client.flushdb()
-        ledger = RedisLedger(client)
+def test_both_stores_settle_intents_by_recording_or_dropping_them(ledger):
     ledger.intend("a", 7, [(6, 1, False), (2, 3, True)], 40)
     ledger.intend("b", 7, [(6, 1, False)], 41)
     assert ledger.read("a", 7).intents == {(6, 1, False): 40, (2, 3, True): 40}
