@@ -25,7 +25,8 @@ Two stores share one interface, like the activity store:
   set), shared by every replica. Redis must then persist its data.
 
 Entries are keyed by tenant and GLPI user id, so one tenant never removes a
-row another tenant's rules made.
+row another tenant's rules made. A sync holds the user's lock
+(:meth:`RowLedger.hold`) from its read of the GLPI rows to its last write.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import secrets
 import sqlite3
 import threading
 import time
@@ -156,14 +158,15 @@ class RowLedger(ABC):
     def ping(self) -> None:
         """Raise :class:`UnavailableError` unless the ledger can be read *and written*:
         an intent of a tenant that cannot exist (names are never empty) is noted, read
-        back and settled."""
-        probe = [(0, 0, False)]
-        self.intend("", 0, probe, 0)
+        back and settled, under a user id of its own so that concurrent pings (workers,
+        replicas) never see each other's probe."""
+        probe, user = [(0, 0, False)], -1 - secrets.randbits(40)
+        self.intend("", user, probe, 0)
         try:
-            if self.read("", 0).intents != {probe[0]: 0}:
+            if self.read("", user).intents != {probe[0]: 0}:
                 raise UnavailableError("The bridge's profile-row ledger lost a write.")
         finally:
-            self.settle("", 0, probe)
+            self.settle("", user, probe)
 
 
 class SqliteLedger(RowLedger):

@@ -469,8 +469,25 @@ def test_both_stores_keep_rows_by_tenant_and_user(ledger):
 
 
 def test_a_ping_writes_and_leaves_nothing(ledger, monkeypatch):
-    ledger.ping()
-    assert ledger.read("", 0) == Entries()
+    failures: list[Exception] = []
+
+    def ping():
+        try:
+            ledger.ping()
+        except UnavailableError as exc:
+            failures.append(exc)
+
+    pings = [threading.Thread(target=ping) for _ in range(8)]
+    for thread in pings:
+        thread.start()
+    for thread in pings:
+        thread.join(10)
+    assert failures == []  # concurrent pings (workers, replicas) never see each other's probe
+    if isinstance(ledger, SqliteLedger):
+        left = ledger._conn().execute("SELECT COUNT(*) FROM profile_row_intents").fetchone()[0]
+    else:
+        left = len(ledger.redis.keys("glpiscim:ledger:*"))
+    assert left == 0
 
     def broken(*_args, **_kwargs):
         raise UnavailableError("read-only")
