@@ -102,3 +102,99 @@ def test_group_create_reads_nothing_back(real_glpi, bridge):
         ("POST", "/Group/"),
         ("GET", "/search/Group"),
     ]
+
+
+# -- 2. A password GLPI refuses is the IdP's 400, and its own password is no refusal ----------
+
+PASSWORD = "Div3rgence!pass-A1"
+
+
+def _password_hash(real_glpi, user_id: str) -> str:
+    return real_glpi.sql("SELECT password FROM glpi_users WHERE id = %s", (int(user_id),))[0][0]
+
+
+def test_reprovisioning_a_trashed_user_with_its_password_restores_it(real_glpi, bridge):
+    """GLPI 11 refuses the password a user already holds ("Password was used too recently"):
+    re-provisioning a trashed user with the same password answered 502 and looped."""
+    login = unique_name("dv-pw")
+    body = {"userName": login, "password": PASSWORD, "emails": [
+        {"value": f"{login}@example.org", "type": "work", "primary": True}]}
+    user = bridge.create(login, **{k: v for k, v in body.items() if k != "userName"})
+    held = _password_hash(real_glpi, user["id"])
+    assert held.startswith("$2y$")
+    assert bridge.delete(user["id"]).status_code == 204
+    assert real_glpi.api.get("User", user["id"])["is_deleted"] == 1
+
+    bridge.reset_calls()
+    again = bridge.post(body)
+    assert again.status_code == 201, again.json
+    assert again.json["id"] == user["id"] and again.json["active"] is True
+    assert PASSWORD not in again.get_data(as_text=True)
+    row = real_glpi.api.get("User", user["id"])
+    assert (row["is_deleted"], row["is_active"]) == (0, 1)
+    assert _password_hash(real_glpi, user["id"]) == held
+    calls = bridge.calls()
+    # the login look-up, the refused create, in-scope live then trashed look-ups, the
+    # restore; nothing read back. GLPI 11 refuses the held password: the config is read
+    # (once per cache lifetime) and the restore is written again without it.
+    expected = [("GET", "/search/User"), ("POST", "/User/"), ("GET", "/search/User"),
+                ("GET", "/search/User"), ("PUT", "/User/:id")]
+    if real_glpi.major == "11":
+        expected += [("GET", "/getGlpiConfig"), ("PUT", "/User/:id")]
+    assert calls == expected
+    assert bridge.get(f"/Users/{user['id']}").json["active"] is True
+
+
+def test_sending_the_held_password_again_changes_nothing_and_succeeds(real_glpi, bridge):
+    login = unique_name("dv-pw")
+    user = bridge.create(login, password=PASSWORD)
+    held = _password_hash(real_glpi, user["id"])
+    answer = bridge.patch(user["id"], [
+        {"op": "replace", "path": "password", "value": PASSWORD},
+        {"op": "replace", "path": "name.familyName", "value": "Held"},
+    ])
+    assert answer.status_code in (200, 204), answer.json
+    row = real_glpi.api.get("User", user["id"])
+    assert row["realname"] == "Held"
+    assert _password_hash(real_glpi, user["id"]) == held
+
+
+def test_a_password_refused_by_glpi_history_is_400_and_changes_nothing(real_glpi, bridge):
+    """With ``non_reusable_passwords_count`` above 1, "used too recently" cannot tell the
+    held password from an older one: 400 ``invalidValue`` with GLPI's reason, no secret,
+    nothing written. The kit's GLPI is shared, so its configuration is not changed: the
+    bridge is given that setting through its cached copy of ``getGlpiConfig``."""
+    if real_glpi.major == "10":
+        pytest.skip("GLPI 10 keeps no password history")
+    login = unique_name("dv-pw")
+    user = bridge.create(login, password=PASSWORD)
+    bridge.storage.caches.ids_by_name.put(("glpi-config",), {"non_reusable_passwords_count": "3"})
+    answer = bridge.patch(user["id"], [
+        {"op": "replace", "path": "password", "value": PASSWORD},
+        {"op": "replace", "path": "name.familyName", "value": "Refused"},
+    ])
+    assert answer.status_code == 400, answer.json
+    assert answer.json["scimType"] == "invalidValue"
+    assert "Password was used too recently." in answer.json["detail"]
+    assert PASSWORD not in answer.get_data(as_text=True)
+    assert real_glpi.api.get("User", user["id"])["realname"] in (None, "")
+
+
+def test_a_password_against_glpi_policy_is_400_before_anything_is_written(real_glpi, bridge):
+    """GLPI drops a password its policy refuses and creates (10, 11) or updates (10) the
+    user without it, answering 2xx: the bridge checks GLPI's policy first. The kit's GLPI
+    is shared, so its policy is not switched on: the bridge's cached ``getGlpiConfig`` is."""
+    config = real_glpi.api.json("GET", "/getGlpiConfig")["cfg_glpi"]
+    bridge.storage.caches.ids_by_name.put(
+        ("glpi-config",), {**config, "use_password_security": 1, "password_min_length": 12}
+    )
+    login = unique_name("dv-pw")
+    refused = bridge.post({"userName": login, "password": "Sh0rt!pw"})
+    assert refused.status_code == 400, refused.json
+    assert refused.json["scimType"] == "invalidValue"
+    assert "Password too short!" in refused.json["detail"]
+    assert "Sh0rt!pw" not in refused.get_data(as_text=True)
+    assert real_glpi.api.rows("User", name=login) == []
+    user = bridge.create(login, password="L0ng-enough!pw")
+    answer = bridge.patch(user["id"], [{"op": "replace", "path": "password", "value": "Sh0rt!pw"}])
+    assert answer.status_code == 400 and "Password too short!" in answer.json["detail"]
