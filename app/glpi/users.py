@@ -7,7 +7,7 @@ bridge account's id) are warm:
 * ``GET /Users/{id}``: 1 (``/search/User`` with every column, e-mails included).
 * ``GET /Users?filter=userName eq "x"``, hit or miss: 1.
 * a page of up to 100 users: 1 (plus 1 for the ``groups`` of the whole page when one is in a group).
-* ``POST /Users``: 1 (``POST /User`` with ``_useremails`` and ``_profiles_id``);
+* ``POST /Users``: 2 (the login look-up across authtypes, ``POST /User`` with ``_useremails`` and ``_profiles_id``);
   re-provisioning a trashed user: 5 (login look-up, refused create, in-scope live
   and trashed look-ups, the restoring ``PUT``), nothing read back.
 * ``PATCH`` of ``active``: 2 (the read of the PATCH flow, one ``PUT /User``).
@@ -44,6 +44,7 @@ from app.glpi.mapping import UserMapping
 from app.glpi.mapping import glpi_to_scim_user
 from app.glpi.mapping_write import scim_to_glpi_user
 from app.glpi.scope import TenantScope
+from app.glpi.user_adoption import static_profile_row
 from app.glpi.user_conflicts import ConflictResolver
 from app.scim.errors import ConflictError
 from app.scim.errors import ForbiddenError
@@ -285,7 +286,9 @@ class UserStore:
     def create(self, ctx: Context, resource: dict) -> dict:
         write = scim_to_glpi_user(resource, self.mapping)
         self._check_password(write.password)
-        self._conflicts.refuse_taken_login(write.fields["name"])
+        unfinished = self._conflicts.refuse_taken_login(write.fields["name"])
+        if unfinished is not None:
+            return self._finish_create(ctx, unfinished, write)
         manager_login = self._check_manager(write.manager_id)
         dropdowns = {c: self._dropdowns.resolve(c, n) for c, n in write.dropdowns.items() if n}
         data = uw.create_input(write, self._tenant, self._conflicts.default_profile_id(), dropdowns)
@@ -295,8 +298,10 @@ class UserStore:
             reasons = up.password_reasons(exc.message) if write.password else None
             if reasons:
                 raise InvalidValueError(up.refusal_detail(reasons)) from exc
-            trashed = self._conflicts.explain_refused_create(write.fields["name"], exc)
-            return self._restore(ctx, trashed, write)
+            found = self._conflicts.explain_refused_create(write.fields["name"], exc)
+            if found.restore:
+                return self._restore(ctx, found.row, write)
+            return self._finish_create(ctx, found.row, write)
         row = self._written_row(user_id, None, write, manager_login)
         self._caches.user_facts.put(user_id, UserFacts(row))
         return self.to_scim(row, ctx)
@@ -338,6 +343,28 @@ class UserStore:
         self._caches.user_facts.put(user_id, UserFacts(new_row))
         return self.to_scim(new_row, ctx)
 
+    def _finish_create(self, ctx: Context, row: dict, write: Any) -> dict:
+        """Finish a create GLPI cut short (:mod:`app.glpi.user_adoption`): the columns and
+        e-mails the request asks for, then the static profile row, **last**: cut again,
+        the user is still one to finish, and the IdP's next retry converges."""
+        user_id = int(row[str(OPT_ID)])
+        manager_login = self._check_manager(write.manager_id)
+        self._update(user_id, row, write, extra={}, write_nickname=True)
+        self._add_static_profile(user_id)
+        new_row = self._written_row(user_id, row, write, manager_login)
+        new_row[str(OPT_PROFILES)] = [self._tenant.get("default_profile")]
+        self._caches.user_facts.put(user_id, UserFacts(new_row))
+        return self.to_scim(new_row, ctx)
+
+    def _add_static_profile(self, user_id: int) -> None:
+        """The static profile row a create gives (an existing one counts as added)."""
+        profile_id = self._conflicts.default_profile_id()
+        try:
+            self._client.add("Profile_User", static_profile_row(user_id, self._tenant, profile_id))
+        except GlpiBadRequestError as exc:
+            if not exc.is_duplicate:
+                raise
+
     def replace(self, ctx: Context, user_id: str, resource: dict) -> dict:
         row = self.load_row(user_id)
         self._check_protected(row)
@@ -360,6 +387,11 @@ class UserStore:
         manager_login = self._check_manager(write.manager_id)
         self._update(user_id, row, write, extra={}, write_nickname=write_nickname)
         new_row = self._written_row(user_id, row, write, manager_login)
+        if not row.get(str(OPT_PROFILES)) and self._conflicts.unfinished_create(row):
+            # In scope without any profile (GLPI 10: "under" the root entity matches
+            # such users): a create GLPI cut short; this write finishes it.
+            self._add_static_profile(user_id)
+            new_row[str(OPT_PROFILES)] = [self._tenant.get("default_profile")]
         self._caches.user_facts.put(user_id, UserFacts(new_row))
         return self.to_scim(new_row, ctx)
 
