@@ -215,6 +215,13 @@ NOT_MINIMAL: dict[str, tuple[Callable[[list[Call]], bool], str]] = {
 }
 
 
+def expected(key: str, *ids: Any) -> list[Call]:
+    """The calls of ``key`` with its ``:id`` placeholders filled by ``ids`` in order (for a call
+    log that keeps the ids, like the simulator's)."""
+    fill = iter(str(i) for i in ids)
+    return [(m, re.sub(":id", lambda _: next(fill, ":id"), e)) for m, e in CALLS[key].calls]
+
+
 # -- scenarios ----------------------------------------------------------------------------------
 # Each takes a bridge (tests/backend/users_app.UserBridge or tests/real/bridge.RealBridge: the same
 # request helpers, plus calls() and reset_calls()), prepares the state, resets the call log and
