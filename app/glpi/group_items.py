@@ -28,7 +28,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.glpi import group_criteria as gc
 from app.glpi.errors import GlpiNotFoundError
 from app.glpi.errors import GlpiRightError
 from app.glpi.group_mapping import LDAP_ONLY_COLUMNS
@@ -81,7 +80,7 @@ class GroupItemReader:
         """``(total, rows)`` of an unfiltered page; GLPI pages it when it can scope it."""
         entity_filter = self._scope.listable_entity_filter()
         if entity_filter is None:
-            rows = self.candidates(None, request.sort, request.order, version="", column=None)
+            rows = self.candidates(None, request.sort, request.order)
             return len(rows), rows[request.start : request.start + request.count]
         total, rows = self._client.list_page(
             "Group",
@@ -93,9 +92,12 @@ class GroupItemReader:
         return total, [row for row in rows if self._in_scope(row)][: request.count]
 
     def candidates(
-        self, node: Node | None, sort: str, order: str, *, version: str, column: str | None
+        self, node: Node | None, sort: str, order: str, narrowing: dict | None = None
     ) -> list[dict]:
         """Every in-scope row that may match ``node`` (all of them for None), sorted.
+
+        :param narrowing: ``searchText`` that can only widen ``node``
+            (:func:`~app.glpi.group_criteria.text_narrowing`).
 
         :raises InvalidFilterError: GLPI holds more candidates than the scan limit.
         """
@@ -104,7 +106,7 @@ class GroupItemReader:
             row = self.load(int(text)) if text.isascii() and text.isdigit() else None
             return [row] if row else []
         search_text = dict(self._scope.listable_entity_filter() or {})
-        search_text.update(gc.text_narrowing(node, version, column) or {})
+        search_text.update(narrowing or {})
         _, rows = self._client.list_page(
             "Group", range=(0, self._scan_limit), search_text=search_text, sort=sort, order=order
         )

@@ -207,7 +207,8 @@ class GroupStore:
         if query.filter is None:
             total, rows = self._items.page(ListRequest(None, sort, order, start, query.count))
             return SearchResult(total, [self._to_scim(row, ctx) for row in rows])
-        rows = self._items.candidates(query.filter, sort, order, version=self.version, column=column)
+        narrowing = gc.text_narrowing(query.filter, self.version, column)
+        rows = self._items.candidates(query.filter, sort, order, narrowing)
         verified = self._verify(query.filter, rows)
         page = verified[start : start + query.count]
         return SearchResult(len(verified), [self._to_scim(row, ctx) for row in page])
