@@ -155,7 +155,8 @@ class ConflictResolver:
             history = self._client.get_subitems(
                 "User", user_id, "Log", range=(0, MAX_LOG_ENTRIES - 1)
             )
-        except (GlpiNotFoundError, GlpiRightError, GlpiBadRequestError):
+        except (GlpiNotFoundError, GlpiRightError, GlpiBadRequestError) as exc:
+            log.info("GLPI user %s has no profile; its history cannot be read: %s", user_id, exc)
             return False  # no proof: keep the 409
         reason = may_finish(
             item, history, tenant=self._tenant, bridge_user_id=self._scope.api_user_id()

@@ -3,16 +3,8 @@ each step read back from GLPI's ``Group`` and ``Group_User`` rows."""
 
 from __future__ import annotations
 
-import pytest
 
 from tests.real.bridge import unique_name
-
-EXTERNAL_ID_ON_10 = (
-    "issue 13 point 1: on GLPI 10 without LDAP, Group externalId is written to ldap_group_dn "
-    "but search options 3-5 of Group exist only with an LDAP directory "
-    "(AuthLDAP::useAuthLdap()), so /search/Group never returns it (fix on branch fixes)"
-)
-
 
 def _members(real, group_id) -> dict[int, int]:
     """users_id -> is_dynamic of the group's Group_User rows."""
@@ -106,9 +98,8 @@ def test_duplicate_display_name_is_409(real_glpi, bridge):
     assert len(real_glpi.api.rows("Group", name=name)) == 1
 
 
-def test_group_external_id_reads_back(real_glpi, bridge, request):
-    if real_glpi.major == "10":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=EXTERNAL_ID_ON_10))
+def test_group_external_id_reads_back(real_glpi, bridge):
+    """Issue 13 point 1, fixed: GLPI 10's ldap_group_dn is read with GET /Group."""
     external = unique_name("obj")
     group = bridge.create_group(unique_name("rl-ext"), externalId=external)
     assert group["externalId"] == external

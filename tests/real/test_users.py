@@ -320,23 +320,8 @@ def test_trashed_user_reprovisioned_with_a_new_password(real_glpi, bridge):
     assert _row(real_glpi, user["id"])["is_deleted"] == 0
 
 
-PASSWORD_HISTORY = (
-    "issue 13 point 2: GLPI 11 refuses a password equal to the one the user holds "
-    "(PasswordHistory::validatePassword checks the current hash first; the history proper is "
-    "off by default, non_reusable_passwords_count=1): PUT /User answers 400 ERROR_GLPI_UPDATE "
-    "'Password was used too recently' and the bridge answers 502 (fix on branch fixes)"
-)
-
-
-def _divergence_on(request, real_glpi, major: str, reason: str) -> None:
-    """Expect this test to fail on GLPI ``major`` only, strictly: it flips when fixed."""
-    if real_glpi.major == major:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
-
-
-def test_trashed_user_reprovisioned_with_the_same_password(real_glpi, bridge, request):
+def test_trashed_user_reprovisioned_with_the_same_password(real_glpi, bridge):
     """The IdP sends the password GLPI already holds: the user is restored, 201."""
-    _divergence_on(request, real_glpi, "11", PASSWORD_HISTORY)
     login = unique_name("rl.samepw")
     user = bridge.create(login, password="Fir5t-Secret!pass")
     assert bridge.delete(user["id"]).status_code == 204
@@ -346,10 +331,9 @@ def test_trashed_user_reprovisioned_with_the_same_password(real_glpi, bridge, re
     assert _row(real_glpi, user["id"])["is_deleted"] == 0
 
 
-def test_a_password_glpi_refuses_is_never_a_5xx(real_glpi, bridge, request):
+def test_a_password_glpi_refuses_is_never_a_5xx(real_glpi, bridge):
     """Okta pushes the password the user already has: GLPI 11 refuses it; the IdP gets 200
     (nothing to change) or a 400 ``invalidValue`` with GLPI's reason, never a 5xx."""
-    _divergence_on(request, real_glpi, "11", PASSWORD_HISTORY)
     user = bridge.create(unique_name("rl.samepush"), password="Fir5t-Secret!pass")
     before = _password_hash(real_glpi, user["id"])
     answer = bridge.patch(user["id"], [{"op": "replace", "value": {"password":
