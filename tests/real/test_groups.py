@@ -3,8 +3,8 @@ each step read back from GLPI's ``Group`` and ``Group_User`` rows."""
 
 from __future__ import annotations
 
-
 from tests.real.bridge import unique_name
+
 
 def _members(real, group_id) -> dict[int, int]:
     """users_id -> is_dynamic of the group's Group_User rows."""
