@@ -1,0 +1,405 @@
+"""Scenarios for ``tests/contract/recorder.py``: the exchanges behind issue 13's divergences.
+
+Each scenario is a list of :class:`~tests.contract.recorder.Step`, recorded on
+GLPI 10 and 11 alike into ``tests/contract/recorded/glpi-<version>/<name>.json``
+and replayed against the simulator by ``tests/contract/replay.py``. Names carry
+``{tag}`` (see the recorder's docstring); searches are narrowed to it so that
+what other users of a shared GLPI created never shows up in a transcript.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.contract.recorder import Ref
+from tests.contract.recorder import Step
+
+GROUP = "scim-rec-{tag}-grp"
+GROUP_CODE = "scim-rec-{tag}-code"
+PW_USER = "scim-rec-{tag}-pw"
+NOPROFILE = "scim-rec-{tag}-noprof"
+BADPROFILE = "scim-rec-{tag}-badprof"
+PASSWORD = "Rec-Pass-{tag}-1!"
+PASSWORD_2 = "Rec-Pass-{tag}-2!"
+
+#: The ``forcedisplay`` of the bridge's full user read (``UserMapping.forcedisplay``
+#: with the default mapping) and of its group read.
+USER_COLUMNS = [1, 2, 5, 6, 9, 10, 11, 13, 19, 20, 34, 80, 121]
+GROUP_COLUMNS = [1, 2, 14, 19, 80, 121]
+
+
+def _id(body: Any) -> Any:
+    return body["id"]
+
+
+def _first_id(body: Any) -> Any:
+    return body[0]["id"]
+
+
+def _user_brief(body: Any) -> Any:
+    keep = ("id", "name", "is_active", "is_deleted", "entities_id", "profiles_id", "authtype")
+    return {key: body[key] for key in keep if key in body} if isinstance(body, dict) else body
+
+
+def forcedisplay(columns: list[int]) -> dict[str, str]:
+    return {f"forcedisplay[{i}]": str(c) for i, c in enumerate(columns)}
+
+
+def criterion(prefix: str, field: int, searchtype: str, value: Any, link: str = "") -> dict:
+    out = {
+        f"{prefix}[field]": str(field),
+        f"{prefix}[searchtype]": searchtype,
+        f"{prefix}[value]": value,
+    }
+    if link:
+        out[f"{prefix}[link]"] = link
+    return out
+
+
+def user_scope_search(login: str) -> dict:
+    """The bridge's ``userName eq`` read: tenant scope (root, recursive) AND the login."""
+    return {
+        **criterion("criteria[0][criteria][0]", 80, "under", "0"),
+        **criterion("criteria[1]", 1, "contains", f"^{login}$", "AND"),
+        **forcedisplay(USER_COLUMNS),
+        "range": "0-49",
+    }
+
+
+def group_name_search(name: str, columns: list[int]) -> dict:
+    return {
+        **criterion("criteria[0]", 14, "contains", f"^{name}$"),
+        **forcedisplay(columns),
+    }
+
+
+GROUP_LDAP_COLUMNS = [
+    Step(
+        "POST /Group with ldap_group_dn, ldap_field, ldap_value (the GLPI 10 externalId column)",
+        "POST",
+        "/Group",
+        body={
+            "input": {
+                "name": GROUP,
+                "entities_id": 0,
+                "is_recursive": 1,
+                "ldap_group_dn": "ext-{tag}-one",
+                "ldap_field": "memberof",
+                "ldap_value": "val-{tag}",
+            }
+        },
+        save={"group": _id},
+    ),
+    Step("GET /Group/:id returns ldap_group_dn", "GET", "/Group/{group}"),
+    Step(
+        "GET /Group?searchText[name] (getItems) returns every column, ldap_group_dn included",
+        "GET",
+        "/Group",
+        query={"searchText[name]": f"^{GROUP}$"},
+    ),
+    Step(
+        "GET /Group?searchText[ldap_group_dn] filters on the column (LIKE)",
+        "GET",
+        "/Group",
+        query={"searchText[ldap_group_dn]": "^ext-{tag}-one$", "only_id": "true"},
+    ),
+    Step(
+        "/search/Group on option 5 (Group DN) without an LDAP directory",
+        "GET",
+        "/search/Group",
+        query=criterion("criteria[0]", 5, "contains", "^ext-{tag}-one$"),
+        note="options 3, 4, 5 exist only when AuthLDAP::useAuthLdap(): 400 Bad field ID",
+    ),
+    Step(
+        "/search/Group on option 4 (Attribute value) without an LDAP directory",
+        "GET",
+        "/search/Group",
+        query=criterion("criteria[0]", 4, "contains", "val-{tag}"),
+    ),
+    Step(
+        "/search/Group on option 3 (Attribute of the user) without an LDAP directory",
+        "GET",
+        "/search/Group",
+        query=criterion("criteria[0]", 3, "contains", "memberof"),
+    ),
+    Step(
+        "/search/Group by name with forcedisplay 3, 4, 5: unknown columns are left out silently",
+        "GET",
+        "/search/Group",
+        query=group_name_search(GROUP, [2, 3, 4, 5]),
+    ),
+    Step(
+        "/search/Group by name with the bridge's group columns",
+        "GET",
+        "/search/Group",
+        query=group_name_search(GROUP, GROUP_COLUMNS),
+    ),
+    Step(
+        "PUT /Group/:id a new ldap_group_dn",
+        "PUT",
+        "/Group/{group}",
+        body={"input": {"ldap_group_dn": "ext-{tag}-two"}},
+    ),
+    Step("GET /Group/:id after the PUT", "GET", "/Group/{group}"),
+    Step(
+        "POST /Group with code (a column of GLPI 11 only)",
+        "POST",
+        "/Group",
+        body={"input": {"name": GROUP_CODE, "entities_id": 0, "code": "code-{tag}"}},
+        save={"group_code": _id},
+    ),
+    Step("GET /Group/:id of the group posted with code", "GET", "/Group/{group_code}"),
+    Step(
+        "/search/Group on option 74 (Group code)",
+        "GET",
+        "/search/Group",
+        query={
+            **criterion("criteria[0]", 74, "contains", "^code-{tag}$"),
+            **forcedisplay([2, 74]),
+        },
+        note="GLPI 11: the code column is searchable; GLPI 10 has no option 74",
+    ),
+    Step("GET /listSearchOptions/Group", "GET", "/listSearchOptions/Group"),
+    Step(
+        "DELETE /Group/:id?force_purge=true",
+        "DELETE",
+        "/Group/{group}",
+        query={"force_purge": "true"},
+    ),
+    Step(
+        "DELETE /Group/:id?force_purge=true (the code group)",
+        "DELETE",
+        "/Group/{group_code}",
+        query={"force_purge": "true"},
+    ),
+]
+
+
+PASSWORD_HISTORY = [
+    Step(
+        "POST /User with password and password2",
+        "POST",
+        "/User",
+        body={"input": {"name": PW_USER, "password": PASSWORD, "password2": PASSWORD}},
+        save={"user": _id},
+    ),
+    Step("DELETE /User/:id (to the trash)", "DELETE", "/User/{user}"),
+    Step("GET /User/:id of the trashed user", "GET", "/User/{user}", trim=_user_brief),
+    Step(
+        "PUT /User/:id restore (is_deleted 0) with the SAME password and password2",
+        "PUT",
+        "/User/{user}",
+        body={"input": {"is_deleted": 0, "password": PASSWORD, "password2": PASSWORD}},
+        note="GLPI 11 keeps a password history: the current password is refused",
+    ),
+    Step(
+        "GET /User/:id after the restore with the same password (did is_deleted change?)",
+        "GET",
+        "/User/{user}",
+        trim=_user_brief,
+    ),
+    Step(
+        "PUT /User/:id restore without a password",
+        "PUT",
+        "/User/{user}",
+        body={"input": {"is_deleted": 0}},
+    ),
+    Step("GET /User/:id after the restore", "GET", "/User/{user}", trim=_user_brief),
+    Step(
+        "PUT /User/:id a new password",
+        "PUT",
+        "/User/{user}",
+        body={"input": {"password": PASSWORD_2, "password2": PASSWORD_2}},
+    ),
+    Step(
+        "PUT /User/:id the first password again (GLPI's default history checks only the current one)",
+        "PUT",
+        "/User/{user}",
+        body={"input": {"password": PASSWORD, "password2": PASSWORD}},
+    ),
+    Step(
+        "PUT /User/:id the current password again, with another field",
+        "PUT",
+        "/User/{user}",
+        body={"input": {"realname": "Rec", "password": PASSWORD, "password2": PASSWORD}},
+        note="GLPI 11 refuses the whole update, realname included",
+    ),
+    Step(
+        "GET /User/:id after that PUT (did realname land?)",
+        "GET",
+        "/User/{user}",
+        trim=lambda b: {k: b.get(k) for k in ("id", "name", "realname")},
+    ),
+    Step(
+        "PUT /User/:id mismatched password and password2",
+        "PUT",
+        "/User/{user}",
+        body={"input": {"password": "Rec-Other-1!", "password2": "Rec-Other-2!"}},
+    ),
+    Step(
+        "DELETE /User/:id?force_purge=true",
+        "DELETE",
+        "/User/{user}",
+        query={"force_purge": "true"},
+    ),
+]
+
+
+PROFILELESS_USER = [
+    Step(
+        "POST /User with an e-mail (GLPI adds the default profile row)",
+        "POST",
+        "/User",
+        body={
+            "input": {
+                "name": NOPROFILE,
+                "_useremails": ["{tag}.np@example.com"],
+                "_profiles_id": 1,
+                "_entities_id": 0,
+                "_is_recursive": 0,
+            }
+        },
+        save={"user": _id},
+    ),
+    Step(
+        "GET /User/:id/Profile_User",
+        "GET",
+        "/User/{user}/Profile_User",
+        save={"profile_row": _first_id},
+    ),
+    Step(
+        "DELETE /Profile_User/:id (the user's only profile row)",
+        "DELETE",
+        "/Profile_User/{profile_row}",
+        query={"force_purge": "true"},
+    ),
+    Step("GET /User/:id/Profile_User of the profile-less user", "GET", "/User/{user}/Profile_User"),
+    Step(
+        "GET /User/:id of the profile-less user (Super-Admin, root recursive)",
+        "GET",
+        "/User/{user}",
+        trim=_user_brief,
+    ),
+    Step(
+        "GET /User?searchText[name] of the profile-less user (getItems)",
+        "GET",
+        "/User",
+        query={"searchText[name]": f"^{NOPROFILE}$", "only_id": "true"},
+    ),
+    Step(
+        "/search/User as the bridge reads userName eq: scope (80 under 0) AND login",
+        "GET",
+        "/search/User",
+        query=user_scope_search(NOPROFILE),
+        note="a user without a Profile_User row is in no entity: outside every tenant's scope",
+    ),
+    Step(
+        "/search/User by login only, the bridge's columns",
+        "GET",
+        "/search/User",
+        query={
+            **criterion("criteria[0]", 1, "contains", f"^{NOPROFILE}$"),
+            **forcedisplay(USER_COLUMNS),
+        },
+    ),
+    Step(
+        "/search/User 80 equals 0 AND login",
+        "GET",
+        "/search/User",
+        query={
+            **criterion("criteria[0]", 80, "equals", "0"),
+            **criterion("criteria[1]", 1, "contains", f"^{NOPROFILE}$", "AND"),
+            **forcedisplay([1, 2, 80]),
+        },
+    ),
+    Step(
+        "/search/User 20 (profile) contains ^ AND login",
+        "GET",
+        "/search/User",
+        query={
+            **criterion("criteria[0]", 20, "contains", "^"),
+            **criterion("criteria[1]", 1, "contains", f"^{NOPROFILE}$", "AND"),
+            **forcedisplay([1, 2, 20]),
+        },
+    ),
+    Step(
+        "/search/User scope (80 under 0) AND login glpi-system, the stock user without a profile",
+        "GET",
+        "/search/User",
+        query={
+            **criterion("criteria[0][criteria][0]", 80, "under", "0"),
+            **criterion("criteria[1]", 1, "contains", "^glpi-system$", "AND"),
+            **forcedisplay([1, 2, 34, 80]),
+        },
+        note="read only: glpi-system is GLPI's own account (id 6), never changed here",
+    ),
+    Step(
+        "POST /User the same login again",
+        "POST",
+        "/User",
+        body={"input": {"name": NOPROFILE, "_profiles_id": 1, "_entities_id": 0}},
+    ),
+    Step(
+        "POST /Profile_User gives the profile row back",
+        "POST",
+        "/Profile_User",
+        body={
+            "input": {
+                "users_id": Ref("user"),
+                "profiles_id": 1,
+                "entities_id": 0,
+                "is_recursive": 0,
+            }
+        },
+    ),
+    Step(
+        "/search/User userName eq after the profile row came back",
+        "GET",
+        "/search/User",
+        query=user_scope_search(NOPROFILE),
+    ),
+    Step(
+        "POST /User with _profiles_id of a profile that does not exist",
+        "POST",
+        "/User",
+        body={"input": {"name": BADPROFILE, "_profiles_id": 999999, "_entities_id": 0}},
+        save={"user_bad": _id},
+    ),
+    Step(
+        "GET /User/:id/Profile_User of the user posted with a missing profile",
+        "GET",
+        "/User/{user_bad}/Profile_User",
+    ),
+    Step(
+        "/search/User userName eq of the user posted with a missing profile",
+        "GET",
+        "/search/User",
+        query=user_scope_search(BADPROFILE),
+    ),
+    Step(
+        "DELETE /User/:id?force_purge=true",
+        "DELETE",
+        "/User/{user}",
+        query={"force_purge": "true"},
+    ),
+    Step(
+        "DELETE /User/:id?force_purge=true (missing-profile user)",
+        "DELETE",
+        "/User/{user_bad}",
+        query={"force_purge": "true"},
+    ),
+]
+
+
+SEARCH_OPTIONS = [
+    Step(f"GET /listSearchOptions/{itemtype}", "GET", f"/listSearchOptions/{itemtype}")
+    for itemtype in ("User", "Group", "UserEmail", "Group_User", "Profile_User", "Entity")
+]
+
+
+SCENARIOS: dict[str, list[Step]] = {
+    "20_group_ldap_columns": GROUP_LDAP_COLUMNS,
+    "21_password_history": PASSWORD_HISTORY,
+    "22_profileless_user": PROFILELESS_USER,
+    "23_search_options": SEARCH_OPTIONS,
+}
