@@ -24,6 +24,10 @@ BAD_LOGIN_UPDATE = "The login is not valid. Unable to update login."
 DUP_LOGIN_ADD = "Unable to add. The user already exists."
 DUP_LOGIN_UPDATE = "Unable to update login. A user already exists."
 PW_MISMATCH = "Error: the two passwords do not match"
+#: GLPI 11 ``PasswordHistory::validatePassword``: the password the user already holds
+#: (and, when ``non_reusable_passwords_count`` > 1, earlier ones; the default checks
+#: only the current one) refuses the whole update, a restore from the trash included.
+PW_RECENT = "Password was used too recently."
 
 _LOGIN_RE = re.compile(r"^[\w'@.\- ]+$", re.UNICODE)
 _EMAIL_RE = re.compile(
@@ -217,20 +221,21 @@ def _add_profile_on_create(sim: Simulator, session: Session, uid: int, data: dic
     entity = coerce("entities_id", data.get("_entities_id", session.entity_id))
     recursive = int(bool(coerce("is_recursive", data.get("_is_recursive", 0))))
     wanted = coerce("profiles_id", data.get("_profiles_id"))
-    if wanted not in (None, 0, "", "0"):
-        if wanted in sim.tables["Profile"]:
-            sim.insert(
-                "Profile_User",
-                {
-                    **schema.DEFAULTS["Profile_User"],
-                    "id": None,
-                    "users_id": uid,
-                    "profiles_id": wanted,
-                    "entities_id": entity,
-                    "is_recursive": recursive,
-                },
-            )
+    if wanted not in (None, 0, "", "0") and wanted in sim.tables["Profile"]:
+        sim.insert(
+            "Profile_User",
+            {
+                **schema.DEFAULTS["Profile_User"],
+                "id": None,
+                "users_id": uid,
+                "profiles_id": wanted,
+                "entities_id": entity,
+                "is_recursive": recursive,
+            },
+        )
         return
+    # No profile asked, or one that does not exist (its Profile_User add fails): GLPI
+    # then gives the default profile, dynamic, on the asked entity.
     default = next((pid for pid, row in sim.tables["Profile"].items() if row["is_default"]), None)
     if default is not None:
         sim.insert(
@@ -289,9 +294,11 @@ def update_user(sim: Simulator, session: Session, uid: int, data: dict) -> tuple
             changes["name"] = new
     if "password" in changes:
         password = changes.pop("password")
-        if "password2" in changes:
+        if "password2" in changes and password:
             if password != changes.get("password2"):
                 return False, PW_MISMATCH
+            if sim.version == "11" and row.get("password") == hash_password(str(password)):
+                return False, PW_RECENT
             row["password"] = hash_password(str(password))
             row["password_last_update"] = now_text()
     for key, column in (("entities_id", "entities_id"), ("profiles_id", "profiles_id")):

@@ -39,9 +39,9 @@ def search(ctx: Context, parts: list[str]) -> Response:
     itemtype = canonical(parts[0]) if parts else canonical("")
     if not can_read(ctx, itemtype):
         raise ApiError(403, "ERROR_RIGHT_MISSING")
-    options = catalog.OPTIONS[itemtype]
+    options = catalog.options_for(sim, itemtype)
     criteria = engine.parse_nested(ctx.params, "criteria")
-    problem = engine.validate(itemtype, criteria)
+    problem = engine.validate(sim, itemtype, criteria)
     if problem:
         raise ApiError(400, "ERROR", problem)
     forced = _forcedisplay(ctx.params)
@@ -121,7 +121,7 @@ def _search_hits(
     caches this list per data generation so each further page costs only its slice.
     """
     sim = ctx.sim
-    options = catalog.OPTIONS[itemtype]
+    options = catalog.options_for(sim, itemtype)
     predicate = engine.combine(sim, itemtype, criteria, resolver) if criteria else None
     has_trash = "is_deleted" in sample_columns(sim, itemtype)
     hits = [

@@ -13,6 +13,10 @@ from tests.backend.groups_app import served_bridge
 pytestmark = pytest.mark.glpi_versions("10", "11")
 
 
+# GLPI 10 keeps a group's externalId in ldap_group_dn, which /search/Group reads only
+# when an LDAP directory is configured (Group options 3-5; issue 13, divergence 1).
+# Until the bridge reads it another way, this runs against such a GLPI.
+@pytest.mark.glpi_ldap
 def test_empty_group_create_takes_four_calls_and_no_member_read(glpi_sim) -> None:
     scim, sim = Scim(served_bridge(glpi_sim)), glpi_sim.sim
     scim.post("/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "Warm-up"})

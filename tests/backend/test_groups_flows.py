@@ -31,6 +31,10 @@ def _groups(sim, name):
     return [g for g in sim.rows("Group") if sim.encode(name) == g["name"]]
 
 
+# GLPI 10 keeps a group's externalId in ldap_group_dn, which /search/Group reads only
+# when an LDAP directory is configured (Group options 3-5; issue 13, divergence 1).
+# Until the bridge reads it another way, this runs against such a GLPI.
+@pytest.mark.glpi_ldap
 def test_entra_group_sequence(bridge):
     scim, sim = bridge
     users = seed_users(sim, 4)
