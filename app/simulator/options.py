@@ -3,7 +3,7 @@
 Which options exist, their names, uids and searchtypes are GLPI's own:
 ``search_options.json`` holds the ``listSearchOptions`` answers of a real GLPI
 10.0.12 and 11.0.6 (no LDAP directory) for User, Group, UserEmail, Group_User,
-Profile_User and Entity, as recorded in
+Profile_User, Entity and Profile, as recorded in
 ``tests/contract/recorded/glpi-*/23_search_options.json`` (a test keeps both equal).
 An option missing there does not exist: a criterion on it is ``400 Bad field ID``
 and a ``forcedisplay`` of it is left out. Group options 3, 4 and 5 (``ldap_field``,
@@ -304,6 +304,7 @@ _TABLES = {
     "Group_User": "glpi_groups_users",
     "Profile_User": "glpi_profiles_users",
     "Entity": "glpi_entities",
+    "Profile": "glpi_profiles",
 }
 
 

@@ -200,11 +200,10 @@ class Replayer:
         for key, value in query.items():
             if isinstance(value, str):
                 value = self.substitute(value)
-            match = re.fullmatch(r"criteria\[(\d+)\]\[value\]", key)
+            match = re.fullmatch(r"(criteria\[\d+\](?:\[criteria\]\[\d+\])*)\[value\]", key)
             if match:
-                field_key = f"criteria[{match.group(1)}][field]"
-                field_no = str(query.get(field_key))
-                kind = query.get(f"criteria[{match.group(1)}][searchtype]")
+                field_no = str(query.get(f"{match.group(1)}[field]"))
+                kind = query.get(f"{match.group(1)}[searchtype]")
                 target = _criteria_target(itemtype, field_no, kind)
                 if target and str(value).isdigit():
                     value = str(self.map_id(target, value))

@@ -391,9 +391,245 @@ PROFILELESS_USER = [
 ]
 
 
+FLOW_USER = "scim-rec-{tag}-flow"
+FLOW_GROUP = "scim-rec-{tag}-flowgrp"
+#: ``UserMapping.forcedisplay`` of the default mapping, as the bridge sends it.
+BRIDGE_USER_COLUMNS = [1, 2, 5, 6, 8, 9, 10, 11, 13, 17, 19, 20, 22, 28, 34, 80, 81, 99, 121]
+BRIDGE_GROUP_COLUMNS = [2, 14, 19, 121, 5]
+
+
+def bridge_user_search(*criteria: dict, page: str = "0-1999") -> dict:
+    """``/search/User`` as the bridge sends it: scope group, then its own criteria."""
+    query = criterion("criteria[0][criteria][0]", 80, "under", "0")
+    query["criteria[0][link]"] = "AND"
+    for extra in criteria:
+        query.update(extra)
+    return {**query, **forcedisplay(BRIDGE_USER_COLUMNS), "range": page, "sort": "2",
+            "order": "ASC"}
+
+
+def bridge_group_search(*criteria: dict, page: str = "0-1999") -> dict:
+    query = criterion("criteria[0][criteria][0]", 80, "under", "0")
+    query["criteria[0][link]"] = "AND"
+    for extra in criteria:
+        query.update(extra)
+    return {**query, **forcedisplay(BRIDGE_GROUP_COLUMNS), "range": page, "sort": "2",
+            "order": "ASC"}
+
+
+#: The GLPI calls of an Entra-like cycle, as the bridge makes them (captured from the
+#: simulator's call log): create, filter, PATCH e-mail and name, deactivate, delete,
+#: re-provision; a group created, a member added and removed, the group deleted.
+BRIDGE_CALLS = [
+    Step(
+        "bridge: userName uniqueness search before a create (no hit)",
+        "GET",
+        "/search/User",
+        query={
+            **criterion("criteria[0]", 1, "contains", f"^{FLOW_USER}$"),
+            **forcedisplay(BRIDGE_USER_COLUMNS),
+            "range": "0-49",
+        },
+    ),
+    Step(
+        "bridge: the static profile's id by name",
+        "GET",
+        "/search/Profile",
+        query={
+            **criterion("criteria[0]", 1, "contains", "^Self-Service$"),
+            **forcedisplay([1, 2]),
+            "range": "0-49",
+        },
+    ),
+    Step(
+        "bridge: POST /User with e-mail, names, password, profile on the root entity",
+        "POST",
+        "/User/",
+        body={
+            "input": {
+                "name": FLOW_USER,
+                "realname": "Flow",
+                "firstname": "Rec",
+                "is_active": 1,
+                "password": "Rec-Flow-{tag}-1!",
+                "password2": "Rec-Flow-{tag}-1!",
+                "_useremails": {"-1": "{tag}.flow@example.com"},
+                "_default_email": "-1",
+                "_profiles_id": 1,
+                "_entities_id": 0,
+                "_is_recursive": 0,
+            }
+        },
+        save={"user": _id},
+    ),
+    Step(
+        "bridge: filter userName eq (scope AND login)",
+        "GET",
+        "/search/User",
+        query=bridge_user_search(
+            criterion("criteria[1]", 1, "contains", f"^{FLOW_USER}$", "AND")
+        ),
+    ),
+    Step(
+        "bridge: read by id (scope AND id equals)",
+        "GET",
+        "/search/User",
+        query=bridge_user_search(criterion("criteria[1]", 2, "equals", "{user}", "AND")),
+    ),
+    Step(
+        "bridge: PUT /User/:id the new familyName",
+        "PUT",
+        "/User/{user}",
+        body={"input": {"id": Ref("user"), "realname": "Flow2"}},
+    ),
+    Step(
+        "bridge: the user's e-mails",
+        "GET",
+        "/User/{user}/UserEmail",
+        query={"get_hateoas": "false", "range": "0-999"},
+        save={"email": _first_id},
+    ),
+    Step(
+        "bridge: POST /UserEmail the new primary address",
+        "POST",
+        "/UserEmail/",
+        body={"input": {"users_id": Ref("user"), "email": "{tag}.new@example.com", "is_default": 1}},
+    ),
+    Step("bridge: DELETE /UserEmail/:id the old address", "DELETE", "/UserEmail/{email}"),
+    Step(
+        "bridge: the e-mails after the change",
+        "GET",
+        "/User/{user}/UserEmail",
+        query={"get_hateoas": "false", "range": "0-999"},
+    ),
+    Step(
+        "bridge: PUT /User/:id is_active 0 (deactivate)",
+        "PUT",
+        "/User/{user}",
+        body={"input": {"id": Ref("user"), "is_active": 0}},
+    ),
+    Step("bridge: DELETE /User/:id (trash)", "DELETE", "/User/{user}"),
+    Step(
+        "bridge: filter userName eq finds no trashed user",
+        "GET",
+        "/search/User",
+        query=bridge_user_search(
+            criterion("criteria[1]", 1, "contains", f"^{FLOW_USER}$", "AND")
+        ),
+    ),
+    Step(
+        "bridge: the trashed user by login (is_deleted=1)",
+        "GET",
+        "/search/User",
+        query={
+            **criterion("criteria[0]", 1, "contains", f"^{FLOW_USER}$"),
+            **forcedisplay([1, 2, 8]),
+            "is_deleted": "1",
+        },
+    ),
+    Step(
+        "bridge: re-provision POST /User of the trashed login",
+        "POST",
+        "/User/",
+        body={"input": {"name": FLOW_USER, "_profiles_id": 1, "_entities_id": 0}},
+    ),
+    Step(
+        "bridge: restore PUT /User/:id is_deleted 0, is_active 1",
+        "PUT",
+        "/User/{user}",
+        body={"input": {"id": Ref("user"), "is_deleted": 0, "is_active": 1}},
+    ),
+    Step(
+        "bridge: group displayName uniqueness search (scope AND name)",
+        "GET",
+        "/search/Group",
+        query=bridge_group_search(
+            criterion("criteria[1][criteria][0]", 14, "contains", f"^{FLOW_GROUP}$")
+            | {"criteria[1][link]": "AND"}
+        ),
+    ),
+    Step(
+        "bridge: POST /Group",
+        "POST",
+        "/Group/",
+        body={"input": {"name": FLOW_GROUP, "entities_id": 0, "is_recursive": 1}},
+        save={"group": _id},
+    ),
+    Step(
+        "bridge: group by id (scope AND id equals, range 0-0)",
+        "GET",
+        "/search/Group",
+        query=bridge_group_search(
+            criterion("criteria[1]", 2, "equals", "{group}", "AND"), page="0-0"
+        ),
+    ),
+    Step(
+        "bridge: member check (scope AND nested id equals, forcedisplay 2)",
+        "GET",
+        "/search/User",
+        query={
+            **criterion("criteria[0][criteria][0]", 80, "under", "0"),
+            "criteria[0][link]": "AND",
+            **criterion("criteria[1][criteria][0]", 2, "equals", "{user}"),
+            "criteria[1][link]": "AND",
+            **forcedisplay([2]),
+            "range": "0-0",
+            "sort": "2",
+            "order": "ASC",
+        },
+    ),
+    Step(
+        "bridge: POST /Group_User (array)",
+        "POST",
+        "/Group_User/",
+        body={"input": [{"groups_id": Ref("group"), "users_id": Ref("user")}]},
+    ),
+    Step(
+        "bridge: the group's members",
+        "GET",
+        "/Group/{group}/Group_User",
+        query={"get_hateoas": "false", "range": "0-999"},
+        save={"membership": _first_id},
+    ),
+    Step(
+        "bridge: users search by group (13 equals)",
+        "GET",
+        "/search/User",
+        query={
+            **criterion("criteria[0]", 13, "equals", "{group}"),
+            **forcedisplay([1, 2, 13]),
+        },
+    ),
+    Step(
+        "bridge: DELETE /Group_User/ by body, force_purge",
+        "DELETE",
+        "/Group_User/",
+        body={"input": [{"id": Ref("membership")}], "force_purge": True},
+    ),
+    Step(
+        "bridge: the group's members after the removal",
+        "GET",
+        "/Group/{group}/Group_User",
+        query={"get_hateoas": "false", "range": "0-999"},
+    ),
+    Step(
+        "bridge: DELETE /Group/:id?force_purge=true",
+        "DELETE",
+        "/Group/{group}",
+        query={"force_purge": "true"},
+    ),
+    Step(
+        "bridge: DELETE /User/:id?force_purge=true",
+        "DELETE",
+        "/User/{user}",
+        query={"force_purge": "true"},
+    ),
+]
+
+
 SEARCH_OPTIONS = [
     Step(f"GET /listSearchOptions/{itemtype}", "GET", f"/listSearchOptions/{itemtype}")
-    for itemtype in ("User", "Group", "UserEmail", "Group_User", "Profile_User", "Entity")
+    for itemtype in ("User", "Group", "UserEmail", "Group_User", "Profile_User", "Entity", "Profile")
 ]
 
 
@@ -402,4 +638,5 @@ SCENARIOS: dict[str, list[Step]] = {
     "21_password_history": PASSWORD_HISTORY,
     "22_profileless_user": PROFILELESS_USER,
     "23_search_options": SEARCH_OPTIONS,
+    "24_bridge_calls": BRIDGE_CALLS,
 }
