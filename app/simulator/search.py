@@ -175,14 +175,18 @@ def _null_join(
     through GLPI's "Add NULL if $val = 0" rule (``Search::addWhere``): a positive
     ``equals``/``under`` of 0, or a negated one of another value, adds ``OR id IS NULL``.
     GLPI 11 (``SQLProvider``) no longer adds it for ``glpi_entities``; GLPI 10 does,
-    so on 10 a user without a profile matches ``Entities (Profile) under 0``.
+    so on 10 a user without a profile matches ``Entities (Profile) under 0``. A user
+    without a group does not match ``Groups notequals <id>`` on 10 (recorded in
+    ``tests/contract/recorded/glpi-10.0.12/25_filter_shapes.json``), does on 11.
     """
     negated = searchtype.startswith("not")
     text = str(value).strip()
     is_zero = text.isdigit() and int(text) == 0
-    adds_null = (sim.version == "10" or option.table != "glpi_entities") and (
-        is_zero != negated
-    )
+    if sim.version == "10":
+        applies = option.kind != "groups"
+    else:
+        applies = option.table != "glpi_entities"
+    adds_null = applies and is_zero != negated
 
     def test(row: dict) -> bool:
         if not resolver.values(option, row):

@@ -627,6 +627,93 @@ BRIDGE_CALLS = [
 ]
 
 
+FILTER_A = "scim-rec-{tag}-fa"
+FILTER_B = "scim-rec-{tag}-fb"
+FILTER_GROUP = "scim-rec-{tag}-fgrp"
+MINE = criterion("criteria[0]", 1, "contains", "^scim-rec-{tag}-f")
+
+
+def narrowed(field: int, searchtype: str, value: Any, link: str = "AND", columns=(1, 2)) -> dict:
+    """A criterion of the bridge's filter translation, AND the run's own users only."""
+    return {
+        **MINE,
+        **criterion("criteria[1]", field, searchtype, value, link),
+        **forcedisplay(list(columns)),
+        "sort": "1",
+    }
+
+
+#: The criteria shapes the bridge's SCIM filter translation produces (app/glpi/criteria.py),
+#: on two users of the run: one with an e-mail, a group and inactive, one bare.
+FILTER_SHAPES = [
+    Step(
+        "POST /User A: e-mail, inactive",
+        "POST",
+        "/User/",
+        body={
+            "input": {
+                "name": FILTER_A,
+                "realname": "Alpha",
+                "is_active": 0,
+                "_useremails": {"-1": "{tag}.fa@example.com"},
+                "_default_email": "-1",
+            }
+        },
+        save={"a": _id},
+    ),
+    Step(
+        "POST /User B: bare",
+        "POST",
+        "/User/",
+        body={"input": {"name": FILTER_B}},
+        save={"b": _id},
+    ),
+    Step("POST /Group", "POST", "/Group/", body={"input": {"name": FILTER_GROUP}}, save={"g": _id}),
+    Step(
+        "POST /Group_User A in the group",
+        "POST",
+        "/Group_User/",
+        body={"input": {"groups_id": Ref("g"), "users_id": Ref("a")}},
+    ),
+    Step("emails present (5 contains ^)", "GET", "/search/User",
+         query=narrowed(5, "contains", "^", columns=(1, 2, 5))),
+    Step("emails absent (NOT 5 contains ^)", "GET", "/search/User",
+         query=narrowed(5, "contains", "^", "AND NOT", columns=(1, 2, 5))),
+    Step("groups present (13 contains ^)", "GET", "/search/User",
+         query=narrowed(13, "contains", "^", columns=(1, 2, 13))),
+    Step("realname present (34 contains ^)", "GET", "/search/User",
+         query=narrowed(34, "contains", "^", columns=(1, 2, 34))),
+    Step("realname NULL (34 contains NULL)", "GET", "/search/User",
+         query=narrowed(34, "contains", "NULL", columns=(1, 2, 34))),
+    Step("active eq false (8 equals 0)", "GET", "/search/User",
+         query=narrowed(8, "equals", "0", columns=(1, 2, 8))),
+    Step("id ne A (2 notequals)", "GET", "/search/User",
+         query=narrowed(2, "notequals", "{a}")),
+    Step("e-mail co (5 contains, mixed case)", "GET", "/search/User",
+         query=narrowed(5, "contains", "FA@EXAMPLE", columns=(1, 2, 5))),
+    Step("e-mail eq anchored (5 contains ^x$)", "GET", "/search/User",
+         query=narrowed(5, "contains", "^{tag}.fa@example.com$", columns=(1, 2, 5))),
+    Step("group member eq (13 equals group id)", "GET", "/search/User",
+         query=narrowed(13, "equals", "{g}", columns=(1, 2, 13))),
+    Step("group notequals (13 notequals group id)", "GET", "/search/User",
+         query=narrowed(13, "notequals", "{g}", columns=(1, 2, 13))),
+    Step("meta.lastModified gt (19 morethan)", "GET", "/search/User",
+         query=narrowed(19, "morethan", "2020-01-01 00:00:00", columns=(1, 2))),
+    Step("meta.created lt (121 lessthan)", "GET", "/search/User",
+         query=narrowed(121, "lessthan", "2020-01-01 00:00:00", columns=(1, 2))),
+    Step("profile entity notunder 0 (80 notunder 0)", "GET", "/search/User",
+         query=narrowed(80, "notunder", "0", columns=(1, 2, 80))),
+    Step("sort by realname DESC (sort=34)", "GET", "/search/User",
+         query={**MINE, **forcedisplay([1, 2, 34]), "sort": "34", "order": "DESC"}),
+    Step("page past the end (range 5-9)", "GET", "/search/User",
+         query={**MINE, **forcedisplay([1, 2]), "range": "5-9"}),
+    Step("DELETE /Group/:id?force_purge=true", "DELETE", "/Group/{g}",
+         query={"force_purge": "true"}),
+    Step("DELETE /User/ A and B by body, force_purge", "DELETE", "/User/",
+         body={"input": [{"id": Ref("a")}, {"id": Ref("b")}], "force_purge": True}),
+]
+
+
 SEARCH_OPTIONS = [
     Step(f"GET /listSearchOptions/{itemtype}", "GET", f"/listSearchOptions/{itemtype}")
     for itemtype in ("User", "Group", "UserEmail", "Group_User", "Profile_User", "Entity", "Profile")
@@ -639,4 +726,5 @@ SCENARIOS: dict[str, list[Step]] = {
     "22_profileless_user": PROFILELESS_USER,
     "23_search_options": SEARCH_OPTIONS,
     "24_bridge_calls": BRIDGE_CALLS,
+    "25_filter_shapes": FILTER_SHAPES,
 }
