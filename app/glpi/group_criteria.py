@@ -157,3 +157,41 @@ def sort_option(sort_by: str | None, external_id_column: str | None) -> int:
 def user_ids_in(ids: list[int]) -> list[dict]:
     """``id = a OR id = b ...`` for at most :data:`MAX_IDS_PER_SEARCH` user ids."""
     return [group_of(any_of(USER_OPTION_ID, ids), "AND")]
+
+
+def text_narrowing(node: Node | None, version: str, external_id_column: str | None) -> dict | None:
+    """``searchText`` (column → ``LIKE`` value) for ``GET /Group`` matching at least the
+    groups ``node`` matches, or None when none can be built (read every group in scope).
+
+    ``GET /Group`` ANDs its ``searchText`` columns, one value each, so only a
+    comparison, or an ``and`` of them, narrows; a second clause on a column
+    already used is dropped (that widens). ``id eq`` is left to the caller.
+    """
+    if isinstance(node, Compare):
+        field = {"displayName": "name", "externalId": external_id_column}.get(
+            node.path.canonical
+        )
+        if field is None or node.op not in _LIKE_SHAPE or not isinstance(node.value, str):
+            return None
+        starts, ends = _LIKE_SHAPE[node.op]
+        value = like_value(node.value, version, starts=starts, ends=ends)
+        return {field: value} if value is not None else None
+    if isinstance(node, And):
+        left = text_narrowing(node.left, version, external_id_column)
+        right = text_narrowing(node.right, version, external_id_column)
+        if left is None or right is None:
+            return left if right is None else right
+        return {**right, **left}
+    return None
+
+
+def sort_column(sort_by: str | None, external_id_column: str | None) -> str:
+    """The ``glpi_groups`` column to sort ``GET /Group`` by (id when unsorted)."""
+    columns = {
+        "displayname": "name",
+        "meta.created": "date_creation",
+        "meta.lastmodified": "date_mod",
+    }
+    if external_id_column:
+        columns["externalid"] = external_id_column
+    return columns.get((sort_by or "").lower(), "id")

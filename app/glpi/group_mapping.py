@@ -22,6 +22,11 @@ from app.scim.errors import InvalidValueError
 #: search option. ``code`` exists on GLPI 11 only.
 EXTERNAL_ID_SEARCH_OPTIONS = {"code": 74, "ldap_group_dn": 5, "ldap_value": 4, "comment": 16}
 
+#: Columns whose search option GLPI declares only while an LDAP directory is
+#: configured (``AuthLDAP::useAuthLdap()``, GLPI 10 and 11): groups of a tenant
+#: keeping ``externalId`` there are read with ``GET /Group`` (:mod:`app.glpi.group_items`).
+LDAP_ONLY_COLUMNS = frozenset({"ldap_group_dn", "ldap_value"})
+
 #: Group search options the bridge reads (``listSearchOptions/Group``).
 GROUP_OPTION_ID = 2
 GROUP_OPTION_NAME = 14
@@ -167,7 +172,7 @@ def search_columns(external_id_column: str | None) -> list[int]:
         GROUP_OPTION_DATE_MOD,
         GROUP_OPTION_DATE_CREATION,
     ]
-    if external_id_column:
+    if external_id_column and external_id_column not in LDAP_ONLY_COLUMNS:
         columns.append(EXTERNAL_ID_SEARCH_OPTIONS[external_id_column])
     return columns
 
@@ -180,7 +185,7 @@ def row_from_search(data: Mapping[str, Any], external_id_column: str | None) -> 
         "date_mod": data.get(str(GROUP_OPTION_DATE_MOD)),
         "date_creation": data.get(str(GROUP_OPTION_DATE_CREATION)),
     }
-    if external_id_column:
+    if external_id_column and external_id_column not in LDAP_ONLY_COLUMNS:
         row[external_id_column] = data.get(str(EXTERNAL_ID_SEARCH_OPTIONS[external_id_column]))
     return row
 

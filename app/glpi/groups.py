@@ -5,9 +5,13 @@ Call budget per SCIM operation (asserted in ``tests/backend/test_groups_*``):
 * ``GET /Groups/{id}?excludedAttributes=members``: 1 (``/search/Group`` by id,
   within the tenant's entities); members add one ``Group_User`` page per 1,000.
 * ``GET /Groups?filter=displayName eq "x"``: 1 (``/search/Group``).
-* ``POST /Groups``: 3 (uniqueness search, ``POST /Group``, read back), 4
-  without Redis (the name is checked again after the write), plus 2 when it
-  carries members.
+* ``POST /Groups``: 3 (uniqueness search, ``POST /Group``, then the read back
+  with Redis, or without Redis the name checked again after the write, whose
+  search brings the new row), plus 2 when it carries members (the answer's
+  members are the ids just added: no ``Group_User`` read).
+* A tenant whose ``externalId`` column has no search option (GLPI without
+  LDAP, :mod:`app.glpi.group_items`) reads with ``GET /Group/:id`` and
+  ``GET /Group`` instead of ``/search/Group``, at the same counts.
 * PATCH members, after the view's read of the group: adding k users costs 2
   (one search verifying the ids, one array ``POST /Group_User``); removing k
   costs 2 (one read of the row ids, one array ``DELETE /Group_User``);
@@ -25,6 +29,9 @@ from typing import Any
 
 from app.glpi import group_criteria as gc
 from app.glpi import group_mapping as gm
+from app.glpi.group_items import GroupItemReader
+from app.glpi.group_items import ListRequest
+from app.glpi.group_items import reads_items
 from app.glpi.group_members import MembershipPlan
 from app.glpi.group_members import diff_full_set
 from app.glpi.group_members import member_values
@@ -103,6 +110,7 @@ class GroupStore:
         self._lock = lock
         self._entity_id = int(tenant.get("entity", {}).get("id", 0))
         self._members = MembershipWriter(client, scope.user_criteria)
+        self._items = GroupItemReader(client, scope, scan_limit)
         gm.external_id_field("11", self._mapping_overrides())  # a bad column fails at start-up
 
     def _mapping_overrides(self) -> dict:
@@ -121,10 +129,21 @@ class GroupStore:
 
     # -- reads -------------------------------------------------------------------------------
 
+    @property
+    def _reads_items(self) -> bool:
+        """The externalId column has no search option (GLPI without LDAP): read rows
+        with ``GET /Group`` (:mod:`app.glpi.group_items`)."""
+        return reads_items(self.external_id_column)
+
     def _load_row(self, group_id: str) -> dict:
-        """The group's row, found by id within the tenant's entities (one search)."""
+        """The group's row, found by id within the tenant's entities (one call)."""
         if not (group_id.isascii() and group_id.isdigit()) or int(group_id) <= 0:
             raise NotFoundError(f"Group {group_id} not found.")
+        if self._reads_items:
+            row = self._items.load(int(group_id))
+            if row is None:
+                raise NotFoundError(f"Group {group_id} not found.")
+            return row
         _, rows = self._search_rows(
             self._scope() + [gc.group_id_equals(int(group_id))], 0, 1, gm.GROUP_OPTION_ID, "ASC"
         )
@@ -159,9 +178,11 @@ class GroupStore:
         return total, [gm.row_from_search(item, column) for item in data]
 
     def search(self, ctx: Context, query: SearchQuery) -> SearchResult:
+        order = "DESC" if query.sort_order == "descending" else "ASC"
+        if self._reads_items:
+            return self._search_items(ctx, query, order)
         scope = self._scope()
         sort = gc.sort_option(query.sort_by, self.external_id_column)
-        order = "DESC" if query.sort_order == "descending" else "ASC"
         if query.filter is None:
             total, rows = self._search_rows(scope, query.start_index - 1, query.count, sort, order)
             rows = rows[: query.count]
@@ -176,6 +197,19 @@ class GroupStore:
             )
         verified = self._verify(query.filter, rows)
         page = verified[query.start_index - 1 : query.start_index - 1 + query.count]
+        return SearchResult(len(verified), [self._to_scim(row, ctx) for row in page])
+
+    def _search_items(self, ctx: Context, query: SearchQuery, order: str) -> SearchResult:
+        """:meth:`search` through ``GET /Group`` (see :mod:`app.glpi.group_items`)."""
+        column = self.external_id_column
+        sort = gc.sort_column(query.sort_by, column)
+        start = query.start_index - 1
+        if query.filter is None:
+            total, rows = self._items.page(ListRequest(None, sort, order, start, query.count))
+            return SearchResult(total, [self._to_scim(row, ctx) for row in rows])
+        rows = self._items.candidates(query.filter, sort, order, version=self.version, column=column)
+        verified = self._verify(query.filter, rows)
+        page = verified[start : start + query.count]
         return SearchResult(len(verified), [self._to_scim(row, ctx) for row in page])
 
     def _verify(self, node: Any, rows: list[dict]) -> list[dict]:
@@ -196,7 +230,11 @@ class GroupStore:
     # -- uniqueness --------------------------------------------------------------------------
 
     def _same_name(self, name: str) -> list[int]:
-        """Ids of the tenant's groups named ``name`` (without case), in id order.
+        """Ids of the tenant's groups named ``name`` (without case), in id order."""
+        return [int(row["id"]) for row in self._same_name_rows(name)]
+
+    def _same_name_rows(self, name: str) -> list[dict]:
+        """Search rows of the tenant's groups named ``name`` (without case), in id order.
 
         GLPI's candidates are read to the end: a name holding ``^`` or ``$``
         can only be searched unanchored, and may bring more rows than one page.
@@ -212,9 +250,8 @@ class GroupStore:
             rows += more
         wanted = name.casefold()
         return sorted(
-            int(row["id"])
-            for row in rows
-            if str(row.get("name") or "").strip().casefold() == wanted
+            (row for row in rows if str(row.get("name") or "").strip().casefold() == wanted),
+            key=lambda row: int(row["id"]),
         )
 
     def _check_name_free(self, name: str, except_id: int | None = None) -> None:
@@ -226,17 +263,22 @@ class GroupStore:
                 f'A group named "{name}" already exists in this tenant (id {taken[0]}).'
             )
 
-    def _keep_if_first(self, name: str, group_id: int) -> None:
+    def _keep_if_first(self, name: str, group_id: int) -> dict | None:
         """After a create under a lock that other processes do not share: when
         another worker created the same name meanwhile, the lowest id wins and
         the later group is purged (409). The later creator always sees the
-        earlier group, so exactly one survives."""
-        first = self._same_name(name)
-        if first and first[0] < group_id:
+        earlier group, so exactly one survives.
+
+        :returns: the new group's search row, which this same search brought
+            (so the create's answer needs no read back), or None.
+        """
+        rows = self._same_name_rows(name)
+        if rows and int(rows[0]["id"]) < group_id:
             self._client.delete("Group", group_id, force_purge=True)
             raise ConflictError(
-                f'A group named "{name}" already exists in this tenant (id {first[0]}).'
+                f'A group named "{name}" already exists in this tenant (id {rows[0]["id"]}).'
             )
+        return next((row for row in rows if int(row["id"]) == group_id), None)
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -274,15 +316,20 @@ class GroupStore:
         with self._lock(ctx.tenant, name) as spans_processes:
             self._check_name_free(name)
             group_id = int(self._client.add("Group", fields))
-            if not spans_processes:
-                self._keep_if_first(name, group_id)
+            row = None if spans_processes else self._keep_if_first(name, group_id)
         self._members.apply(group_id, plan)
-        if not plan.add:
-            # Created without members: it has none, so its answer reads no Group_User.
+        if plan.add and _wants_display(ctx):
+            return self.get(ctx, str(group_id))
+        if row is None:
             row = self._load_row(str(group_id))
-            column = self.external_id_column
-            return gm.glpi_to_scim_group(row, external_id_column=column, members=[])
-        return self.get(ctx, str(group_id))
+        column = self.external_id_column
+        if column and column in fields:
+            # A search row lacks a column without search option (GLPI without LDAP).
+            row = {**row, column: fields[column]}
+        # Its members are exactly the ids just added (verified, each one landed):
+        # the answer reads no Group_User.
+        members = [gm.member_of(user_id) for user_id in plan.add]
+        return gm.glpi_to_scim_group(row, external_id_column=column, members=members)
 
     def _write_columns(
         self, ctx: Context, group_id: int, fields: dict, old_name: str | None

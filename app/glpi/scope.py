@@ -57,6 +57,37 @@ class TenantScope:
             return [self._entity]
         return list(self._caches.entity_tree.get_or_load(("tree", self._entity), self._load_tree))
 
+    def holds_entity(self, entity_id: int) -> bool:
+        """True when ``entity_id`` is the tenant's entity, or below it when recursive.
+
+        For rows read by id or by ``GET /<itemtype>`` (which only GLPI's own
+        entity rights restrict). The tenant's own entity costs nothing; a
+        sub-entity is looked up in the cached tree, read again once on a miss
+        so that a sub-entity created since counts at once.
+        """
+        entity_id = int(entity_id)
+        if entity_id == self._entity:
+            return True
+        if not self._recursive:
+            return False
+        if entity_id in self.entity_ids():
+            return True
+        self._caches.entity_tree.evict(("tree", self._entity))
+        return entity_id in self.entity_ids()
+
+    def listable_entity_filter(self) -> dict[str, str] | None:
+        """``searchText`` restricting ``GET /<itemtype>`` to exactly the tenant's entities,
+        or None when a ``LIKE`` cannot say it (a recursive tenant below the root).
+
+        ``{}`` for the root entity with recursion: GLPI's own restriction to the
+        session's entities is then the tenant's scope, as for ``/search``.
+        """
+        if not self._recursive:
+            return {"entities_id": f"^{self._entity}$"}
+        if self._entity == 0:
+            return {}
+        return None
+
     def _load_tree(self) -> tuple[int, ...]:
         rows = self._client.list_items("Entity", range=(0, MAX_ENTITIES - 1))
         children: dict[int, list[int]] = {}

@@ -35,6 +35,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -359,6 +360,21 @@ class GlpiSession:
     ) -> Any:
         """Call ``path`` (e.g. ``/User/5``) within the session and return the decoded body.
 
+        See :meth:`request_with_headers`.
+        """
+        return self.request_with_headers(method, path, params=params, json=json, retry=retry)[0]
+
+    def request_with_headers(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        retry: bool | None = None,
+    ) -> tuple[Any, Mapping[str, str]]:
+        """Call ``path`` within the session: ``(decoded body, response headers)``.
+
         :param retry: replay on connection errors and 502/503/504; defaults
             to True for idempotent methods. POST is never replayed.
         :raises GlpiError: a typed subclass chosen by GLPI's error code.
@@ -400,7 +416,7 @@ class GlpiSession:
                     code="ERROR_SESSION_TOKEN_INVALID",
                 )
             self._raise_for(method, path, response, body)
-            return body
+            return body, response.headers
         raise AssertionError("unreachable")  # pragma: no cover
 
 

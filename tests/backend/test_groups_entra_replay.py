@@ -96,10 +96,6 @@ def test_documented_entra_group_requests(bridge, flag):
     assert group_user_rows(sim, int(gid)) == [] and scim.get(f"/Groups/{gid}").status_code == 404
 
 
-# GLPI 10 keeps a group's externalId in ldap_group_dn, which /search/Group reads only
-# when an LDAP directory is configured (Group options 3-5; issue 13, divergence 1).
-# Until the bridge reads it another way, this runs against such a GLPI.
-@pytest.mark.glpi_ldap
 def test_reference_code_postman_group_folder(bridge):
     scim, sim = bridge
     id3, id4 = (str(u) for u in seed_users(sim, 2, prefix="ref"))

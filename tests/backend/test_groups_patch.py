@@ -53,10 +53,6 @@ def test_a_member_filter_that_names_no_ids_loads_members_and_removes_only_matche
     assert member_ids(sim, gid) == {users[0], users[2]}
 
 
-# GLPI 10 keeps a group's externalId in ldap_group_dn, which /search/Group reads only
-# when an LDAP directory is configured (Group options 3-5; issue 13, divergence 1).
-# Until the bridge reads it another way, this runs against such a GLPI.
-@pytest.mark.glpi_ldap
 def test_put_members_empty_clears_and_put_without_members_keeps(glpi_sim):
     scim, sim = Scim(served_bridge(glpi_sim)), glpi_sim.sim
     users = seed_users(sim, 2)
@@ -88,12 +84,18 @@ def test_created_groups_take_entity_recursion_and_flags_from_config(glpi_sim):
     )
 
 
-# GLPI 10 keeps a group's externalId in ldap_group_dn, which /search/Group reads only
-# when an LDAP directory is configured (Group options 3-5; issue 13, divergence 1).
-# Until the bridge reads it another way, this runs against such a GLPI.
-@pytest.mark.glpi_ldap
-def test_external_id_is_stored_per_version_and_filterable(glpi_sim):
+@pytest.mark.parametrize(
+    "ldap",
+    [
+        pytest.param(False, id="no-ldap"),
+        pytest.param(True, id="ldap", marks=pytest.mark.glpi_ldap),
+    ],
+)
+def test_external_id_is_stored_per_version_and_filterable(glpi_sim, ldap):
+    """The same on a GLPI without an LDAP directory (Group options 3-5 missing, the kit's
+    case) and with one (GLPI 10's ldap_group_dn then also searchable)."""
     scim, sim = Scim(served_bridge(glpi_sim)), glpi_sim.sim
+    assert sim.ldap_directory is ldap
     gid = _create(scim, "External", externalId="6f1c-Ab")
     row = next(g for g in sim.rows("Group") if g["id"] == gid)
     column = "code" if sim.version == "11" else "ldap_group_dn"

@@ -24,10 +24,6 @@ def results(glpi_sim):
     return run_checks(served_bridge(glpi_sim), TOKEN)
 
 
-# GLPI 10 keeps a group's externalId in ldap_group_dn, which /search/Group reads only
-# when an LDAP directory is configured (Group options 3-5; issue 13, divergence 1).
-# Until the bridge reads it another way, this runs against such a GLPI.
-@pytest.mark.glpi_ldap
 def test_every_group_check_succeeds(results):
     group_checks = [r for r in results if r.resource_type == "Group"]
     assert {r.title for r in group_checks} >= CRUD_AND_PATCH
