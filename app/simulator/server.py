@@ -191,6 +191,7 @@ def run_simulator(
     user_token: str | None = None,
     latency_ms: float = 0.0,
     keep_alive: bool = False,
+    ldap_directory: bool = False,
 ) -> int:
     """Serve until interrupted (the ``simulator`` CLI command); prints URL and tokens."""
     running = start_simulator(
@@ -201,6 +202,7 @@ def run_simulator(
         user_token=user_token,
         latency_ms=latency_ms,
         keep_alive=keep_alive,
+        ldap_directory=ldap_directory,
     )
     print(f"GLPI simulator (version {running.sim.version}) at {running.url}", flush=True)
     print(f"App-Token: {running.app_token}", flush=True)
