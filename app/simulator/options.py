@@ -308,7 +308,7 @@ _TABLES = {
 }
 
 
-def _ldap_group_option(number: int, name: str, field: str, datatype: str) -> dict:
+def _ldap_group_option(name: str, field: str, datatype: str) -> dict:
     return {
         "name": name,
         "table": "glpi_groups",
@@ -324,9 +324,9 @@ def _ldap_group_option(number: int, name: str, field: str, datatype: str) -> dic
 #: ``Group::rawSearchOptions`` adds these after the common options when
 #: ``AuthLDAP::useAuthLdap()`` (an LDAP directory is configured).
 LDAP_GROUP_OPTIONS = {
-    "3": _ldap_group_option(3, "Attribute of the user containing its groups", "ldap_field", "string"),
-    "4": _ldap_group_option(4, "Attribute value", "ldap_value", "text"),
-    "5": _ldap_group_option(5, "Group DN", "ldap_group_dn", "text"),
+    "3": _ldap_group_option("Attribute of the user containing its groups", "ldap_field", "string"),
+    "4": _ldap_group_option("Attribute value", "ldap_value", "text"),
+    "5": _ldap_group_option("Group DN", "ldap_group_dn", "text"),
 }
 
 

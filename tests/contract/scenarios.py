@@ -56,6 +56,15 @@ def criterion(prefix: str, field: int, searchtype: str, value: Any, link: str = 
     return out
 
 
+def search(title: str, itemtype: str, query: dict, **extra: Any) -> Step:
+    """A ``GET /search/<itemtype>`` step."""
+    return Step(title, "GET", f"/search/{itemtype}", query=query, **extra)
+
+
+#: The bridge's read of a user or group's sub-items.
+SUBITEMS = {"get_hateoas": "false", "range": "0-999"}
+
+
 def user_scope_search(login: str) -> dict:
     """The bridge's ``userName eq`` read: tenant scope (root, recursive) AND the login."""
     return {
@@ -103,36 +112,31 @@ GROUP_LDAP_COLUMNS = [
         "/Group",
         query={"searchText[ldap_group_dn]": "^ext-{tag}-one$", "only_id": "true"},
     ),
-    Step(
+    search(
         "/search/Group on option 5 (Group DN) without an LDAP directory",
-        "GET",
-        "/search/Group",
-        query=criterion("criteria[0]", 5, "contains", "^ext-{tag}-one$"),
+        "Group",
+        criterion("criteria[0]", 5, "contains", "^ext-{tag}-one$"),
         note="options 3, 4, 5 exist only when AuthLDAP::useAuthLdap(): 400 Bad field ID",
     ),
-    Step(
+    search(
         "/search/Group on option 4 (Attribute value) without an LDAP directory",
-        "GET",
-        "/search/Group",
-        query=criterion("criteria[0]", 4, "contains", "val-{tag}"),
+        "Group",
+        criterion("criteria[0]", 4, "contains", "val-{tag}"),
     ),
-    Step(
+    search(
         "/search/Group on option 3 (Attribute of the user) without an LDAP directory",
-        "GET",
-        "/search/Group",
-        query=criterion("criteria[0]", 3, "contains", "memberof"),
+        "Group",
+        criterion("criteria[0]", 3, "contains", "memberof"),
     ),
-    Step(
+    search(
         "/search/Group by name with forcedisplay 3, 4, 5: unknown columns are left out silently",
-        "GET",
-        "/search/Group",
-        query=group_name_search(GROUP, [2, 3, 4, 5]),
+        "Group",
+        group_name_search(GROUP, [2, 3, 4, 5]),
     ),
-    Step(
+    search(
         "/search/Group by name with the bridge's group columns",
-        "GET",
-        "/search/Group",
-        query=group_name_search(GROUP, GROUP_COLUMNS),
+        "Group",
+        group_name_search(GROUP, GROUP_COLUMNS),
     ),
     Step(
         "PUT /Group/:id a new ldap_group_dn",
@@ -149,11 +153,10 @@ GROUP_LDAP_COLUMNS = [
         save={"group_code": _id},
     ),
     Step("GET /Group/:id of the group posted with code", "GET", "/Group/{group_code}"),
-    Step(
+    search(
         "/search/Group on option 74 (Group code)",
-        "GET",
-        "/search/Group",
-        query={
+        "Group",
+        {
             **criterion("criteria[0]", 74, "contains", "^code-{tag}$"),
             **forcedisplay([2, 74]),
         },
@@ -212,7 +215,8 @@ PASSWORD_HISTORY = [
         body={"input": {"password": PASSWORD_2, "password2": PASSWORD_2}},
     ),
     Step(
-        "PUT /User/:id the first password again (GLPI's default history checks only the current one)",
+        "PUT /User/:id the first password again "
+        "(GLPI's default history checks only the current one)",
         "PUT",
         "/User/{user}",
         body={"input": {"password": PASSWORD, "password2": PASSWORD}},
@@ -286,47 +290,42 @@ PROFILELESS_USER = [
         "/User",
         query={"searchText[name]": f"^{NOPROFILE}$", "only_id": "true"},
     ),
-    Step(
+    search(
         "/search/User as the bridge reads userName eq: scope (80 under 0) AND login",
-        "GET",
-        "/search/User",
-        query=user_scope_search(NOPROFILE),
+        "User",
+        user_scope_search(NOPROFILE),
         note="a user without a Profile_User row is in no entity: outside every tenant's scope",
     ),
-    Step(
+    search(
         "/search/User by login only, the bridge's columns",
-        "GET",
-        "/search/User",
-        query={
+        "User",
+        {
             **criterion("criteria[0]", 1, "contains", f"^{NOPROFILE}$"),
             **forcedisplay(USER_COLUMNS),
         },
     ),
-    Step(
+    search(
         "/search/User 80 equals 0 AND login",
-        "GET",
-        "/search/User",
-        query={
+        "User",
+        {
             **criterion("criteria[0]", 80, "equals", "0"),
             **criterion("criteria[1]", 1, "contains", f"^{NOPROFILE}$", "AND"),
             **forcedisplay([1, 2, 80]),
         },
     ),
-    Step(
+    search(
         "/search/User 20 (profile) contains ^ AND login",
-        "GET",
-        "/search/User",
-        query={
+        "User",
+        {
             **criterion("criteria[0]", 20, "contains", "^"),
             **criterion("criteria[1]", 1, "contains", f"^{NOPROFILE}$", "AND"),
             **forcedisplay([1, 2, 20]),
         },
     ),
-    Step(
+    search(
         "/search/User scope (80 under 0) AND login glpi-system, the stock user without a profile",
-        "GET",
-        "/search/User",
-        query={
+        "User",
+        {
             **criterion("criteria[0][criteria][0]", 80, "under", "0"),
             **criterion("criteria[1]", 1, "contains", "^glpi-system$", "AND"),
             **forcedisplay([1, 2, 34, 80]),
@@ -352,11 +351,10 @@ PROFILELESS_USER = [
             }
         },
     ),
-    Step(
+    search(
         "/search/User userName eq after the profile row came back",
-        "GET",
-        "/search/User",
-        query=user_scope_search(NOPROFILE),
+        "User",
+        user_scope_search(NOPROFILE),
     ),
     Step(
         "POST /User with _profiles_id of a profile that does not exist",
@@ -370,11 +368,10 @@ PROFILELESS_USER = [
         "GET",
         "/User/{user_bad}/Profile_User",
     ),
-    Step(
+    search(
         "/search/User userName eq of the user posted with a missing profile",
-        "GET",
-        "/search/User",
-        query=user_scope_search(BADPROFILE),
+        "User",
+        user_scope_search(BADPROFILE),
     ),
     Step(
         "DELETE /User/:id?force_purge=true",
@@ -398,44 +395,45 @@ BRIDGE_USER_COLUMNS = [1, 2, 5, 6, 8, 9, 10, 11, 13, 17, 19, 20, 22, 28, 34, 80,
 BRIDGE_GROUP_COLUMNS = [2, 14, 19, 121, 5]
 
 
-def bridge_user_search(*criteria: dict, page: str = "0-1999") -> dict:
-    """``/search/User`` as the bridge sends it: scope group, then its own criteria."""
+def _bridge_search(columns: list[int], criteria: tuple[dict, ...], page: str) -> dict:
+    """A search as the bridge sends it: the tenant scope group, then its own criteria."""
     query = criterion("criteria[0][criteria][0]", 80, "under", "0")
     query["criteria[0][link]"] = "AND"
     for extra in criteria:
         query.update(extra)
-    return {**query, **forcedisplay(BRIDGE_USER_COLUMNS), "range": page, "sort": "2",
-            "order": "ASC"}
+    return {**query, **forcedisplay(columns), "range": page, "sort": "2", "order": "ASC"}
+
+
+def bridge_user_search(*criteria: dict, page: str = "0-1999") -> dict:
+    return _bridge_search(BRIDGE_USER_COLUMNS, criteria, page)
 
 
 def bridge_group_search(*criteria: dict, page: str = "0-1999") -> dict:
-    query = criterion("criteria[0][criteria][0]", 80, "under", "0")
-    query["criteria[0][link]"] = "AND"
-    for extra in criteria:
-        query.update(extra)
-    return {**query, **forcedisplay(BRIDGE_GROUP_COLUMNS), "range": page, "sort": "2",
-            "order": "ASC"}
+    return _bridge_search(BRIDGE_GROUP_COLUMNS, criteria, page)
+
+
+FLOW_BY_LOGIN = bridge_user_search(
+    criterion("criteria[1]", 1, "contains", f"^{FLOW_USER}$", "AND")
+)
 
 
 #: The GLPI calls of an Entra-like cycle, as the bridge makes them (captured from the
 #: simulator's call log): create, filter, PATCH e-mail and name, deactivate, delete,
 #: re-provision; a group created, a member added and removed, the group deleted.
 BRIDGE_CALLS = [
-    Step(
+    search(
         "bridge: userName uniqueness search before a create (no hit)",
-        "GET",
-        "/search/User",
-        query={
+        "User",
+        {
             **criterion("criteria[0]", 1, "contains", f"^{FLOW_USER}$"),
             **forcedisplay(BRIDGE_USER_COLUMNS),
             "range": "0-49",
         },
     ),
-    Step(
+    search(
         "bridge: the static profile's id by name",
-        "GET",
-        "/search/Profile",
-        query={
+        "Profile",
+        {
             **criterion("criteria[0]", 1, "contains", "^Self-Service$"),
             **forcedisplay([1, 2]),
             "range": "0-49",
@@ -462,19 +460,15 @@ BRIDGE_CALLS = [
         },
         save={"user": _id},
     ),
-    Step(
+    search(
         "bridge: filter userName eq (scope AND login)",
-        "GET",
-        "/search/User",
-        query=bridge_user_search(
-            criterion("criteria[1]", 1, "contains", f"^{FLOW_USER}$", "AND")
-        ),
+        "User",
+        FLOW_BY_LOGIN,
     ),
-    Step(
+    search(
         "bridge: read by id (scope AND id equals)",
-        "GET",
-        "/search/User",
-        query=bridge_user_search(criterion("criteria[1]", 2, "equals", "{user}", "AND")),
+        "User",
+        bridge_user_search(criterion("criteria[1]", 2, "equals", "{user}", "AND")),
     ),
     Step(
         "bridge: PUT /User/:id the new familyName",
@@ -486,21 +480,23 @@ BRIDGE_CALLS = [
         "bridge: the user's e-mails",
         "GET",
         "/User/{user}/UserEmail",
-        query={"get_hateoas": "false", "range": "0-999"},
+        query=SUBITEMS,
         save={"email": _first_id},
     ),
     Step(
         "bridge: POST /UserEmail the new primary address",
         "POST",
         "/UserEmail/",
-        body={"input": {"users_id": Ref("user"), "email": "{tag}.new@example.com", "is_default": 1}},
+        body={
+            "input": {"users_id": Ref("user"), "email": "{tag}.new@example.com", "is_default": 1}
+        },
     ),
     Step("bridge: DELETE /UserEmail/:id the old address", "DELETE", "/UserEmail/{email}"),
     Step(
         "bridge: the e-mails after the change",
         "GET",
         "/User/{user}/UserEmail",
-        query={"get_hateoas": "false", "range": "0-999"},
+        query=SUBITEMS,
     ),
     Step(
         "bridge: PUT /User/:id is_active 0 (deactivate)",
@@ -509,19 +505,15 @@ BRIDGE_CALLS = [
         body={"input": {"id": Ref("user"), "is_active": 0}},
     ),
     Step("bridge: DELETE /User/:id (trash)", "DELETE", "/User/{user}"),
-    Step(
+    search(
         "bridge: filter userName eq finds no trashed user",
-        "GET",
-        "/search/User",
-        query=bridge_user_search(
-            criterion("criteria[1]", 1, "contains", f"^{FLOW_USER}$", "AND")
-        ),
+        "User",
+        FLOW_BY_LOGIN,
     ),
-    Step(
+    search(
         "bridge: the trashed user by login (is_deleted=1)",
-        "GET",
-        "/search/User",
-        query={
+        "User",
+        {
             **criterion("criteria[0]", 1, "contains", f"^{FLOW_USER}$"),
             **forcedisplay([1, 2, 8]),
             "is_deleted": "1",
@@ -539,11 +531,10 @@ BRIDGE_CALLS = [
         "/User/{user}",
         body={"input": {"id": Ref("user"), "is_deleted": 0, "is_active": 1}},
     ),
-    Step(
+    search(
         "bridge: group displayName uniqueness search (scope AND name)",
-        "GET",
-        "/search/Group",
-        query=bridge_group_search(
+        "Group",
+        bridge_group_search(
             criterion("criteria[1][criteria][0]", 14, "contains", f"^{FLOW_GROUP}$")
             | {"criteria[1][link]": "AND"}
         ),
@@ -555,19 +546,17 @@ BRIDGE_CALLS = [
         body={"input": {"name": FLOW_GROUP, "entities_id": 0, "is_recursive": 1}},
         save={"group": _id},
     ),
-    Step(
+    search(
         "bridge: group by id (scope AND id equals, range 0-0)",
-        "GET",
-        "/search/Group",
-        query=bridge_group_search(
+        "Group",
+        bridge_group_search(
             criterion("criteria[1]", 2, "equals", "{group}", "AND"), page="0-0"
         ),
     ),
-    Step(
+    search(
         "bridge: member check (scope AND nested id equals, forcedisplay 2)",
-        "GET",
-        "/search/User",
-        query={
+        "User",
+        {
             **criterion("criteria[0][criteria][0]", 80, "under", "0"),
             "criteria[0][link]": "AND",
             **criterion("criteria[1][criteria][0]", 2, "equals", "{user}"),
@@ -588,14 +577,13 @@ BRIDGE_CALLS = [
         "bridge: the group's members",
         "GET",
         "/Group/{group}/Group_User",
-        query={"get_hateoas": "false", "range": "0-999"},
+        query=SUBITEMS,
         save={"membership": _first_id},
     ),
-    Step(
+    search(
         "bridge: users search by group (13 equals)",
-        "GET",
-        "/search/User",
-        query={
+        "User",
+        {
             **criterion("criteria[0]", 13, "equals", "{group}"),
             **forcedisplay([1, 2, 13]),
         },
@@ -610,7 +598,7 @@ BRIDGE_CALLS = [
         "bridge: the group's members after the removal",
         "GET",
         "/Group/{group}/Group_User",
-        query={"get_hateoas": "false", "range": "0-999"},
+        query=SUBITEMS,
     ),
     Step(
         "bridge: DELETE /Group/:id?force_purge=true",
@@ -675,38 +663,38 @@ FILTER_SHAPES = [
         "/Group_User/",
         body={"input": {"groups_id": Ref("g"), "users_id": Ref("a")}},
     ),
-    Step("emails present (5 contains ^)", "GET", "/search/User",
-         query=narrowed(5, "contains", "^", columns=(1, 2, 5))),
-    Step("emails absent (NOT 5 contains ^)", "GET", "/search/User",
-         query=narrowed(5, "contains", "^", "AND NOT", columns=(1, 2, 5))),
-    Step("groups present (13 contains ^)", "GET", "/search/User",
-         query=narrowed(13, "contains", "^", columns=(1, 2, 13))),
-    Step("realname present (34 contains ^)", "GET", "/search/User",
-         query=narrowed(34, "contains", "^", columns=(1, 2, 34))),
-    Step("realname NULL (34 contains NULL)", "GET", "/search/User",
-         query=narrowed(34, "contains", "NULL", columns=(1, 2, 34))),
-    Step("active eq false (8 equals 0)", "GET", "/search/User",
-         query=narrowed(8, "equals", "0", columns=(1, 2, 8))),
-    Step("id ne A (2 notequals)", "GET", "/search/User",
-         query=narrowed(2, "notequals", "{a}")),
-    Step("e-mail co (5 contains, mixed case)", "GET", "/search/User",
-         query=narrowed(5, "contains", "FA@EXAMPLE", columns=(1, 2, 5))),
-    Step("e-mail eq anchored (5 contains ^x$)", "GET", "/search/User",
-         query=narrowed(5, "contains", "^{tag}.fa@example.com$", columns=(1, 2, 5))),
-    Step("group member eq (13 equals group id)", "GET", "/search/User",
-         query=narrowed(13, "equals", "{g}", columns=(1, 2, 13))),
-    Step("group notequals (13 notequals group id)", "GET", "/search/User",
-         query=narrowed(13, "notequals", "{g}", columns=(1, 2, 13))),
-    Step("meta.lastModified gt (19 morethan)", "GET", "/search/User",
-         query=narrowed(19, "morethan", "2020-01-01 00:00:00", columns=(1, 2))),
-    Step("meta.created lt (121 lessthan)", "GET", "/search/User",
-         query=narrowed(121, "lessthan", "2020-01-01 00:00:00", columns=(1, 2))),
-    Step("profile entity notunder 0 (80 notunder 0)", "GET", "/search/User",
-         query=narrowed(80, "notunder", "0", columns=(1, 2, 80))),
-    Step("sort by realname DESC (sort=34)", "GET", "/search/User",
-         query={**MINE, **forcedisplay([1, 2, 34]), "sort": "34", "order": "DESC"}),
-    Step("page past the end (range 5-9)", "GET", "/search/User",
-         query={**MINE, **forcedisplay([1, 2]), "range": "5-9"}),
+    search("emails present (5 contains ^)", "User",
+         narrowed(5, "contains", "^", columns=(1, 2, 5))),
+    search("emails absent (NOT 5 contains ^)", "User",
+         narrowed(5, "contains", "^", "AND NOT", columns=(1, 2, 5))),
+    search("groups present (13 contains ^)", "User",
+         narrowed(13, "contains", "^", columns=(1, 2, 13))),
+    search("realname present (34 contains ^)", "User",
+         narrowed(34, "contains", "^", columns=(1, 2, 34))),
+    search("realname NULL (34 contains NULL)", "User",
+         narrowed(34, "contains", "NULL", columns=(1, 2, 34))),
+    search("active eq false (8 equals 0)", "User",
+         narrowed(8, "equals", "0", columns=(1, 2, 8))),
+    search("id ne A (2 notequals)", "User",
+         narrowed(2, "notequals", "{a}")),
+    search("e-mail co (5 contains, mixed case)", "User",
+         narrowed(5, "contains", "FA@EXAMPLE", columns=(1, 2, 5))),
+    search("e-mail eq anchored (5 contains ^x$)", "User",
+         narrowed(5, "contains", "^{tag}.fa@example.com$", columns=(1, 2, 5))),
+    search("group member eq (13 equals group id)", "User",
+         narrowed(13, "equals", "{g}", columns=(1, 2, 13))),
+    search("group notequals (13 notequals group id)", "User",
+         narrowed(13, "notequals", "{g}", columns=(1, 2, 13))),
+    search("meta.lastModified gt (19 morethan)", "User",
+         narrowed(19, "morethan", "2020-01-01 00:00:00", columns=(1, 2))),
+    search("meta.created lt (121 lessthan)", "User",
+         narrowed(121, "lessthan", "2020-01-01 00:00:00", columns=(1, 2))),
+    search("profile entity notunder 0 (80 notunder 0)", "User",
+         narrowed(80, "notunder", "0", columns=(1, 2, 80))),
+    search("sort by realname DESC (sort=34)", "User",
+         {**MINE, **forcedisplay([1, 2, 34]), "sort": "34", "order": "DESC"}),
+    search("page past the end (range 5-9)", "User",
+         {**MINE, **forcedisplay([1, 2]), "range": "5-9"}),
     Step("DELETE /Group/:id?force_purge=true", "DELETE", "/Group/{g}",
          query={"force_purge": "true"}),
     Step("DELETE /User/ A and B by body, force_purge", "DELETE", "/User/",
@@ -716,7 +704,9 @@ FILTER_SHAPES = [
 
 SEARCH_OPTIONS = [
     Step(f"GET /listSearchOptions/{itemtype}", "GET", f"/listSearchOptions/{itemtype}")
-    for itemtype in ("User", "Group", "UserEmail", "Group_User", "Profile_User", "Entity", "Profile")
+    for itemtype in (
+        "User", "Group", "UserEmail", "Group_User", "Profile_User", "Entity", "Profile"
+    )
 ]
 
 
