@@ -702,6 +702,86 @@ FILTER_SHAPES = [
 ]
 
 
+READ_GROUP_A = "scim-rec-{tag}-rga"
+READ_GROUP_B = "scim-rec-{tag}-rgb"
+
+
+def group_items(**narrow: str) -> dict:
+    """``GET /Group/`` as the bridge lists groups when externalId has no search option."""
+    query = {"get_hateoas": "false", "range": "0-2000", "sort": "id", "order": "ASC"}
+    return {**query, **{f"searchText[{k}]": v for k, v in narrow.items()}}
+
+
+#: The reads the bridge makes of groups whose externalId column cannot be searched
+#: (GLPI 10's ldap_group_dn without LDAP): by id and through getItems with searchText.
+GROUP_ITEM_READS = [
+    Step(
+        "POST /Group A with ldap_group_dn",
+        "POST",
+        "/Group/",
+        body={"input": {"name": READ_GROUP_A, "ldap_group_dn": "Ext_{tag}_A", "entities_id": 0}},
+        save={"a": _id},
+    ),
+    Step(
+        "POST /Group B with ldap_group_dn",
+        "POST",
+        "/Group/",
+        body={"input": {"name": READ_GROUP_B, "ldap_group_dn": "Ext_{tag}_B", "entities_id": 0}},
+        save={"b": _id},
+    ),
+    Step("GET /Group/:id?get_hateoas=false", "GET", "/Group/{a}", query={"get_hateoas": "false"}),
+    Step(
+        "GET /Group/ by exact name (searchText anchored), range 0-2000",
+        "GET",
+        "/Group/",
+        query=group_items(name=f"^{READ_GROUP_A}$"),
+    ),
+    Step(
+        "GET /Group/ by exact ldap_group_dn",
+        "GET",
+        "/Group/",
+        query=group_items(ldap_group_dn="^Ext_{tag}_B$"),
+    ),
+    Step(
+        "GET /Group/ by ldap_group_dn in another case (LIKE ignores case)",
+        "GET",
+        "/Group/",
+        query=group_items(ldap_group_dn="^EXT_{tag}_B$"),
+    ),
+    Step(
+        "GET /Group/ by ldap_group_dn with % (a wildcard in searchText)",
+        "GET",
+        "/Group/",
+        query=group_items(ldap_group_dn="^Ext%{tag}_A$"),
+    ),
+    Step(
+        "GET /Group/ both groups by name prefix, sorted by id",
+        "GET",
+        "/Group/",
+        query=group_items(name="^scim-rec-{tag}-rg"),
+    ),
+    Step(
+        "GET /Group/ both groups, sorted by id DESC, range 0-0",
+        "GET",
+        "/Group/",
+        query={**group_items(name="^scim-rec-{tag}-rg"), "order": "DESC", "range": "0-0"},
+    ),
+    Step(
+        "GET /Group/ nothing matches",
+        "GET",
+        "/Group/",
+        query=group_items(name="^scim-rec-{tag}-none$"),
+    ),
+    Step(
+        "DELETE /Group/ A and B by body, force_purge",
+        "DELETE",
+        "/Group/",
+        body={"input": [{"id": Ref("a")}, {"id": Ref("b")}], "force_purge": True},
+    ),
+    Step("GET /Group/:id of a purged group", "GET", "/Group/{a}", query={"get_hateoas": "false"}),
+]
+
+
 SEARCH_OPTIONS = [
     Step(f"GET /listSearchOptions/{itemtype}", "GET", f"/listSearchOptions/{itemtype}")
     for itemtype in (
@@ -717,4 +797,5 @@ SCENARIOS: dict[str, list[Step]] = {
     "23_search_options": SEARCH_OPTIONS,
     "24_bridge_calls": BRIDGE_CALLS,
     "25_filter_shapes": FILTER_SHAPES,
+    "26_group_item_reads": GROUP_ITEM_READS,
 }
