@@ -257,6 +257,22 @@ def _group_user_options() -> dict[int, Option]:
     return {spec[0]: Option(*spec) for spec in specs}
 
 
+def _profile_user_options() -> dict[int, Option]:
+    col = "glpi_profiles_users"
+    specs = [
+        (2, "ID", col, "id", "number", "Profile_User.id", "column", ""),
+        (3, "Dynamic", col, "is_dynamic", "bool", "Profile_User.is_dynamic", "column", ""),
+        (4, "Profile", "glpi_profiles", "name", "dropdown", "Profile_User.Profile.name", "fk",
+         "profiles_id"),
+        (5, "User", "glpi_users", "name", "dropdown", "Profile_User.User.name", "fk", "users_id"),
+        (80, "Entity", "glpi_entities", "completename", "dropdown",
+         "Profile_User.Entity.completename", "fk", "entities_id"),
+        (86, "Child entities", col, "is_recursive", "bool", "Profile_User.is_recursive", "column",
+         ""),
+    ]
+    return {spec[0]: Option(*spec) for spec in specs}
+
+
 def _simple_options(itemtype: str, table: str) -> dict[int, Option]:
     specs = [
         (1, "Name", table, "name", "itemlink", f"{itemtype}.name", "column", ""),
@@ -275,12 +291,21 @@ OPTIONS: dict[str, dict[int, Option]] = {
     "UserTitle": _simple_options("UserTitle", "glpi_usertitles"),
     "UserCategory": _simple_options("UserCategory", "glpi_usercategories"),
     "UserEmail": _simple_options("UserEmail", "glpi_useremails"),
-    "Profile_User": _simple_options("Profile_User", "glpi_profiles_users"),
+    "Profile_User": _profile_user_options(),
 }
 
-DEFAULT_COLUMNS = {"User": [1, 34, 5, 6, 3, 8], "Group": [1, 80], "Group_User": []}
-#: Columns every search of the type shows (multi-entity mode adds the entity).
-ALWAYS_COLUMNS = {"Group": [1, 80]}
+DEFAULT_COLUMNS = {
+    "User": [1, 34, 5, 6, 3, 8],
+    "Group": [1, 80],
+    "Group_User": [],
+    "Profile_User": [],
+}
+#: Columns every search of the type shows, per version (multi-entity mode adds the entity;
+#: an itemtype without a name option shows its id first on 11 only).
+ALWAYS_COLUMNS = {
+    "10": {"Group": [1, 80], "Profile_User": [80]},
+    "11": {"Group": [1, 80], "Profile_User": [2, 80]},
+}
 
 FK_TABLES = {
     "locations_id": None,

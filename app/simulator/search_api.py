@@ -45,7 +45,9 @@ def search(ctx: Context, parts: list[str]) -> Response:
     if problem:
         raise ApiError(400, "ERROR", problem)
     forced = _forcedisplay(ctx.params)
-    columns = list(catalog.ALWAYS_COLUMNS.get(itemtype, [1] if 1 in options else []))
+    columns = list(
+        catalog.ALWAYS_COLUMNS[sim.version].get(itemtype, [1] if 1 in options else [])
+    )
     for number in forced or catalog.DEFAULT_COLUMNS.get(itemtype, [1]):
         if number in options and number not in columns:
             columns.append(number)

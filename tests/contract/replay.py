@@ -285,6 +285,8 @@ class Replayer:
         recording gives a known login is mapped to that login's simulator id."""
         if isinstance(recorded, dict) and isinstance(recorded.get("data"), list):
             self.learn_search_rows(itemtype, recorded["data"])
+            if itemtype != "User" and isinstance(actual, dict):
+                self.learn_search_ids(itemtype, recorded["data"], actual.get("data") or [])
             return
         if isinstance(recorded, dict) and isinstance(actual, dict):
             recorded, actual = [recorded], [actual]
@@ -318,6 +320,16 @@ class Replayer:
                 uid = self.sim.find_user_id(self.decode(login))
                 if uid is not None and uid != rec_id:
                     self.ids[("User", rec_id)] = uid
+
+    def learn_search_ids(self, itemtype: str, recorded: list, actual: list) -> None:
+        """Rows GLPI created implicitly (a user's default Profile_User row) may first be
+        seen in a search: bind their ids (column 2) by position."""
+        for rec, act in zip(recorded, actual, strict=False):
+            if not (isinstance(rec, dict) and isinstance(act, dict)):
+                continue
+            rec_id, act_id = rec.get("2"), act.get("2")
+            if isinstance(rec_id, int) and isinstance(act_id, int):
+                self.ids.setdefault((itemtype, rec_id), act_id)
 
     def decode(self, text: str) -> str:
         """Logins as the API shows them are the stored form (encoded on 10)."""
@@ -393,6 +405,8 @@ def _criteria_target(itemtype: str | None, field_no: str, searchtype: Any) -> st
         return "Group"
     if itemtype == "Group_User":
         return {"4": "Group", "5": "User", "2": "Group_User"}.get(field_no)
+    if itemtype == "Profile_User":
+        return {"5": "User", "2": "Profile_User"}.get(field_no)
     return None
 
 

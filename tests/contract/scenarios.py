@@ -782,6 +782,74 @@ GROUP_ITEM_READS = [
 ]
 
 
+PU_USER = "scim-rec-{tag}-pu"
+
+
+def by_user(*extra: dict, columns: list[int] | None = None) -> dict:
+    """``/search/Profile_User`` narrowed to the run's user (option 5 compares its id)."""
+    query = criterion("criteria[0]", 5, "equals", "{user}")
+    for more in extra:
+        query.update(more)
+    return {**query, **(forcedisplay(columns) if columns else {})}
+
+
+#: Searching authorizations (a way to find a user's profile rows, or users without one).
+PROFILE_USER_SEARCH = [
+    Step(
+        "POST /User (default profile row)",
+        "POST",
+        "/User/",
+        body={"input": {"name": PU_USER, "_useremails": ["{tag}.pu@example.com"]}},
+        save={"user": _id},
+    ),
+    Step(
+        "POST /Profile_User a second row: Technician, root, recursive",
+        "POST",
+        "/Profile_User/",
+        body={
+            "input": {"users_id": Ref("user"), "profiles_id": 6, "entities_id": 0,
+                      "is_recursive": 1}
+        },
+    ),
+    search(
+        "/search/Profile_User by user (5 equals id), every column",
+        "Profile_User",
+        by_user(columns=[2, 3, 4, 5, 80, 86]),
+    ),
+    search("/search/Profile_User by user, default columns", "Profile_User", by_user()),
+    search(
+        "/search/Profile_User by user AND profile (4 equals 6) AND entity (80 equals 0)",
+        "Profile_User",
+        by_user(
+            criterion("criteria[1]", 4, "equals", "6", "AND"),
+            criterion("criteria[2]", 80, "equals", "0", "AND"),
+            columns=[2, 4, 86],
+        ),
+    ),
+    search(
+        "/search/Profile_User by user AND dynamic (3 equals 1)",
+        "Profile_User",
+        by_user(criterion("criteria[1]", 3, "equals", "1", "AND"), columns=[2, 3, 4]),
+    ),
+    search(
+        "/search/Profile_User by user name (5 contains)",
+        "Profile_User",
+        {**criterion("criteria[0]", 5, "contains", f"^{PU_USER}$"), **forcedisplay([2, 4, 5])},
+    ),
+    search(
+        "/search/UserEmail on option 1 (UserEmail has no search option)",
+        "UserEmail",
+        criterion("criteria[0]", 1, "contains", "{tag}.pu@"),
+    ),
+    Step(
+        "DELETE /User/:id?force_purge=true",
+        "DELETE",
+        "/User/{user}",
+        query={"force_purge": "true"},
+    ),
+]
+
+
 SEARCH_OPTIONS = [
     Step(f"GET /listSearchOptions/{itemtype}", "GET", f"/listSearchOptions/{itemtype}")
     for itemtype in (
@@ -798,4 +866,5 @@ SCENARIOS: dict[str, list[Step]] = {
     "24_bridge_calls": BRIDGE_CALLS,
     "25_filter_shapes": FILTER_SHAPES,
     "26_group_item_reads": GROUP_ITEM_READS,
+    "27_profile_user_search": PROFILE_USER_SEARCH,
 }
