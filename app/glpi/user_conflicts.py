@@ -17,24 +17,37 @@ login and authtype), the bridge looks the login up to answer precisely
 3. the login exists outside the tenant's entities → 409 explaining that;
 4. nothing has the login → GLPI refused for another reason: 400 with
    GLPI's message.
+
+A login held by a user that GLPI left without any profile when it cut a
+create short, and that only the bridge ever touched, is not a conflict: the
+create is finished (:mod:`app.glpi.user_adoption`).
 """
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from app.glpi.cache import BackendCaches
 from app.glpi.encoding import like_value
 from app.glpi.errors import GlpiBadRequestError
+from app.glpi.errors import GlpiNotFoundError
+from app.glpi.errors import GlpiRightError
+from app.glpi.mapping import OPT_ID
 from app.glpi.mapping import OPT_LOGIN
+from app.glpi.mapping import OPT_PROFILES
 from app.glpi.scope import TenantScope
+from app.glpi.user_adoption import MAX_LOG_ENTRIES
+from app.glpi.user_adoption import may_finish
 from app.glpi.user_writes import find_by_name
 from app.scim.errors import BackendError
 from app.scim.errors import ConflictError
 from app.scim.errors import InvalidValueError
 
+log = logging.getLogger(__name__)
 
 def collate(text: str) -> str:
     """``text`` as MySQL's ``utf8mb4_unicode_ci`` compares it: without case nor accents.
@@ -44,6 +57,14 @@ def collate(text: str) -> str:
     """
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@dataclass(frozen=True)
+class Takeover:
+    """A user a create takes over: a trashed one to restore, or an unfinished create."""
+
+    row: dict
+    restore: bool
 
 
 class ConflictResolver:
@@ -87,15 +108,23 @@ class ConflictResolver:
                 return row
         return None
 
-    def refuse_taken_login(self, login: str) -> None:
+    def refuse_taken_login(self, login: str) -> dict | None:
         """Refuse to create ``login`` when a user of any authtype already has it.
 
         One search on the happy path; more only to explain a conflict.
 
+        :returns: None (the login is free), or the search row of a user whose
+            create GLPI cut short, which the caller finishes
+            (:mod:`app.glpi.user_adoption`).
         :raises ConflictError: the login is taken, in or outside the tenant.
         """
-        if self.find_login(login, scoped=False) is None:
-            return
+        found = self.find_login(login, scoped=False)
+        if found is None:
+            return None
+        if self.unfinished_create(found):
+            # No profile at all: out of scope, except for GLPI 10's "under" the root
+            # entity, which also matches users without a profile row.
+            return found
         if self.find_login(login, scoped=True) is not None:
             raise ConflictError(
                 f"A user with userName {login!r} already exists "
@@ -106,10 +135,44 @@ class ConflictResolver:
             "it cannot be created again, and this tenant may not manage it."
         )
 
-    def explain_refused_create(self, login: str, exc: GlpiBadRequestError) -> dict:
+    def unfinished_create(self, row: dict) -> bool:
+        """True when ``row`` (an unscoped search row) is a user the bridge created and
+        GLPI left without any profile: see :func:`app.glpi.user_adoption.may_finish`.
+
+        Two reads (``GET /User/:id`` and its history), only on this conflict path.
+        """
+        if row.get(str(OPT_PROFILES)):
+            return False
+        login = str(row.get(str(OPT_LOGIN)) or "")
+        if login.casefold() in self._scope.protected_logins:
+            return False
+        user_id = int(row[str(OPT_ID)])
+        try:
+            item = self._client.get_item("User", user_id)
+            history = self._client.get_subitems(
+                "User", user_id, "Log", range=(0, MAX_LOG_ENTRIES - 1)
+            )
+        except (GlpiNotFoundError, GlpiRightError):
+            return False
+        reason = may_finish(
+            item, history, tenant=self._tenant, bridge_user_id=self._scope.api_user_id()
+        )
+        if reason is not None:
+            log.info("GLPI user %s has no profile but is not taken over: %s", user_id, reason)
+            return False
+        log.warning(
+            "GLPI user %s (%r) was left without a profile by an interrupted create; finishing it",
+            user_id,
+            login,
+        )
+        return True
+
+    def explain_refused_create(self, login: str, exc: GlpiBadRequestError) -> Takeover:
         """Turn GLPI's refusal of ``POST /User`` into the right SCIM answer.
 
-        :returns: the row of a trashed in-scope user to restore.
+        :returns: a trashed in-scope user to restore, or a user whose create GLPI
+            cut short (GLPI 11 refuses the create when the profile insert fails,
+            after writing the user) to finish.
         :raises ConflictError: the login is taken.
         :raises InvalidValueError: GLPI refused for another reason.
         """
@@ -121,13 +184,16 @@ class ConflictResolver:
         trashed = self.find_login(login, scoped=True, is_deleted=True)
         if trashed is not None:
             if (self._tenant.get("users") or {}).get("restore_trashed", True):
-                return trashed
+                return Takeover(trashed, restore=True)
             raise ConflictError(
                 f"A user with userName {login!r} is in GLPI's trash; restore or "
                 "purge it in GLPI (users.restore_trashed is off)."
             ) from exc
+        outside = self.find_login(login, scoped=False)
+        if outside is not None and self.unfinished_create(outside):
+            return Takeover(outside, restore=False)
         if (
-            self.find_login(login, scoped=False) is not None
+            outside is not None
             or self.find_login(login, scoped=False, is_deleted=True) is not None
         ):
             raise ConflictError(

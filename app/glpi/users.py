@@ -7,7 +7,9 @@ bridge account's id) are warm:
 * ``GET /Users/{id}``: 1 (``/search/User`` with every column, e-mails included).
 * ``GET /Users?filter=userName eq "x"``, hit or miss: 1.
 * a page of up to 100 users: 1 (plus 1 for the ``groups`` of the whole page when one is in a group).
-* ``POST /Users``: 1 (``POST /User`` with ``_useremails`` and ``_profiles_id``).
+* ``POST /Users``: 2 (the login look-up across authtypes, ``POST /User`` with ``_useremails`` and ``_profiles_id``);
+  re-provisioning a trashed user: 5 (login look-up, refused create, in-scope live
+  and trashed look-ups, the restoring ``PUT``), nothing read back.
 * ``PATCH`` of ``active``: 2 (the read of the PATCH flow, one ``PUT /User``).
 * ``DELETE``: 1 when the user was read in the last minute, else 2.
 
@@ -23,6 +25,7 @@ from datetime import UTC
 from datetime import datetime
 from typing import Any
 
+from app.glpi import user_passwords as up
 from app.glpi import user_writes as uw
 from app.glpi.cache import BackendCaches
 from app.glpi.criteria import combine
@@ -41,6 +44,7 @@ from app.glpi.mapping import UserMapping
 from app.glpi.mapping import glpi_to_scim_user
 from app.glpi.mapping_write import scim_to_glpi_user
 from app.glpi.scope import TenantScope
+from app.glpi.user_adoption import static_profile_row
 from app.glpi.user_conflicts import ConflictResolver
 from app.scim.errors import ConflictError
 from app.scim.errors import ForbiddenError
@@ -281,15 +285,23 @@ class UserStore:
 
     def create(self, ctx: Context, resource: dict) -> dict:
         write = scim_to_glpi_user(resource, self.mapping)
-        self._conflicts.refuse_taken_login(write.fields["name"])
+        self._check_password(write.password)
+        unfinished = self._conflicts.refuse_taken_login(write.fields["name"])
+        if unfinished is not None:
+            return self._finish_create(ctx, unfinished, write)
         manager_login = self._check_manager(write.manager_id)
         dropdowns = {c: self._dropdowns.resolve(c, n) for c, n in write.dropdowns.items() if n}
         data = uw.create_input(write, self._tenant, self._conflicts.default_profile_id(), dropdowns)
         try:
             user_id = self._client.add("User", data)
         except GlpiBadRequestError as exc:
-            trashed = self._conflicts.explain_refused_create(write.fields["name"], exc)
-            return self._restore(ctx, trashed, write)
+            reasons = up.password_reasons(exc.message) if write.password else None
+            if reasons:
+                raise InvalidValueError(up.refusal_detail(reasons)) from exc
+            found = self._conflicts.explain_refused_create(write.fields["name"], exc)
+            if found.restore:
+                return self._restore(ctx, found.row, write)
+            return self._finish_create(ctx, found.row, write)
         row = self._written_row(user_id, None, write, manager_login)
         self._caches.user_facts.put(user_id, UserFacts(row))
         return self.to_scim(row, ctx)
@@ -318,12 +330,40 @@ class UserStore:
         }
 
     def _restore(self, ctx: Context, row: dict, write: Any) -> dict:
-        """Take a trashed user with the same login back (no 409 loop on re-provisioning)."""
+        """Take a trashed user with the same login back (no 409 loop on re-provisioning).
+
+        The trashed user's search row plus what was written is the answer: nothing
+        is read back (issue 13: the restore read the user again).
+        """
         user_id = int(row[str(OPT_ID)])
-        self._check_manager(write.manager_id)
+        manager_login = self._check_manager(write.manager_id)
         write.fields.setdefault("is_active", 1)
         self._update(user_id, row, write, extra={"is_deleted": 0}, write_nickname=True)
-        return self.get(ctx, str(user_id))
+        new_row = self._written_row(user_id, row, write, manager_login)
+        self._caches.user_facts.put(user_id, UserFacts(new_row))
+        return self.to_scim(new_row, ctx)
+
+    def _finish_create(self, ctx: Context, row: dict, write: Any) -> dict:
+        """Finish a create GLPI cut short (:mod:`app.glpi.user_adoption`): the columns and
+        e-mails the request asks for, then the static profile row, **last**: cut again,
+        the user is still one to finish, and the IdP's next retry converges."""
+        user_id = int(row[str(OPT_ID)])
+        manager_login = self._check_manager(write.manager_id)
+        self._update(user_id, row, write, extra={}, write_nickname=True)
+        self._add_static_profile(user_id)
+        new_row = self._written_row(user_id, row, write, manager_login)
+        new_row[str(OPT_PROFILES)] = [self._tenant.get("default_profile")]
+        self._caches.user_facts.put(user_id, UserFacts(new_row))
+        return self.to_scim(new_row, ctx)
+
+    def _add_static_profile(self, user_id: int) -> None:
+        """The static profile row a create gives (an existing one counts as added)."""
+        profile_id = self._conflicts.default_profile_id()
+        try:
+            self._client.add("Profile_User", static_profile_row(user_id, self._tenant, profile_id))
+        except GlpiBadRequestError as exc:
+            if not exc.is_duplicate:
+                raise
 
     def replace(self, ctx: Context, user_id: str, resource: dict) -> dict:
         row = self.load_row(user_id)
@@ -343,9 +383,15 @@ class UserStore:
 
     def _apply(self, ctx: Context, row: dict, write: Any, write_nickname: bool) -> dict:
         user_id = int(row[str(OPT_ID)])
+        self._check_password(write.password)
         manager_login = self._check_manager(write.manager_id)
         self._update(user_id, row, write, extra={}, write_nickname=write_nickname)
         new_row = self._written_row(user_id, row, write, manager_login)
+        if not row.get(str(OPT_PROFILES)) and self._conflicts.unfinished_create(row):
+            # In scope without any profile (GLPI 10: "under" the root entity matches
+            # such users): a create GLPI cut short; this write finishes it.
+            self._add_static_profile(user_id)
+            new_row[str(OPT_PROFILES)] = [self._tenant.get("default_profile")]
         self._caches.user_facts.put(user_id, UserFacts(new_row))
         return self.to_scim(new_row, ctx)
 
@@ -361,7 +407,7 @@ class UserStore:
         if write.password:
             data["password"] = data["password2"] = write.password
         if data:
-            results = self._client.update("User", user_id, data)
+            results = self._put_user(user_id, data)
             refused = [r.message for r in results if r.message]
             if refused and "name" in data:
                 raise ConflictError(
@@ -375,6 +421,38 @@ class UserStore:
         if write.emails is not None and uw.emails_differ(write.emails, row):
             uw.sync_emails(self._client, user_id, write.emails)
         return data
+
+    def _put_user(self, user_id: int, data: dict) -> list:
+        """``PUT /User/:id``; a refused password is the IdP's 400, or no change at all.
+
+        See :mod:`app.glpi.user_passwords`: GLPI wrote nothing; when its only reason
+        proves the password sent is the one it holds, the rest is written again
+        without it.
+        """
+        try:
+            return self._client.update("User", user_id, data)
+        except GlpiBadRequestError as exc:
+            reasons = up.password_reasons(exc.message) if "password" in data else None
+            if not reasons:
+                raise
+            if up.only_reused(exc.message) and up.history_checks_current_only(self._glpi_config()):
+                rest = up.without_password(data)
+                return self._client.update("User", user_id, rest) if rest else []
+            raise InvalidValueError(up.refusal_detail(reasons)) from exc
+
+    def _check_password(self, password: str | None) -> None:
+        """Refuse, before any write, a password GLPI's policy would drop (400 invalidValue)."""
+        if not password:
+            return
+        reasons = up.policy_reasons(password, self._glpi_config())
+        if reasons:
+            raise InvalidValueError(up.refusal_detail(reasons))
+
+    def _glpi_config(self) -> dict:
+        """GLPI's ``cfg_glpi`` (read once per cache lifetime, only when a password is sent)."""
+        return self._caches.ids_by_name.get_or_load(
+            ("glpi-config",), self._client.get_glpi_config
+        )
 
     def _manager_changed(self, row: dict, manager_id: int | None) -> bool:
         current = self._manager_of(row)
