@@ -111,6 +111,10 @@ class Simulator:
         #: An LDAP directory is configured (``AuthLDAP::useAuthLdap()``): Group search
         #: options 3, 4, 5 exist. Off, as on the kit and most GLPIs.
         self.ldap_directory = bool(ldap_directory)
+        #: GLPI's password security policy (``use_password_security``), off as on a fresh
+        #: install: e.g. ``{"min_length": 8, "need_number": True, "need_letter": True,
+        #: "need_caps": True, "need_symbol": True}``.
+        self.password_policy: dict | None = None
         self.faults = Faults()
         self.calls: list[CallRecord] = []
         self.app_token = app_token or secrets.token_hex(20)
