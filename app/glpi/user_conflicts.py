@@ -9,11 +9,14 @@ call. When GLPI still refuses the create (a trashed user with the same
 login and authtype), the bridge looks the login up to answer precisely
 (issue 4, "Scope and uniqueness"):
 
-1. an in-scope user already has the login (compared case-insensitively, as
-   GLPI's collation does) → 409 ``uniqueness``. The ``userName eq`` filter
-   sees this same user: both use :meth:`TenantScope.user_criteria`;
-2. an in-scope user with that login is in GLPI's trash → it is restored
-   and updated (``users.restore_trashed``), or 409 explaining the trash;
+1. an in-scope user with that login is in GLPI's trash → it is restored
+   and updated (``users.restore_trashed``), or 409 explaining the trash
+   (looked up first: re-provisioning is the usual cause, and it then costs
+   one search after the refusal);
+2. an in-scope user already has the login (compared case-insensitively, as
+   GLPI's collation does; created since the look-up) → 409 ``uniqueness``.
+   The ``userName eq`` filter sees this same user: both use
+   :meth:`TenantScope.user_criteria`;
 3. the login exists outside the tenant's entities → 409 explaining that;
 4. nothing has the login → GLPI refused for another reason: 400 with
    GLPI's message.
@@ -176,11 +179,9 @@ class ConflictResolver:
         :raises ConflictError: the login is taken.
         :raises InvalidValueError: GLPI refused for another reason.
         """
-        if self.find_login(login, scoped=True) is not None:
-            raise ConflictError(
-                f"A user with userName {login!r} already exists "
-                "(GLPI compares logins without case nor accents)."
-            ) from exc
+        # The trash first: re-provisioning is the common reason of a refusal, and the
+        # look-up before the create saw no live user with the login (a live user made
+        # since by a racing create is the same race as two creates, see the module doc).
         trashed = self.find_login(login, scoped=True, is_deleted=True)
         if trashed is not None:
             if (self._tenant.get("users") or {}).get("restore_trashed", True):
@@ -188,6 +189,11 @@ class ConflictResolver:
             raise ConflictError(
                 f"A user with userName {login!r} is in GLPI's trash; restore or "
                 "purge it in GLPI (users.restore_trashed is off)."
+            ) from exc
+        if self.find_login(login, scoped=True) is not None:
+            raise ConflictError(
+                f"A user with userName {login!r} already exists "
+                "(GLPI compares logins without case nor accents)."
             ) from exc
         outside = self.find_login(login, scoped=False)
         if outside is not None and self.unfinished_create(outside):
