@@ -93,8 +93,8 @@ def build_predicate(
     value = criterion.get("value")
     by_id = option.datatype == "itemlink" or option.kind != "column"
     if searchtype in ("equals", "notequals", "under", "notunder") and option.kind != "column":
-        return _null_join(sim, option, resolver, searchtype, value,
-                          _joined_predicate(sim, option, resolver, searchtype, value))
+        joined = _joined_predicate(sim, option, resolver, searchtype, value)
+        return _null_join(sim, option, resolver, searchtype, value, joined)
     if searchtype in ("equals", "notequals"):
         if by_id:
             wanted = str(value).strip()
