@@ -26,7 +26,8 @@ def _simulator(args: argparse.Namespace) -> int:
 
     return run_simulator(host=args.host, port=args.port, version=args.glpi_version,
                          app_token=args.app_token, user_token=args.user_token,
-                         latency_ms=args.latency_ms, keep_alive=args.keep_alive)
+                         latency_ms=args.latency_ms, keep_alive=args.keep_alive,
+                         ldap_directory=args.ldap_directory)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -79,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     simulator.add_argument("--latency-ms", type=float, default=0.0, help="added latency per call")
     simulator.add_argument("--keep-alive", action="store_true",
                            help="keep HTTP connections open between calls, as GLPI does")
+    simulator.add_argument("--ldap-directory", action="store_true",
+                           help="as a GLPI with an LDAP directory (Group search options 3, 4, 5)")
     simulator.set_defaults(func=_simulator)
 
     check = sub.add_parser("check", help="check the configuration and each tenant's GLPI access")

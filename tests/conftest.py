@@ -4,6 +4,8 @@
 version is 10 unless the test asks otherwise with
 ``@pytest.mark.glpi_version("11")``, or for one run per version
 ``@pytest.mark.glpi_versions("10", "11")`` (often as a module's ``pytestmark``).
+``@pytest.mark.glpi_ldap`` runs it as a GLPI with an LDAP directory configured
+(Group search options 3, 4, 5 exist); without it, as the kit and most GLPIs, none.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "glpi_versions(*v): run the test once per GLPI version of the simulator"
     )
+    config.addinivalue_line(
+        "markers", "glpi_ldap: the simulated GLPI has an LDAP directory (Group options 3, 4, 5)"
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -64,11 +69,12 @@ def glpi_version(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def glpi_sim(glpi_version: str):
+def glpi_sim(glpi_version: str, request: pytest.FixtureRequest):
     """A running simulator: ``.url``, ``.app_token``, ``.user_token``, ``.sim``, ``.stop()``."""
     from app.simulator.server import start_simulator
 
-    running = start_simulator(version=glpi_version)
+    ldap = request.node.get_closest_marker("glpi_ldap") is not None
+    running = start_simulator(version=glpi_version, ldap_directory=ldap)
     try:
         yield running
     finally:

@@ -24,6 +24,33 @@ BAD_LOGIN_UPDATE = "The login is not valid. Unable to update login."
 DUP_LOGIN_ADD = "Unable to add. The user already exists."
 DUP_LOGIN_UPDATE = "Unable to update login. A user already exists."
 PW_MISMATCH = "Error: the two passwords do not match"
+#: GLPI 11 ``PasswordHistory::validatePassword``: the password the user already holds
+#: (and, when ``non_reusable_passwords_count`` > 1, earlier ones; the default checks
+#: only the current one) refuses the whole update, a restore from the trash included.
+PW_RECENT = "Password was used too recently."
+#: GLPI's password security policy checks, in GLPI's order (``Config::validatePassword`` on
+#: 10, ``User::validatePassword`` on 11): (policy key, failing test, message).
+PW_POLICY = (
+    ("min_length", lambda pw, n: len(pw) < int(n), "Password too short!"),
+    ("need_number", lambda pw, on: on and not re.search(r"[0-9]", pw),
+     "Password must include at least a digit!"),
+    ("need_letter", lambda pw, on: on and not re.search(r"[a-z]", pw),
+     "Password must include at least a lowercase letter!"),
+    ("need_caps", lambda pw, on: on and not re.search(r"[A-Z]", pw),
+     "Password must include at least a uppercase letter!"),
+    ("need_symbol", lambda pw, on: on and not re.search(r"\W", pw),
+     "Password must include at least a symbol!"),
+)
+
+
+def password_errors(sim: Simulator, password: str) -> list[str]:
+    """The policy's complaints about ``password`` (none when the policy is off)."""
+    policy = sim.password_policy or {}
+    return [
+        message
+        for key, fails, message in PW_POLICY
+        if key in policy and fails(password, policy[key])
+    ]
 
 _LOGIN_RE = re.compile(r"^[\w'@.\- ]+$", re.UNICODE)
 _EMAIL_RE = re.compile(
@@ -199,11 +226,13 @@ def add_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
     except SqlTooLong as exc:
         return False, str(exc)
     if password:
-        if "password2" in data:
+        if "password2" not in data:
+            row["password"] = password
+        elif not password_errors(sim, str(password)):
             row["password"] = hash_password(str(password))
             row["password_last_update"] = stamp
-        else:
-            row["password"] = password
+        # A password the policy refuses is dropped and the user is added without one:
+        # GLPI's add goes on, and its last message is the usual "Item successfully added".
     if row.get("user_dn"):
         row["user_dn_hash"] = hashlib.md5(str(row["user_dn"]).encode()).hexdigest()
     row["id"] = None
@@ -217,20 +246,21 @@ def _add_profile_on_create(sim: Simulator, session: Session, uid: int, data: dic
     entity = coerce("entities_id", data.get("_entities_id", session.entity_id))
     recursive = int(bool(coerce("is_recursive", data.get("_is_recursive", 0))))
     wanted = coerce("profiles_id", data.get("_profiles_id"))
-    if wanted not in (None, 0, "", "0"):
-        if wanted in sim.tables["Profile"]:
-            sim.insert(
-                "Profile_User",
-                {
-                    **schema.DEFAULTS["Profile_User"],
-                    "id": None,
-                    "users_id": uid,
-                    "profiles_id": wanted,
-                    "entities_id": entity,
-                    "is_recursive": recursive,
-                },
-            )
+    if wanted not in (None, 0, "", "0") and wanted in sim.tables["Profile"]:
+        sim.insert(
+            "Profile_User",
+            {
+                **schema.DEFAULTS["Profile_User"],
+                "id": None,
+                "users_id": uid,
+                "profiles_id": wanted,
+                "entities_id": entity,
+                "is_recursive": recursive,
+            },
+        )
         return
+    # No profile asked, or one that does not exist (its Profile_User add fails): GLPI
+    # then gives the default profile, dynamic, on the asked entity.
     default = next((pid for pid, row in sim.tables["Profile"].items() if row["is_default"]), None)
     if default is not None:
         sim.insert(
@@ -289,11 +319,19 @@ def update_user(sim: Simulator, session: Session, uid: int, data: dict) -> tuple
             changes["name"] = new
     if "password" in changes:
         password = changes.pop("password")
-        if "password2" in changes:
+        if "password2" in changes and password:
             if password != changes.get("password2"):
                 return False, PW_MISMATCH
-            row["password"] = hash_password(str(password))
-            row["password_last_update"] = now_text()
+            refused = _refused_password(sim, row, str(password))
+            if refused and sim.version == "11":
+                return False, refused[-1]
+            if not refused:
+                row["password"] = hash_password(str(password))
+                row["password_last_update"] = now_text()
+            elif refused[-1] != PW_RECENT:
+                # 10 drops a refused password and updates the rest; the API's answer
+                # carries the policy's last message. The held password is dropped silently.
+                message = message or refused[-1]
     for key, column in (("entities_id", "entities_id"), ("profiles_id", "profiles_id")):
         if key in changes and not any(
             str(pu[column]) == str(changes[key]) for pu in sim.user_profiles(uid)
@@ -311,6 +349,15 @@ def update_user(sim: Simulator, session: Session, uid: int, data: dict) -> tuple
         row["date_mod"] = now_text()
     _set_emails(sim, uid, data.get("_useremails"), data.get("_default_email"), creating=False)
     return True, message
+
+
+def _refused_password(sim: Simulator, row: dict, password: str) -> list[str]:
+    """Why GLPI will not set ``password`` on this user: the policy's messages, then the
+    history's (the password the user already holds; older ones are not checked by default)."""
+    errors = password_errors(sim, password)
+    if row.get("password") == hash_password(password):
+        errors.append(PW_RECENT)
+    return errors
 
 
 def delete_user(sim: Simulator, session: Session, uid: int, purge: bool) -> tuple[Any, str]:

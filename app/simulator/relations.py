@@ -57,6 +57,10 @@ def add_group(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
     row["id"] = None
     gid = sim.insert("Group", row)
     _tree_fields(sim, "Group", row, "groups_id")
+    if sim.version == "11" and gid == 1:
+        # GLPI 11's DbUtils::getAncestorsOf returns early for ids up to the lowest valid
+        # one (1 outside glpi_entities) and never writes this group's cache.
+        row["ancestors_cache"] = None
     return gid, friendly_message(sim, "Group", row)
 
 

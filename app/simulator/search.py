@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.simulator.options import FK_TABLES
-from app.simulator.options import OPTIONS
+from app.simulator.options import options_for
 from app.simulator.options import Option
 from app.simulator.state import Simulator
 from app.simulator.textmatch import compile_like
@@ -52,6 +52,8 @@ class Resolver:
 
     def values(self, option: Option, row: dict) -> list[tuple[Any, Any]]:
         """(id, display value) pairs of ``option`` for ``row``."""
+        if option.kind == "none":
+            return []
         if option.kind == "column":
             return [(row["id"], row.get(option.field))]
         if option.kind == "email":
@@ -86,10 +88,13 @@ def build_predicate(
     sim: Simulator, itemtype: str, criterion: dict, resolver: Resolver
 ) -> Callable[[dict], bool]:
     """Predicate for one (non-nested) criterion."""
-    option = OPTIONS[itemtype][int(criterion["field"])]
+    option = options_for(sim, itemtype)[int(criterion["field"])]
     searchtype = str(criterion.get("searchtype", "contains"))
     value = criterion.get("value")
     by_id = option.datatype == "itemlink" or option.kind != "column"
+    if searchtype in ("equals", "notequals", "under", "notunder") and option.kind != "column":
+        joined = _joined_predicate(sim, option, resolver, searchtype, value)
+        return _null_join(sim, option, resolver, searchtype, value, joined)
     if searchtype in ("equals", "notequals"):
         if by_id:
             wanted = str(value).strip()
@@ -139,6 +144,56 @@ def build_predicate(
     if searchtype == "notcontains":
         return lambda row: not contains(row)
     return contains
+
+
+def _joined_predicate(
+    sim: Simulator, option: Option, resolver: Resolver, searchtype: str, value: Any
+) -> Callable[[dict], bool]:
+    """``equals``/``under`` (and their negations) on a joined table compare the joined ids."""
+    if searchtype in ("under", "notunder") and _tree_table(option):
+        return _under(sim, option, resolver, value, searchtype == "notunder")
+    wanted = str(value).strip()
+
+    def test(row: dict) -> bool:
+        return any(str(rid) == wanted for rid, _ in resolver.values(option, row))
+
+    if searchtype.startswith("not"):
+        return lambda row: not test(row)
+    return test
+
+
+def _null_join(
+    sim: Simulator,
+    option: Option,
+    resolver: Resolver,
+    searchtype: str,
+    value: Any,
+    joined: Callable[[dict], bool],
+) -> Callable[[dict], bool]:
+    """A row the join leaves empty (a user without any ``Profile_User`` row, a user
+    without a default entity) compares as SQL ``NULL``: it matches nothing, except
+    through GLPI's "Add NULL if $val = 0" rule (``Search::addWhere``): a positive
+    ``equals``/``under`` of 0, or a negated one of another value, adds ``OR id IS NULL``.
+    GLPI 11 (``SQLProvider``) no longer adds it for ``glpi_entities``; GLPI 10 does,
+    so on 10 a user without a profile matches ``Entities (Profile) under 0``. A user
+    without a group does not match ``Groups notequals <id>`` on 10 (recorded in
+    ``tests/contract/recorded/glpi-10.0.12/25_filter_shapes.json``), does on 11.
+    """
+    negated = searchtype.startswith("not")
+    text = str(value).strip()
+    is_zero = text.isdigit() and int(text) == 0
+    if sim.version == "10":
+        applies = option.kind != "groups"
+    else:
+        applies = option.table != "glpi_entities"
+    adds_null = applies and is_zero != negated
+
+    def test(row: dict) -> bool:
+        if not resolver.values(option, row):
+            return adds_null
+        return joined(row)
+
+    return test
 
 
 #: Tree dropdowns: the column holding each row's parent.
@@ -253,14 +308,18 @@ def parse_nested(query: dict, prefix: str) -> list[dict]:
     return to_list(tree)
 
 
-def validate(itemtype: str, criteria: list[dict]) -> str | None:
-    """GLPI's criteria validation: the error message, or None."""
+def validate(sim: Simulator, itemtype: str, criteria: list[dict]) -> str | None:
+    """GLPI's criteria validation (nested groups included): the error message, or None."""
+    options = options_for(sim, itemtype)
     for criterion in criteria:
         if "criteria" in criterion:
-            return validate(itemtype, criterion["criteria"])
+            problem = validate(sim, itemtype, criterion["criteria"])
+            if problem:
+                return problem
+            continue
         if not all(key in criterion for key in ("field", "searchtype", "value")):
             return "Malformed search criteria"
         field = str(criterion["field"])
-        if not field.isdigit() or int(field) not in OPTIONS[itemtype]:
+        if not field.isdigit() or int(field) not in options:
             return "Bad field ID in search criteria"
     return None

@@ -39,13 +39,15 @@ def search(ctx: Context, parts: list[str]) -> Response:
     itemtype = canonical(parts[0]) if parts else canonical("")
     if not can_read(ctx, itemtype):
         raise ApiError(403, "ERROR_RIGHT_MISSING")
-    options = catalog.OPTIONS[itemtype]
+    options = catalog.options_for(sim, itemtype)
     criteria = engine.parse_nested(ctx.params, "criteria")
-    problem = engine.validate(itemtype, criteria)
+    problem = engine.validate(sim, itemtype, criteria)
     if problem:
         raise ApiError(400, "ERROR", problem)
     forced = _forcedisplay(ctx.params)
-    columns = list(catalog.ALWAYS_COLUMNS.get(itemtype, [1] if 1 in options else []))
+    columns = list(
+        catalog.ALWAYS_COLUMNS[sim.version].get(itemtype, [1] if 1 in options else [])
+    )
     for number in forced or catalog.DEFAULT_COLUMNS.get(itemtype, [1]):
         if number in options and number not in columns:
             columns.append(number)
@@ -121,7 +123,7 @@ def _search_hits(
     caches this list per data generation so each further page costs only its slice.
     """
     sim = ctx.sim
-    options = catalog.OPTIONS[itemtype]
+    options = catalog.options_for(sim, itemtype)
     predicate = engine.combine(sim, itemtype, criteria, resolver) if criteria else None
     has_trash = "is_deleted" in sample_columns(sim, itemtype)
     hits = [

@@ -128,15 +128,22 @@ def start_simulator(
     user_token: str | None = None,
     latency_ms: float = 0.0,
     keep_alive: bool = False,
+    ldap_directory: bool = False,
 ) -> RunningSimulator:
     """Start a seeded simulator in a background thread and return it.
 
     :param keep_alive: keep HTTP connections open between calls, as GLPI
         does (the benchmarks use it); off by default, so that stopping or
         restarting the simulator ends every connection, as a GLPI restart does.
+    :param ldap_directory: a GLPI with an LDAP directory configured: Group search
+        options 3, 4 and 5 (``ldap_field``, ``ldap_value``, ``ldap_group_dn``) exist.
     """
     sim = Simulator(
-        version=version, app_token=app_token, user_token=user_token, latency_ms=latency_ms
+        version=version,
+        app_token=app_token,
+        user_token=user_token,
+        latency_ms=latency_ms,
+        ldap_directory=ldap_directory,
     )
     handler = _KeepAliveHandler if keep_alive else _Handler
     return _serve(sim, host, port, handler)
@@ -184,6 +191,7 @@ def run_simulator(
     user_token: str | None = None,
     latency_ms: float = 0.0,
     keep_alive: bool = False,
+    ldap_directory: bool = False,
 ) -> int:
     """Serve until interrupted (the ``simulator`` CLI command); prints URL and tokens."""
     running = start_simulator(
@@ -194,6 +202,7 @@ def run_simulator(
         user_token=user_token,
         latency_ms=latency_ms,
         keep_alive=keep_alive,
+        ldap_directory=ldap_directory,
     )
     print(f"GLPI simulator (version {running.sim.version}) at {running.url}", flush=True)
     print(f"App-Token: {running.app_token}", flush=True)

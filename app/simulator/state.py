@@ -101,12 +101,20 @@ class Simulator:
         app_token: str | None = None,
         user_token: str | None = None,
         latency_ms: float = 0.0,
+        ldap_directory: bool = False,
     ) -> None:
         if str(version).split(".")[0] not in ("10", "11"):
             raise ValueError(f"unsupported GLPI version {version!r}")
         self.version = str(version).split(".")[0]
         self.lock = threading.RLock()
         self.latency_ms = float(latency_ms)
+        #: An LDAP directory is configured (``AuthLDAP::useAuthLdap()``): Group search
+        #: options 3, 4, 5 exist. Off, as on the kit and most GLPIs.
+        self.ldap_directory = bool(ldap_directory)
+        #: GLPI's password security policy (``use_password_security``), off as on a fresh
+        #: install: e.g. ``{"min_length": 8, "need_number": True, "need_letter": True,
+        #: "need_caps": True, "need_symbol": True}``.
+        self.password_policy: dict | None = None
         self.faults = Faults()
         self.calls: list[CallRecord] = []
         self.app_token = app_token or secrets.token_hex(20)
@@ -168,6 +176,7 @@ class Simulator:
                 self.user_tokens[glpi_token] = uid
                 self.glpi_user_token = glpi_token
         self.tables["User"][2]["password"] = hash_password("glpi")
+        self.tables["User"][6]["realname"] = "Support"  # as GLPI's installer writes it
 
     def insert(self, itemtype: str, row: dict) -> int:
         """Store ``row`` (its ``id`` or the next one) and return the id."""

@@ -84,8 +84,18 @@ def test_created_groups_take_entity_recursion_and_flags_from_config(glpi_sim):
     )
 
 
-def test_external_id_is_stored_per_version_and_filterable(glpi_sim):
+@pytest.mark.parametrize(
+    "ldap",
+    [
+        pytest.param(False, id="no-ldap"),
+        pytest.param(True, id="ldap", marks=pytest.mark.glpi_ldap),
+    ],
+)
+def test_external_id_is_stored_per_version_and_filterable(glpi_sim, ldap):
+    """The same on a GLPI without an LDAP directory (Group options 3-5 missing, the kit's
+    case) and with one (GLPI 10's ldap_group_dn then also searchable)."""
     scim, sim = Scim(served_bridge(glpi_sim)), glpi_sim.sim
+    assert sim.ldap_directory is ldap
     gid = _create(scim, "External", externalId="6f1c-Ab")
     row = next(g for g in sim.rows("Group") if g["id"] == gid)
     column = "code" if sim.version == "11" else "ldap_group_dn"
