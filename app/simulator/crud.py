@@ -11,6 +11,7 @@ from typing import Any
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
 
+from app.simulator import history
 from app.simulator import items
 from app.simulator import schema
 from app.simulator.http import ApiError
@@ -313,6 +314,8 @@ def get_subitems(ctx: Context, itemtype: str, item_id: int, sub: str) -> Respons
         raise ApiError(404, "ERROR_ITEM_NOT_FOUND")
     if not can_read(ctx, itemtype) or not visible(ctx, itemtype, parent):
         raise ApiError(403, "ERROR_RIGHT_MISSING")
+    if sub.lower() == "log" and itemtype == "User":
+        return _history(ctx, item_id)
     subtype = _CANONICAL.get(sub.lower())
     fk = _PARENT_FK.get(itemtype)
     if subtype is None or fk is None or fk not in sample_columns(ctx.sim, subtype):
@@ -321,3 +324,24 @@ def get_subitems(ctx: Context, itemtype: str, item_id: int, sub: str) -> Respons
         return json_response(200, [], {"Accept-Range": f"{subtype or sub} 1000"})
     rows = [row for row in ctx.sim.tables[subtype].values() if row.get(fk) == item_id]
     return get_list(ctx, subtype, rows)
+
+
+def _history(ctx: Context, user_id: int) -> Response:
+    """``GET /User/:id/Log``: the user's history (history.py), oldest first, paged."""
+    rows = history.entries(ctx.sim, user_id)
+    start, end, explicit = parse_range(ctx)
+    total = len(rows)
+    headers = {"Accept-Range": "Log 1000"}
+    if start > total:
+        raise ApiError(
+            400, "ERROR_RANGE_EXCEED_TOTAL", f"Provided range exceed total count of data: {total}"
+        )
+    page = rows[start : (end + 1 if explicit else LIST_LIMIT)]
+    if total:
+        headers["Content-Range"] = f"{start}-{min(end, total - 1)}/{total}"
+    for row in page:
+        if ctx.sim.version == "11":
+            row.update({"old_id": None, "new_id": None})
+        if ctx.params.get("get_hateoas", True) is not False:
+            row["links"] = [{"rel": "User", "href": f"{ctx.api_url}/User/{user_id}"}]
+    return json_response(200 if len(page) >= total else 206, page, headers)

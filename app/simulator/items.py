@@ -12,6 +12,7 @@ import html
 import re
 from typing import Any
 
+from app.simulator import history
 from app.simulator import schema
 from app.simulator.state import Session
 from app.simulator.state import Simulator
@@ -239,6 +240,7 @@ def add_user(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
     uid = sim.insert("User", row)
     _add_profile_on_create(sim, session, uid, data)
     _set_emails(sim, uid, data.get("_useremails"), data.get("_default_email"), creating=True)
+    history.created(sim, session, uid)
     return uid, friendly_message(sim, "User", row)
 
 
@@ -347,6 +349,7 @@ def update_user(sim: Simulator, session: Session, uid: int, data: dict) -> tuple
         row["user_dn_hash"] = hashlib.md5(str(row["user_dn"]).encode()).hexdigest()
     if row != before:  # CommonDBTM::update stamps date_mod only when a field changed
         row["date_mod"] = now_text()
+        history.updated(sim, session, before, row)
     _set_emails(sim, uid, data.get("_useremails"), data.get("_default_email"), creating=False)
     return True, message
 
@@ -372,6 +375,7 @@ def delete_user(sim: Simulator, session: Session, uid: int, purge: bool) -> tupl
         row["date_mod"] = now_text()
         return True, ""
     sim.delete_row("User", uid)
+    sim.history[:] = [entry for entry in sim.history if entry["items_id"] != uid]
     for itemtype in ("Group_User", "Profile_User", "UserEmail"):
         for child in sim.children(itemtype, uid):
             sim.delete_row(itemtype, child["id"])

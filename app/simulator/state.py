@@ -115,6 +115,9 @@ class Simulator:
         #: install: e.g. ``{"min_length": 8, "need_number": True, "need_letter": True,
         #: "need_caps": True, "need_symbol": True}``.
         self.password_policy: dict | None = None
+        #: ``glpi_logs`` of users (history.py): entries in id order.
+        self.history: list[dict] = []
+        self.history_seq = 0
         self.faults = Faults()
         self.calls: list[CallRecord] = []
         self.app_token = app_token or secrets.token_hex(20)

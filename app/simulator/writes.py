@@ -6,6 +6,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from app.simulator import history
 from app.simulator import items
 from app.simulator import relations
 from app.simulator.crud import Context
@@ -50,13 +51,14 @@ def _add_one(ctx: Context, itemtype: str, data: dict) -> tuple[Any, str]:
     if itemtype == "User":
         return items.add_user(sim, session, data)
     if itemtype == "UserEmail":
-        return items.add_useremail(sim, session, data)
+        return _logged_add(sim, session, "UserEmail", items.add_useremail(sim, session, data))
     if itemtype == "Group":
         return relations.add_group(sim, session, data)
     if itemtype == "Group_User":
         return relations.add_group_user(sim, session, data)
     if itemtype == "Profile_User":
-        return relations.add_profile_user(sim, session, data)
+        added = relations.add_profile_user(sim, session, data)
+        return _logged_add(sim, session, "Profile_User", added)
     if itemtype == "Entity":
         return relations.add_entity(sim, session, data)
     return relations.add_plain(sim, session, itemtype, data)
@@ -136,6 +138,22 @@ def put(ctx: Context, itemtype: str, url_id: str | None) -> Response:
     return json_response(200, results)
 
 
+def _subitem_text(sim: Any, itemtype: str, row: dict) -> tuple[str, str]:
+    """How the user's history names a UserEmail or Profile_User row."""
+    if itemtype == "UserEmail":
+        return "UserEmail", history.email_text(row)
+    return "Profile", history.profile_text(sim, row)
+
+
+def _logged_add(sim: Any, session: Any, itemtype: str, added: tuple[Any, str]) -> tuple[Any, str]:
+    """Log an added UserEmail / Profile_User row on its user (``linked_action`` 17)."""
+    row = sim.tables[itemtype].get(added[0]) if isinstance(added[0], int) else None
+    if row is not None and row.get("users_id") in sim.tables["User"]:
+        link, text = _subitem_text(sim, itemtype, row)
+        history.log(sim, session, row["users_id"], history.ADD_SUBITEM, link, new=text)
+    return added
+
+
 def _delete_one(ctx: Context, itemtype: str, item_id: int, purge: bool) -> tuple[Any, str]:
     sim, session = ctx.sim, ctx.session
     row = sim.tables[itemtype].get(item_id)
@@ -143,6 +161,17 @@ def _delete_one(ctx: Context, itemtype: str, item_id: int, purge: bool) -> tuple
         return False, "Item not found"
     if not _may_write_row(ctx, itemtype, row):
         return False, items.NO_RIGHT
+    if itemtype in ("UserEmail", "Profile_User") and row.get("users_id") in sim.tables["User"]:
+        link, text = _subitem_text(sim, itemtype, row)
+        result = _delete_unlogged(sim, session, itemtype, item_id, purge)
+        if result[0] is True:
+            history.log(sim, session, row["users_id"], history.DELETE_SUBITEM, link, old=text)
+        return result
+    return _delete_unlogged(sim, session, itemtype, item_id, purge)
+
+
+def _delete_unlogged(sim: Any, session: Any, itemtype: str, item_id: int, purge: bool
+                     ) -> tuple[Any, str]:
     if itemtype == "User":
         return items.delete_user(sim, session, item_id, purge)
     if itemtype == "UserEmail":

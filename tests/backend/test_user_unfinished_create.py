@@ -20,11 +20,6 @@ def _static_rows(sim, user_id):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the simulator has no GLPI history (GET /User/:id/Log answers 400), which the bridge"
-    " reads to prove it made the user: without it, it keeps the 409 (branch sim-contract to add)",
-)
 def test_the_retry_finishes_a_user_left_without_profile(glpi_sim):
     bridge = UserBridge(glpi_sim)
     sim = bridge.sim

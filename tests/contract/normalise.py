@@ -14,7 +14,7 @@ from tests.contract.replay import SIM_BASE
 from tests.contract.replay import _itemtype_of
 
 #: Messages that embed ids or totals of the recording database: compared with digits masked.
-_NUMBERED = re.compile(r"Duplicate entry|- ID \d|exceed total count of data")
+_NUMBERED = re.compile(r"Duplicate entry|- ID \d|exceed total count of data|@\S+ \(\d+\)$")
 _DIGITS = re.compile(r"\d+")
 _STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
 _TRIM = re.compile(r"(\.\.\.)?<trimmed[^>]*>\"?$")
@@ -121,6 +121,8 @@ def _map_value(rep, itemtype: str | None, key: str, value: Any) -> Any:
         return rep.map_id(itemtype, value)
     if key in _ID_KEYS:
         return rep.map_id(_ID_KEYS[key], value)
+    if key == "items_id" and itemtype == "Log":  # history entries of a user
+        return rep.map_id("User", value)
     return value
 
 

@@ -375,7 +375,7 @@ def _itemtype_of(path: str) -> str | None:
     head = parts[0]
     if head in ("search", "listSearchOptions") and len(parts) > 1:
         head = parts[1]
-    if len(parts) > 2 and parts[2] in ("UserEmail", "Group_User", "Profile_User"):
+    if len(parts) > 2 and parts[2] in ("UserEmail", "Group_User", "Profile_User", "Log"):
         head = parts[2]
     return (
         head
@@ -390,6 +390,7 @@ def _itemtype_of(path: str) -> str | None:
             "Profile",
             "UserTitle",
             "UserCategory",
+            "Log",
         )
         else None
     )

@@ -850,6 +850,101 @@ PROFILE_USER_SEARCH = [
 ]
 
 
+LOG_USER = "scim-rec-{tag}-log"
+LOG_DEFAULT = "scim-rec-{tag}-logd"
+
+
+#: GLPI's history of a user (``GET /User/:id/Log``), which the bridge reads before it
+#: finishes a create GLPI cut short (only its own account may appear, and no profile).
+USER_HISTORY = [
+    Step(
+        "POST /User with an e-mail and a static recursive profile",
+        "POST",
+        "/User/",
+        body={
+            "input": {
+                "name": LOG_USER,
+                "realname": "A",
+                "authtype": 4,
+                "_useremails": {"-1": "{tag}.log@example.com"},
+                "_default_email": "-1",
+                "_profiles_id": 1,
+                "_entities_id": 0,
+                "_is_recursive": 1,
+            }
+        },
+        save={"user": _id},
+    ),
+    Step(
+        "GET /User/:id/Log after the create",
+        "GET",
+        "/User/{user}/Log",
+        query={"range": "0-49"},
+    ),
+    Step(
+        "PUT /User/:id realname and is_active",
+        "PUT",
+        "/User/{user}",
+        body={"input": {"realname": "B", "is_active": 0}},
+    ),
+    Step(
+        "GET /User/:id/Profile_User",
+        "GET",
+        "/User/{user}/Profile_User",
+        save={"profile_row": _first_id},
+    ),
+    Step(
+        "DELETE /Profile_User/:id",
+        "DELETE",
+        "/Profile_User/{profile_row}",
+        query={"force_purge": "true"},
+    ),
+    Step(
+        "POST /UserEmail a second address",
+        "POST",
+        "/UserEmail/",
+        body={"input": {"users_id": Ref("user"), "email": "{tag}.log2@example.com"}},
+    ),
+    Step(
+        "GET /User/:id/Log after the update, the profile removal and the e-mail",
+        "GET",
+        "/User/{user}/Log",
+        query={"range": "0-49", "get_hateoas": "false"},
+    ),
+    Step(
+        "GET /User/:id/Log range 1-2",
+        "GET",
+        "/User/{user}/Log",
+        query={"range": "1-2", "get_hateoas": "false"},
+    ),
+    Step(
+        "POST /User with the default (dynamic) profile",
+        "POST",
+        "/User/",
+        body={"input": {"name": LOG_DEFAULT}},
+        save={"plain": _id},
+    ),
+    Step(
+        "GET /User/:id/Log of the default-profile user",
+        "GET",
+        "/User/{plain}/Log",
+        query={"get_hateoas": "false"},
+    ),
+    Step(
+        "DELETE /User/:id?force_purge=true",
+        "DELETE",
+        "/User/{user}",
+        query={"force_purge": "true"},
+    ),
+    Step(
+        "DELETE /User/:id?force_purge=true (default-profile user)",
+        "DELETE",
+        "/User/{plain}",
+        query={"force_purge": "true"},
+    ),
+]
+
+
 SEARCH_OPTIONS = [
     Step(f"GET /listSearchOptions/{itemtype}", "GET", f"/listSearchOptions/{itemtype}")
     for itemtype in (
@@ -867,4 +962,5 @@ SCENARIOS: dict[str, list[Step]] = {
     "25_filter_shapes": FILTER_SHAPES,
     "26_group_item_reads": GROUP_ITEM_READS,
     "27_profile_user_search": PROFILE_USER_SEARCH,
+    "28_user_history": USER_HISTORY,
 }
