@@ -349,20 +349,12 @@ class GlpiSession:
 
     # -- calls -------------------------------------------------------------------------------
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Any = None,
-        json: Any = None,
-        retry: bool | None = None,
-    ) -> Any:
+    def request(self, method: str, path: str, **options: Any) -> Any:
         """Call ``path`` (e.g. ``/User/5``) within the session and return the decoded body.
 
-        See :meth:`request_with_headers`.
+        ``options`` (``params``, ``json``, ``retry``): see :meth:`request_with_headers`.
         """
-        return self.request_with_headers(method, path, params=params, json=json, retry=retry)[0]
+        return self.request_with_headers(method, path, **options)[0]
 
     def request_with_headers(
         self,
@@ -373,7 +365,7 @@ class GlpiSession:
         json: Any = None,
         retry: bool | None = None,
     ) -> tuple[Any, Mapping[str, str]]:
-        """Call ``path`` within the session: ``(decoded body, response headers)``.
+        """Call ``path`` (e.g. ``/User/5``) within the session: ``(decoded body, headers)``.
 
         :param retry: replay on connection errors and 502/503/504; defaults
             to True for idempotent methods. POST is never replayed.
