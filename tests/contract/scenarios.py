@@ -65,6 +65,24 @@ def search(title: str, itemtype: str, query: dict, **extra: Any) -> Step:
 SUBITEMS = {"get_hateoas": "false", "range": "0-999"}
 
 
+def purge(title: str, path: str) -> Step:
+    """A ``DELETE ...?force_purge=true`` step."""
+    return Step(title, "DELETE", path, query={"force_purge": "true"})
+
+
+def drop_profile_row(title: str) -> list[Step]:
+    """Read the user's profile rows, then purge the first one (what a cut create leaves)."""
+    return [
+        Step(
+            "GET /User/:id/Profile_User",
+            "GET",
+            "/User/{user}/Profile_User",
+            save={"profile_row": _first_id},
+        ),
+        purge(title, "/Profile_User/{profile_row}"),
+    ]
+
+
 def user_scope_search(login: str) -> dict:
     """The bridge's ``userName eq`` read: tenant scope (root, recursive) AND the login."""
     return {
@@ -163,18 +181,8 @@ GROUP_LDAP_COLUMNS = [
         note="GLPI 11: the code column is searchable; GLPI 10 has no option 74",
     ),
     Step("GET /listSearchOptions/Group", "GET", "/listSearchOptions/Group"),
-    Step(
-        "DELETE /Group/:id?force_purge=true",
-        "DELETE",
-        "/Group/{group}",
-        query={"force_purge": "true"},
-    ),
-    Step(
-        "DELETE /Group/:id?force_purge=true (the code group)",
-        "DELETE",
-        "/Group/{group_code}",
-        query={"force_purge": "true"},
-    ),
+    purge("DELETE /Group/:id?force_purge=true", "/Group/{group}"),
+    purge("DELETE /Group/:id?force_purge=true (the code group)", "/Group/{group_code}"),
 ]
 
 
@@ -240,12 +248,7 @@ PASSWORD_HISTORY = [
         "/User/{user}",
         body={"input": {"password": "Rec-Other-1!", "password2": "Rec-Other-2!"}},
     ),
-    Step(
-        "DELETE /User/:id?force_purge=true",
-        "DELETE",
-        "/User/{user}",
-        query={"force_purge": "true"},
-    ),
+    purge("DELETE /User/:id?force_purge=true", "/User/{user}"),
 ]
 
 
@@ -265,18 +268,7 @@ PROFILELESS_USER = [
         },
         save={"user": _id},
     ),
-    Step(
-        "GET /User/:id/Profile_User",
-        "GET",
-        "/User/{user}/Profile_User",
-        save={"profile_row": _first_id},
-    ),
-    Step(
-        "DELETE /Profile_User/:id (the user's only profile row)",
-        "DELETE",
-        "/Profile_User/{profile_row}",
-        query={"force_purge": "true"},
-    ),
+    *drop_profile_row("DELETE /Profile_User/:id (the user's only profile row)"),
     Step("GET /User/:id/Profile_User of the profile-less user", "GET", "/User/{user}/Profile_User"),
     Step(
         "GET /User/:id of the profile-less user (Super-Admin, root recursive)",
@@ -373,18 +365,8 @@ PROFILELESS_USER = [
         "User",
         user_scope_search(BADPROFILE),
     ),
-    Step(
-        "DELETE /User/:id?force_purge=true",
-        "DELETE",
-        "/User/{user}",
-        query={"force_purge": "true"},
-    ),
-    Step(
-        "DELETE /User/:id?force_purge=true (missing-profile user)",
-        "DELETE",
-        "/User/{user_bad}",
-        query={"force_purge": "true"},
-    ),
+    purge("DELETE /User/:id?force_purge=true", "/User/{user}"),
+    purge("DELETE /User/:id?force_purge=true (missing-profile user)", "/User/{user_bad}"),
 ]
 
 
@@ -600,18 +582,8 @@ BRIDGE_CALLS = [
         "/Group/{group}/Group_User",
         query=SUBITEMS,
     ),
-    Step(
-        "bridge: DELETE /Group/:id?force_purge=true",
-        "DELETE",
-        "/Group/{group}",
-        query={"force_purge": "true"},
-    ),
-    Step(
-        "bridge: DELETE /User/:id?force_purge=true",
-        "DELETE",
-        "/User/{user}",
-        query={"force_purge": "true"},
-    ),
+    purge("bridge: DELETE /Group/:id?force_purge=true", "/Group/{group}"),
+    purge("bridge: DELETE /User/:id?force_purge=true", "/User/{user}"),
 ]
 
 
@@ -841,12 +813,7 @@ PROFILE_USER_SEARCH = [
         "UserEmail",
         criterion("criteria[0]", 1, "contains", "{tag}.pu@"),
     ),
-    Step(
-        "DELETE /User/:id?force_purge=true",
-        "DELETE",
-        "/User/{user}",
-        query={"force_purge": "true"},
-    ),
+    purge("DELETE /User/:id?force_purge=true", "/User/{user}"),
 ]
 
 
@@ -887,18 +854,7 @@ USER_HISTORY = [
         "/User/{user}",
         body={"input": {"realname": "B", "is_active": 0}},
     ),
-    Step(
-        "GET /User/:id/Profile_User",
-        "GET",
-        "/User/{user}/Profile_User",
-        save={"profile_row": _first_id},
-    ),
-    Step(
-        "DELETE /Profile_User/:id",
-        "DELETE",
-        "/Profile_User/{profile_row}",
-        query={"force_purge": "true"},
-    ),
+    *drop_profile_row("DELETE /Profile_User/:id"),
     Step(
         "POST /UserEmail a second address",
         "POST",
@@ -930,18 +886,8 @@ USER_HISTORY = [
         "/User/{plain}/Log",
         query={"get_hateoas": "false"},
     ),
-    Step(
-        "DELETE /User/:id?force_purge=true",
-        "DELETE",
-        "/User/{user}",
-        query={"force_purge": "true"},
-    ),
-    Step(
-        "DELETE /User/:id?force_purge=true (default-profile user)",
-        "DELETE",
-        "/User/{plain}",
-        query={"force_purge": "true"},
-    ),
+    purge("DELETE /User/:id?force_purge=true", "/User/{user}"),
+    purge("DELETE /User/:id?force_purge=true (default-profile user)", "/User/{plain}"),
 ]
 
 
