@@ -8,10 +8,11 @@ and counts the GLPI calls the bridge makes through the client's call hooks
 ``(method, endpoint)`` since :meth:`RealBridge.reset_calls`, with numeric
 ids replaced by ``:id`` (``("GET", "/search/User")``, ``("PUT", "/User/:id")``).
 
-Every user and group it answers 201 for (through the test client or
-:meth:`RealBridge.serve`, scim2-tester included) is purged from GLPI on
-:meth:`RealBridge.close`; :meth:`RealBridge.adopt` adds others (a create
-that GLPI stored although the bridge answered an error).
+Every user, group, title or category the bridge adds to GLPI (through the
+test client or :meth:`RealBridge.serve`, scim2-tester included: the GLPI
+client's ``add`` is wrapped) is purged from GLPI on :meth:`RealBridge.close`;
+:meth:`RealBridge.adopt` adds others (a create that GLPI stored although the
+bridge saw an error).
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+#: Item types whose rows the bridge creates one by one; purged (in this order) on close.
+#: Their relations (e-mails, profile rows, memberships) go with them.
+TRACKED = ("Group", "User", "UserTitle", "UserCategory")
 
 
 def unique_name(prefix: str = "rl") -> str:
@@ -72,8 +77,10 @@ class RealBridge:
         self._lock = threading.Lock()
         self._calls: list[CallRecord] = []
         self.glpi.hooks.append(self._record)
-        self.created: dict[str, set[str]] = {"User": set(), "Group": set(), "UserTitle": set()}
-        self.app.after_request(self._note_created)
+        self.created: dict[str, set[str]] = {kind: set() for kind in TRACKED}
+        self._closed = False
+        self._add = self.glpi.add
+        self.glpi.add = self._tracked_add  # type: ignore[method-assign]
 
     # -- GLPI call counting ------------------------------------------------------------------
 
@@ -104,16 +111,13 @@ class RealBridge:
             headers["Content-Type"] = "application/scim+json"
         return self.client.open(f"/scim/v2{path}", method=method, headers=headers, **kwargs)
 
-    def _note_created(self, response: Any) -> Any:
-        """Remember every user or group this app answered 201 for (test client, served, Bulk)."""
-        if response.status_code == 201 and response.is_json:
-            body = response.get_json(silent=True) or {}
-            kind = {"User": "User", "Group": "Group"}.get((body.get("meta") or {}).get(
-                "resourceType", ""))
-            if kind and body.get("id"):
-                with self._lock:
-                    self.created[kind].add(str(body["id"]))
-        return response
+    def _tracked_add(self, itemtype: str, inputs: Any) -> Any:
+        """The client's ``add``, noting each new row of :data:`TRACKED` for :meth:`close`."""
+        result = self._add(itemtype, inputs)
+        if itemtype in TRACKED and not isinstance(inputs, list):
+            with self._lock:
+                self.created[itemtype].add(str(result))
+        return result
 
     def get(self, path: str, **kwargs: Any):
         return self.request("GET", path, **kwargs)
@@ -169,7 +173,7 @@ class RealBridge:
     def serve(self) -> Iterator[str]:
         """Serve the bridge on a loopback port with threads; yields its ``.../scim/v2`` URL.
 
-        What it answers 201 for is purged on :meth:`close` as well.
+        What it adds to GLPI is purged on :meth:`close` as well.
         """
         server = make_server("127.0.0.1", 0, self.app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -182,7 +186,7 @@ class RealBridge:
             thread.join(timeout=10)
 
     def adopt(self, kind: str, *ids: Any) -> None:
-        """Purge these ``User``, ``Group`` or ``UserTitle`` ids on :meth:`close` too."""
+        """Purge these ids of a :data:`TRACKED` item type on :meth:`close` too."""
         with self._lock:
             self.created[kind].update(str(i) for i in ids)
 
@@ -197,10 +201,15 @@ class RealBridge:
 
     def close(self) -> None:
         """Purge from GLPI what this bridge created, then end its GLPI session."""
-        for kind in ("Group", "User", "UserTitle"):
-            ids = sorted(i for i in self.created[kind] if i.isdigit())
+        for kind in TRACKED:
+            with self._lock:
+                ids = sorted(i for i in self.created[kind] if i.isdigit())
+                self.created[kind].clear()
             if ids:
                 self.api.purge(kind, *ids)
+        if self._closed:
+            return
+        self._closed = True
         with contextlib.suppress(Exception):
             self.glpi.kill_session()
         with contextlib.suppress(Exception):

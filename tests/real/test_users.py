@@ -63,7 +63,6 @@ def test_create_lands_every_mapped_attribute_and_reads_back(real_glpi, bridge):
         }
     )
     assert answer.status_code == 201, answer.json
-    bridge.adopt_named("UserTitle", title)
     uid = int(answer.json["id"])
     row = _row(real_glpi, uid)
     assert (row["name"], row["firstname"], row["nickname"]) == (login, "Jane", "JD")
