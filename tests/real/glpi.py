@@ -16,6 +16,7 @@ database, or ``GLPISCIM_REAL_MYSQL_*``), for what the API never shows
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -283,14 +284,21 @@ def _unescape(cell: str) -> str:
 
 
 def _kit_connection(version: str) -> dict:
-    """Start (or find running) the kit's GLPI ``version``; ``up`` is idempotent and flock-serialised."""
-    done = subprocess.run(
-        [str(KIT / "up"), version],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        stdin=subprocess.DEVNULL,
-    )
+    """Start (or find running) the kit's GLPI ``version``.
+
+    ``up`` is idempotent and serialised per version; the xdist workers also
+    serialise ``up 10`` against ``up 11`` (a lock on the script itself), since on
+    a bare machine both would run apt-get and start MariaDB at once.
+    """
+    with open(KIT / "up", "rb") as script:
+        fcntl.flock(script.fileno(), fcntl.LOCK_EX)
+        done = subprocess.run(
+            [str(KIT / "up"), version],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            stdin=subprocess.DEVNULL,
+        )
     if done.returncode != 0:
         tail = "\n".join(done.stderr.strip().splitlines()[-15:])
         raise RuntimeError(f"{KIT / 'up'} {version} failed (exit {done.returncode}):\n{tail}")
