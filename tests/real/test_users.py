@@ -298,27 +298,27 @@ def test_trashed_user_is_restored_and_updated(real_glpi, bridge):
     assert len(real_glpi.api.rows("User", name=login)) == 1
 
 
-LOCAL_TRASHED_DUPLICATED = (
-    "found by the real lane (simulator alike): a user created with a password (authtype 1) and "
-    "trashed is not restored by a create without password: the uniqueness search skips the "
-    "trash, and GLPI's unique key (name, authtype, auths_id) takes a second user with "
-    "authtype 4 next to it, so the login exists twice"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=LOCAL_TRASHED_DUPLICATED)
-def test_trashed_user_reprovisioned_without_password_keeps_its_hash(real_glpi, bridge):
+def test_trashed_local_user_is_not_restored_by_a_create_without_password(real_glpi, bridge):
+    """A documented limitation (docs/limitations.md, docs/real-glpi.md), recognised exactly:
+    GLPI's unique key is (name, authtype, auths_id), so a user trashed while local
+    (authtype 1, created with a password) does not stop GLPI from creating an external one
+    (authtype 4) with the same login, and the bridge, whose uniqueness search skips the
+    trash, creates a second user instead of restoring the first. The trashed one is left
+    untouched, its hash included."""
     login = unique_name("rl.keep")
     user = bridge.create(login, password="Fir5t-Secret!pass")
     before = _password_hash(real_glpi, user["id"])
     assert bridge.delete(user["id"]).status_code == 204
     answer = bridge.post({"userName": login, "name": {"familyName": "Back"}})
     assert answer.status_code == 201, answer.json
-    assert [r["id"] for r in real_glpi.api.rows("User", name=login)] == [int(user["id"])]
-    assert answer.json["id"] == user["id"]
-    row = _row(real_glpi, user["id"])
-    assert (row["is_deleted"], row["is_active"], row["realname"]) == (0, 1, "Back")
+    rows = {r["id"]: r for r in real_glpi.api.rows("User", name=login)}
+    assert set(rows) == {int(user["id"]), int(answer.json["id"])}
+    assert answer.json["id"] != user["id"]
+    old, new = rows[int(user["id"])], rows[int(answer.json["id"])]
+    assert (old["authtype"], old["is_deleted"]) == (1, 1)
+    assert (new["authtype"], new["is_deleted"], new["realname"]) == (4, 0, "Back")
     assert _password_hash(real_glpi, user["id"]) == before
+    assert [u["id"] for u in bridge.find(login)] == [answer.json["id"]]
 
 
 def test_trashed_user_reprovisioned_with_a_new_password(real_glpi, bridge):
