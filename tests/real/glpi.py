@@ -170,8 +170,8 @@ class GlpiReader:
         )
 
     def relogin(self) -> None:
-        """Start a new session: GLPI freezes a session's entities at login, so a reader must
-        log in again to see an entity created after its login."""
+        """End the current session; the next call starts a new one. GLPI freezes a session's
+        entities at login, so a reader must log in again to see an entity created after."""
         with self._lock:
             stale, self._token = self._token, None
         if stale is not None:
