@@ -8,10 +8,11 @@ and counts the GLPI calls the bridge makes through the client's call hooks
 ``(method, endpoint)`` since :meth:`RealBridge.reset_calls`, with numeric
 ids replaced by ``:id`` (``("GET", "/search/User")``, ``("PUT", "/User/:id")``).
 
-Every user and group it answers 201 for (through the test client or
-:meth:`RealBridge.serve`, scim2-tester included) is purged from GLPI on
-:meth:`RealBridge.close`; :meth:`RealBridge.adopt` adds others (a create
-that GLPI stored although the bridge answered an error).
+Every user, group, title or category the bridge adds to GLPI (through the
+test client or :meth:`RealBridge.serve`, scim2-tester included: the GLPI
+client's ``add`` is wrapped) is purged from GLPI on :meth:`RealBridge.close`;
+:meth:`RealBridge.adopt` adds others (a create that GLPI stored although the
+bridge saw an error).
 """
 
 from __future__ import annotations
@@ -19,19 +20,23 @@ from __future__ import annotations
 import contextlib
 import secrets
 import threading
-from collections.abc import Iterator
 from typing import Any
-
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.glpi.session import CallRecord
+from tests.backend.groups_app import GROUP_SCHEMA
+from tests.backend.groups_app import serve_app
+from tests.backend.users_app import ENTERPRISE
+from tests.backend.users_app import PATCH_OP
+from tests.backend.users_app import USER_SCHEMA
+from tests.backend.users_app import ScimUsers
 
 TOKEN = "real-lane-token-00000001"
-USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
-GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+__all__ = ["ENTERPRISE", "GROUP_SCHEMA", "PATCH_OP", "USER_SCHEMA", "RealBridge", "unique_name"]
+
+#: Item types whose rows the bridge creates one by one; purged (in this order) on close.
+#: Their relations (e-mails, profile rows, memberships) go with them.
+TRACKED = ("Group", "User", "UserTitle", "UserCategory")
 
 
 def unique_name(prefix: str = "rl") -> str:
@@ -55,7 +60,7 @@ def bridge_config(real: Any, top: dict | None = None, *, token: str = TOKEN, **t
     }
 
 
-class RealBridge:
+class RealBridge(ScimUsers):
     """The Flask test client of a bridge over the real GLPI ``real`` (a ``RealGlpi``).
 
     :param top: top-level configuration sections (``ledger``, ``redis``...).
@@ -63,6 +68,7 @@ class RealBridge:
     """
 
     def __init__(self, real: Any, top: dict | None = None, **tenant: Any):
+        self.token = TOKEN
         self.real = real
         self.api = real.api
         self.app = create_app(bridge_config(real, top, **tenant))
@@ -72,8 +78,10 @@ class RealBridge:
         self._lock = threading.Lock()
         self._calls: list[CallRecord] = []
         self.glpi.hooks.append(self._record)
-        self.created: dict[str, set[str]] = {"User": set(), "Group": set(), "UserTitle": set()}
-        self.app.after_request(self._note_created)
+        self.created: dict[str, set[str]] = {kind: set() for kind in TRACKED}
+        self._closed = False
+        self._add = self.glpi.add
+        self.glpi.add = self._tracked_add  # type: ignore[method-assign]
 
     # -- GLPI call counting ------------------------------------------------------------------
 
@@ -95,52 +103,13 @@ class RealBridge:
         with self._lock:
             self._calls.clear()
 
-    # -- SCIM --------------------------------------------------------------------------------
-
-    def request(self, method: str, path: str, body: Any = None, **kwargs: Any):
-        headers = {"Authorization": f"Bearer {TOKEN}", **kwargs.pop("headers", {})}
-        if body is not None:
-            kwargs["json"] = body
-            headers["Content-Type"] = "application/scim+json"
-        return self.client.open(f"/scim/v2{path}", method=method, headers=headers, **kwargs)
-
-    def _note_created(self, response: Any) -> Any:
-        """Remember every user or group this app answered 201 for (test client, served, Bulk)."""
-        if response.status_code == 201 and response.is_json:
-            body = response.get_json(silent=True) or {}
-            kind = {"User": "User", "Group": "Group"}.get((body.get("meta") or {}).get(
-                "resourceType", ""))
-            if kind and body.get("id"):
-                with self._lock:
-                    self.created[kind].add(str(body["id"]))
-        return response
-
-    def get(self, path: str, **kwargs: Any):
-        return self.request("GET", path, **kwargs)
-
-    def post(self, body: Any):
-        return self.request("POST", "/Users", {"schemas": [USER_SCHEMA], **body})
-
-    def put(self, user_id: str, body: Any):
-        return self.request("PUT", f"/Users/{user_id}", {"schemas": [USER_SCHEMA], **body})
-
-    def patch(self, user_id: str, operations: list[dict]):
-        return self.request(
-            "PATCH", f"/Users/{user_id}", {"schemas": [PATCH_OP], "Operations": operations}
-        )
-
-    def delete(self, user_id: str):
-        return self.request("DELETE", f"/Users/{user_id}")
-
-    def find(self, user_name: str) -> list[dict]:
-        answer = self.get("/Users", query_string={"filter": f'userName eq "{user_name}"'})
-        assert answer.status_code == 200, answer.json
-        return answer.json["Resources"]
-
-    def create(self, user_name: str, **fields: Any) -> dict:
-        answer = self.post({"userName": user_name, **fields})
-        assert answer.status_code == 201, answer.json
-        return answer.json
+    def _tracked_add(self, itemtype: str, inputs: Any) -> Any:
+        """The client's ``add``, noting each new row of :data:`TRACKED` for :meth:`close`."""
+        result = self._add(itemtype, inputs)
+        if itemtype in TRACKED and not isinstance(inputs, list):
+            with self._lock:
+                self.created[itemtype].add(str(result))
+        return result
 
     # -- groups ------------------------------------------------------------------------------
 
@@ -165,24 +134,15 @@ class RealBridge:
 
     # -- serving and clean-up ----------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def serve(self) -> Iterator[str]:
+    def serve(self) -> contextlib.AbstractContextManager[str]:
         """Serve the bridge on a loopback port with threads; yields its ``.../scim/v2`` URL.
 
-        What it answers 201 for is purged on :meth:`close` as well.
+        What it adds to GLPI is purged on :meth:`close` as well.
         """
-        server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.socket.getsockname()[1]}/scim/v2"
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=10)
+        return serve_app(self.app)
 
     def adopt(self, kind: str, *ids: Any) -> None:
-        """Purge these ``User``, ``Group`` or ``UserTitle`` ids on :meth:`close` too."""
+        """Purge these ids of a :data:`TRACKED` item type on :meth:`close` too."""
         with self._lock:
             self.created[kind].update(str(i) for i in ids)
 
@@ -197,10 +157,15 @@ class RealBridge:
 
     def close(self) -> None:
         """Purge from GLPI what this bridge created, then end its GLPI session."""
-        for kind in ("Group", "User", "UserTitle"):
-            ids = sorted(i for i in self.created[kind] if i.isdigit())
+        for kind in TRACKED:
+            with self._lock:
+                ids = sorted(i for i in self.created[kind] if i.isdigit())
+                self.created[kind].clear()
             if ids:
                 self.api.purge(kind, *ids)
+        if self._closed:
+            return
+        self._closed = True
         with contextlib.suppress(Exception):
             self.glpi.kill_session()
         with contextlib.suppress(Exception):

@@ -83,7 +83,10 @@ def real_glpi(request: pytest.FixtureRequest) -> Iterator[RealGlpi]:
     found = _real(request.param)
     if isinstance(found, str):
         pytest.skip(found)
-    yield found
+    try:
+        yield found
+    finally:
+        found.api.relogin()  # ends the reader's GLPI session; the next use logs in again
 
 
 @pytest.fixture(autouse=True)
