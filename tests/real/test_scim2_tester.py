@@ -4,16 +4,12 @@ The tenant provisions into an entity of its own, created for the run: the
 shared GLPI holds thousands of users and groups, and scim2-tester expects the
 resource it just created on the first page of an unfiltered list.
 
-Every check must succeed, except two differences that come from GLPI, each
-recognised exactly:
-
-* ``primary: true`` of a lone e-mail address (the same one the simulator lane
-  accepts, ``tests/backend/test_user_scim2_tester.py``): GLPI always makes a
-  user's only address its default one.
-* Group ``externalId`` on GLPI 10 without LDAP (issue 13 point 1): the checks
-  that read it back fail there. They are an expected failure on 10 only, and
-  the test fails as soon as they pass (the fix on branch ``fixes`` landed), so
-  that the allowance is removed.
+Every check must succeed, except one difference that comes from GLPI,
+recognised exactly: ``primary: true`` of a lone e-mail address (the same one
+the simulator lane accepts, ``tests/backend/test_user_scim2_tester.py``): GLPI
+always makes a user's only address its default one. Group ``externalId`` on
+GLPI 10 without LDAP (issue 13 point 1) reads back through ``GET /Group``, so
+every Group check must pass on both versions.
 """
 
 from __future__ import annotations
@@ -25,7 +21,6 @@ from tests.backend.test_user_scim2_tester import MUST_BE_PATCHED
 from tests.backend.test_user_scim2_tester import sole_address_made_primary
 from tests.real.bridge import TOKEN
 from tests.real.bridge import unique_name
-from tests.real.test_groups import EXTERNAL_ID_ON_10
 from tests.scim2_checks import CRUD_AND_PATCH
 from tests.scim2_checks import run_checks
 
@@ -42,16 +37,6 @@ def _failures(results, resource_type: str) -> list:
         and r.status != Status.SUCCESS
         and not (isinstance(r.data, dict) and sole_address_made_primary(r))
     ]
-
-
-def _reads_external_id(result) -> bool:
-    """A Group check that failed only because ``externalId`` did not read back."""
-    if _urn(result) == "externalId":
-        return "Returned value: None" in result.reason
-    return result.title in ("object_query_with_attributes", "object_list_with_attributes",
-                            "search_with_attributes") and (
-        "requested attribute 'externalId' missing" in result.reason
-        or "could not find Group" in result.reason and "filtered results" in result.reason)
 
 
 def _text(results) -> list[str]:
@@ -75,12 +60,4 @@ def test_every_check_succeeds_but_glpi_differences(real_glpi, real_bridge):
                        for u in patched)} == set()
 
     assert {r.title for r in results if r.resource_type == "Group"} >= CRUD_AND_PATCH
-    group_failures = _failures(results, "Group")
-    external = [r for r in group_failures if _reads_external_id(r)]
-    assert _text([r for r in group_failures if r not in external]) == []
-    if real_glpi.major == "10":
-        if not external:
-            pytest.fail("Group externalId reads back on GLPI 10 now: remove the allowance "
-                        "for issue 13 point 1 from this test", pytrace=False)
-        pytest.xfail(f"{EXTERNAL_ID_ON_10}: {len(external)} checks")
-    assert _text(external) == []
+    assert _text(_failures(results, "Group")) == []
