@@ -1,13 +1,17 @@
 """Large groups: 5,000 members added in one PATCH, 2,500 removed, 10,000 read in pages.
 
-The call counts are the point: adding k members costs one verification search
-and one array POST whatever k; removing k costs one read of the row ids and
-one array DELETE; a read without members never touches Group_User.
+The call counts are the point (docs/groups.md, "Call budget"): adding k
+members costs one verification search and ceil(k / chunk_rows) array POSTs,
+plus one read of the rows when k > chunk_rows; removing k costs one read of
+the row ids and ceil(k / chunk_rows) array DELETEs; a read without members
+never touches Group_User.
 """
 
 from __future__ import annotations
 
 import pytest
+
+from app.glpi.chunks import chunk_count
 
 from tests.backend.groups_app import GROUP_SCHEMA
 from tests.backend.groups_app import Scim
@@ -37,9 +41,10 @@ def test_add_5000_then_remove_2500_in_bounded_calls(glpi_sim):
     )
     assert answer.status_code == 204, answer.json
     assert member_ids(sim, gid) == set(users)
-    assert len(calls(sim, "POST", "/Group_User")) == 1
+    assert len(calls(sim, "POST", "/Group_User")) == chunk_count(5000, 100) == 50
     assert len(calls(sim, "GET", "/search/User")) == 1
-    assert len(calls(sim)) == 3  # the view's read of the group + verify + one array POST
+    assert len(calls(sim, "GET", "/Group_User")) == 1  # the current rows: k > chunk_rows
+    assert len(calls(sim)) == 3 + 50  # the view's read + rows + verify + 50 array POSTs
 
     sim.reset_calls()
     lean = scim.get(f"/Groups/{gid}", query_string={"excludedAttributes": "members"})
@@ -54,9 +59,9 @@ def test_add_5000_then_remove_2500_in_bounded_calls(glpi_sim):
     )
     assert answer.status_code == 204, answer.json
     assert member_ids(sim, gid) == set(users[1::2])
-    assert len(calls(sim, "DELETE", "/Group_User")) == 1
+    assert len(calls(sim, "DELETE", "/Group_User")) == chunk_count(2500, 100) == 25
     assert len(calls(sim, "GET", "/Group/")) == 1  # the row ids of the group, in one read
-    assert len(calls(sim)) == 3  # the view's read of the group + row ids + one array DELETE
+    assert len(calls(sim)) == 2 + 25  # the view's read of the group + row ids + 25 DELETEs
 
 
 def test_10000_members_are_read_in_glpi_ranges(glpi_sim):
