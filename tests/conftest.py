@@ -25,10 +25,20 @@ def _private_tempdir(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
-    """Print the contract replay's score (``contract glpi-10.0.12: N/M``) when it ran."""
+    """Print the contract replay's score (``contract glpi-10.0.12: N/M``) when it ran, and
+    how many tests ran against each real GLPI (``real glpi-10.0.12: N passed``)."""
     from tests.contract.conftest import write_summary
+    from tests.real import summary
 
     write_summary(terminalreporter)
+    summary.write_summary(terminalreporter)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count the real lane's outcomes per GLPI version (on the xdist controller too)."""
+    from tests.real import summary
+
+    summary.note_report(report)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,0 +1,118 @@
+"""Fixtures of the real-GLPI lane (docs/real-glpi.md).
+
+``real_glpi`` is session-scoped and parametrized over GLPI ``10`` and ``11``
+(test ids ``glpi10`` and ``glpi11``). It targets, in this order:
+
+* the GLPI named by ``GLPISCIM_REAL_URL``, ``GLPISCIM_REAL_APP_TOKEN`` and
+  ``GLPISCIM_REAL_USER_TOKEN`` (a staging GLPI; ``GLPISCIM_REAL_VERSION``
+  saves the version look-up, ``GLPISCIM_REAL_MYSQL_*`` give ``.sql``); the
+  other version's tests are skipped;
+* else the kit at ``<repo>/../shared/glpi-real``: its ``up`` is idempotent
+  (0.2 s when running) and serialised with ``flock``, so both xdist workers
+  may call it; the first one in CI installs MariaDB and GLPI (~40 s).
+
+Without either, no test module of the lane is collected but
+``test_available.py``, whose one test is skipped with the reason: pytest's
+``-ra`` summary shows ONE line saying why. With ``GLPISCIM_REAL_URL``, the
+tests of the other GLPI version are deselected.
+
+Tests clean up what they create (``real_bridge`` purges every user and
+group created through it), give everything a :func:`unique_name`, and
+never assume an empty GLPI: it may hold thousands of rows from earlier runs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.real.bridge import RealBridge
+from tests.real.bridge import unique_name
+from tests.real.glpi import ENV_URL
+from tests.real.glpi import VERSIONS
+from tests.real.glpi import RealGlpi
+from tests.real.glpi import lane_skip_reason
+from tests.real.glpi import locate
+
+__all__ = ["unique_name"]
+
+_FOUND: dict[str, RealGlpi | str] = {}
+
+if lane_skip_reason() is not None:
+    collect_ignore_glob = [p.name for p in Path(__file__).parent.glob("test_*.py")
+                           if p.name != "test_available.py"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With ``GLPISCIM_REAL_URL``, deselect the tests of the version that GLPI is not."""
+    if not os.environ.get(ENV_URL) or lane_skip_reason() is not None:
+        return
+    absent = [v for v in VERSIONS if isinstance(_real(v), str)]
+    if not absent:
+        return
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        param = callspec.params.get("real_glpi") if callspec else None
+        (dropped if param in absent else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def _real(major: str) -> RealGlpi | str:
+    """The GLPI of ``major`` (located once per process), or the reason to skip."""
+    if major not in _FOUND:
+        try:
+            _FOUND[major] = locate(major)
+        except Exception as exc:  # noqa: BLE001 - the kit failing to start fails the tests
+            _FOUND[major] = exc  # type: ignore[assignment]
+    found = _FOUND[major]
+    if isinstance(found, Exception):
+        pytest.fail(f"real GLPI {major} did not start: {found}", pytrace=False)
+    return found
+
+
+@pytest.fixture(scope="session", params=VERSIONS, ids=[f"glpi{v}" for v in VERSIONS])
+def real_glpi(request: pytest.FixtureRequest) -> Iterator[RealGlpi]:
+    """A real GLPI (``.url``, ``.app_token``, ``.user_token``, ``.version``, ``.major``,
+    ``.api``, ``.sql``); see the module docstring for where it comes from."""
+    found = _real(request.param)
+    if isinstance(found, str):
+        pytest.skip(found)
+    yield found
+
+
+@pytest.fixture(autouse=True)
+def _label_real_report(request: pytest.FixtureRequest) -> None:
+    """Tag the test's report with its GLPI version, for the summary line per version."""
+    if "real_glpi" in request.fixturenames:
+        real = request.getfixturevalue("real_glpi")
+        request.node.user_properties.append(("real_glpi", real.label))
+
+
+@pytest.fixture
+def real_bridge(real_glpi: RealGlpi) -> Iterator:
+    """Factory ``real_bridge(**tenant_options)`` -> :class:`RealBridge`; all closed (and
+    what they created purged) after the test."""
+    made: list[RealBridge] = []
+
+    def make(**tenant: object) -> RealBridge:
+        bridge = RealBridge(real_glpi, **tenant)
+        made.append(bridge)
+        return bridge
+
+    try:
+        yield make
+    finally:
+        for bridge in reversed(made):
+            bridge.close()
+
+
+@pytest.fixture
+def bridge(real_bridge) -> RealBridge:
+    """One bridge with the default tenant options over ``real_glpi``."""
+    return real_bridge()
