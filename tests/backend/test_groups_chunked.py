@@ -15,9 +15,11 @@ import pytest
 from app.glpi.chunks import chunk_count
 from tests.backend.groups_app import GROUP_SCHEMA
 from tests.backend.groups_app import Scim
+from tests.backend.groups_app import add_calls
 from tests.backend.groups_app import calls
 from tests.backend.groups_app import group_user_rows
 from tests.backend.groups_app import member_ids
+from tests.backend.groups_app import remove_calls
 from tests.backend.groups_app import served_bridge
 
 pytestmark = pytest.mark.glpi_versions("10", "11")
@@ -138,21 +140,6 @@ def test_a_failed_chunk_ends_the_request_and_the_retry_completes(glpi_sim, when)
     assert len(calls(sim, "POST", "/Group_User")) == chunk_count(5000 - landed, 100)
 
 
-def _add_calls(new: int, asked: int, rows: int) -> int:
-    """PATCH adding ``asked`` users of whom ``new`` are not members yet (docs/groups.md):
-    the view's read + one read of the rows when the add is larger than a chunk
-    (then only the new users are posted) + one verification search when there is
-    anything to post + ceil(posted / rows) array POSTs."""
-    posted = new if asked > rows else asked
-    return 1 + (asked > rows) + (posted > 0) + chunk_count(posted, rows)
-
-
-def _remove_calls(present: int, rows: int) -> int:
-    """PATCH removing members of whom ``present`` have a row: the view's read +
-    one read of the row ids + ceil(present / rows) array DELETEs."""
-    return 1 + 1 + chunk_count(present, rows)
-
-
 @pytest.mark.parametrize(
     ("before", "asked"),
     [(0, 1), (0, 10), (0, 11), (0, 25), (5, 25), (25, 25), (3, 8)],
@@ -170,7 +157,7 @@ def test_add_call_count_formula(glpi_sim, before, asked):
     )
     assert answer.status_code == 204
     new = max(0, asked - before)
-    assert len(calls(sim)) == _add_calls(new, asked, 10)
+    assert len(calls(sim)) == add_calls(new, asked, 10)
     assert len(calls(sim, "POST", "/Group_User")) == chunk_count(new if asked > 10 else asked, 10)
     assert member_ids(sim, gid) == set(users[: max(before, asked)])
 
@@ -188,7 +175,7 @@ def test_remove_call_count_formula(glpi_sim, members, removed):
         [{"op": "remove", "path": "members", "value": _members(users[:removed])}],
     )
     assert answer.status_code == 204
-    assert len(calls(sim)) == _remove_calls(removed, 10)
+    assert len(calls(sim)) == remove_calls(removed, 10)
     assert len(calls(sim, "DELETE", "/Group_User")) == chunk_count(removed, 10)
     assert member_ids(sim, gid) == set(users[removed:])
 
