@@ -174,17 +174,23 @@ class MembershipWriter:
             )
 
     def _existing(self, user_ids: list[int]) -> set[int]:
-        criteria = self._user_scope()
-        if len(user_ids) <= gc.MAX_IDS_PER_SEARCH:
-            criteria = criteria + gc.user_ids_in(user_ids)
-            wanted = len(user_ids)
-        else:
-            wanted = MAX_GROUP_ROWS
+        """The ids among ``user_ids`` that are users of the tenant: a few searches by id
+        range or id list (:func:`~app.glpi.group_criteria.user_id_searches`), run
+        ``policy.concurrency`` at a time; their cost grows with ``len(user_ids)``,
+        not with the tenant's size."""
+        scope = self._user_scope()
+        jobs = [partial(self._found, scope + criteria, rows)
+                for criteria, rows in gc.user_id_searches(user_ids)]
+        run = run_chunks(jobs, concurrency=self.policy.concurrency, deadline=float("inf"))
+        wanted = set(user_ids)
+        return {i for found in run.results.values() for i in found if i in wanted}
+
+    def _found(self, criteria: list[dict], rows: int) -> set[int]:
         _, data = self._client.search(
             "User",
             criteria,
             forcedisplay=[gc.USER_OPTION_ID],
-            range=(0, wanted - 1),
+            range=(0, rows - 1),
             sort=2,
             order="ASC",
         )

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask
 
 from app import create_app
-from app.glpi.chunks import chunk_count
+from app.glpi.session import endpoint_template
 from tests.backend import users_app
 
 TOKEN = "groups-test-token-000001"
@@ -69,6 +69,11 @@ def calls(sim: Any, method: str | None = None, contains: str = "") -> list:
     return [c for c in sim.calls if (method is None or c.method == method) and contains in c.path]
 
 
+def call_sequence(sim: Any) -> list[tuple[str, str]]:
+    """``(method, endpoint)`` of the recorded calls, ids as ``:id`` (``tests/call_counts.py``)."""
+    return [(c.method, endpoint_template(c.path.split("apirest.php", 1)[-1])) for c in sim.calls]
+
+
 def seed_users(sim: Any, count: int, prefix: str = "member", entity: int = 0) -> list[int]:
     """Create ``count`` users with a Self-Service profile in ``entity``, directly in GLPI."""
     return [sim.seed_user(name=f"{prefix}{i}", _entity=entity) for i in range(count)]
@@ -80,21 +85,3 @@ def group_user_rows(sim: Any, group_id: int) -> list[dict]:
 
 def member_ids(sim: Any, group_id: int) -> set[int]:
     return {row["users_id"] for row in group_user_rows(sim, group_id)}
-
-
-# -- call-count formulas of docs/groups.md ("Call budget"), asserted here and in tests/real --
-
-
-def add_calls(new: int, asked: int, rows: int) -> int:
-    """PATCH adding ``asked`` users of whom ``new`` are not members yet (docs/groups.md):
-    the view's read + one read of the rows when the add is larger than a chunk
-    (then only the new users are posted) + one verification search when there is
-    anything to post + ceil(posted / rows) array POSTs."""
-    posted = new if asked > rows else asked
-    return 1 + (asked > rows) + (posted > 0) + chunk_count(posted, rows)
-
-
-def remove_calls(present: int, rows: int) -> int:
-    """PATCH removing members of whom ``present`` have a row: the view's read +
-    one read of the row ids + ceil(present / rows) array DELETEs."""
-    return 1 + 1 + chunk_count(present, rows)

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import pytest
 
-from app.glpi.chunks import chunk_count
+from app.glpi.group_criteria import user_id_searches
 from tests.backend.groups_app import GROUP_SCHEMA
 from tests.backend.groups_app import Scim
-from tests.backend.groups_app import add_calls
+from tests.backend.groups_app import call_sequence
 from tests.backend.groups_app import calls
 from tests.backend.groups_app import group_user_rows
 from tests.backend.groups_app import member_ids
-from tests.backend.groups_app import remove_calls
 from tests.backend.groups_app import served_bridge
+from tests.call_counts import group_patch_add
+from tests.call_counts import group_patch_remove
 
 pytestmark = pytest.mark.glpi_versions("10", "11")
 
@@ -55,16 +56,16 @@ def _until_done(send, attempts=20):
 
 @pytest.fixture
 def slow_bridge(glpi_sim):
-    """A bridge whose budget (1 s) is shorter than the changes below over a GLPI
-    answering each call in 100 ms, 2 chunks at a time (the 2,500-row removal: 13
-    rounds, 1.3 s): the first answer is 429."""
+    """A bridge whose budget (2 s) is shorter than the changes below over a GLPI
+    answering each call in 200 ms, 2 chunks at a time (the 2,500-row removal: a
+    read, then 13 rounds, 2.8 s): the first answer is 429."""
     sim = glpi_sim.sim
     users = [sim.seed_user(name=f"bulk{i}") for i in range(7500)]
     scim = Scim(served_bridge(
-        glpi_sim, groups={"membership": {"time_budget_seconds": 1, "concurrency": 2}}
+        glpi_sim, groups={"membership": {"time_budget_seconds": 2, "concurrency": 2}}
     ))
     gid = _group(scim)
-    sim.latency_ms = 100
+    sim.latency_ms = 200
     yield sim, scim, gid, users
     sim.latency_ms = 0
 
@@ -94,7 +95,7 @@ def test_remove_and_put_over_the_budget_converge_on_retry(slow_bridge):
     assert scim.patch(
         f"/Groups/{gid}", [{"op": "add", "path": "members", "value": _members(users[:5000])}]
     ).status_code == 204
-    sim.latency_ms = 100
+    sim.latency_ms = 200
 
     gone = users[:5000:2]
     remove = lambda: scim.patch(  # noqa: E731
@@ -137,7 +138,8 @@ def test_a_failed_chunk_ends_the_request_and_the_retry_completes(glpi_sim, when)
     assert second.status_code == 204, second.json
     _exact(sim, gid, users)
     # the retry posts only the rows still missing, in chunks
-    assert len(calls(sim, "POST", "/Group_User")) == chunk_count(5000 - landed, 100)
+    searches = len(user_id_searches(users[-(5000 - landed):]))
+    assert call_sequence(sim) == group_patch_add(5000, new=5000 - landed, searches=searches)
 
 
 @pytest.mark.parametrize(
@@ -157,8 +159,7 @@ def test_add_call_count_formula(glpi_sim, before, asked):
     )
     assert answer.status_code == 204
     new = max(0, asked - before)
-    assert len(calls(sim)) == add_calls(new, asked, 10)
-    assert len(calls(sim, "POST", "/Group_User")) == chunk_count(new if asked > 10 else asked, 10)
+    assert call_sequence(sim) == group_patch_add(asked, new, r=10)
     assert member_ids(sim, gid) == set(users[: max(before, asked)])
 
 
@@ -175,8 +176,7 @@ def test_remove_call_count_formula(glpi_sim, members, removed):
         [{"op": "remove", "path": "members", "value": _members(users[:removed])}],
     )
     assert answer.status_code == 204
-    assert len(calls(sim)) == remove_calls(removed, 10)
-    assert len(calls(sim, "DELETE", "/Group_User")) == chunk_count(removed, 10)
+    assert call_sequence(sim) == group_patch_remove(removed, r=10)
     assert member_ids(sim, gid) == set(users[removed:])
 
 

@@ -12,12 +12,15 @@ from __future__ import annotations
 import pytest
 
 from app.glpi.chunks import chunk_count
-
 from tests.backend.groups_app import GROUP_SCHEMA
 from tests.backend.groups_app import Scim
+from tests.backend.groups_app import call_sequence
 from tests.backend.groups_app import calls
 from tests.backend.groups_app import member_ids
 from tests.backend.groups_app import served_bridge
+from tests.call_counts import CALLS
+from tests.call_counts import group_patch_add
+from tests.call_counts import group_patch_remove
 
 pytestmark = pytest.mark.glpi_versions("10", "11")
 
@@ -42,14 +45,15 @@ def test_add_5000_then_remove_2500_in_bounded_calls(glpi_sim):
     assert answer.status_code == 204, answer.json
     assert member_ids(sim, gid) == set(users)
     assert len(calls(sim, "POST", "/Group_User")) == chunk_count(5000, 100) == 50
-    assert len(calls(sim, "GET", "/search/User")) == 1
+    assert len(calls(sim, "GET", "/search/User")) == 5  # 5,000 ids in runs of 1,000
     assert len(calls(sim, "GET", "/Group_User")) == 1  # the current rows: k > chunk_rows
-    assert len(calls(sim)) == 3 + 50  # the view's read + rows + verify + 50 array POSTs
+    assert call_sequence(sim) == group_patch_add(5000, searches=5)  # 7 + 50 calls
 
     sim.reset_calls()
     lean = scim.get(f"/Groups/{gid}", query_string={"excludedAttributes": "members"})
     assert lean.status_code == 200 and "members" not in lean.json
     assert calls(sim, contains="Group_User") == [] and len(calls(sim)) == 1
+    assert call_sequence(sim) == list(CALLS["group.get.lean"].calls)
 
     removed = users[::2]
     sim.reset_calls()
@@ -61,7 +65,7 @@ def test_add_5000_then_remove_2500_in_bounded_calls(glpi_sim):
     assert member_ids(sim, gid) == set(users[1::2])
     assert len(calls(sim, "DELETE", "/Group_User")) == chunk_count(2500, 100) == 25
     assert len(calls(sim, "GET", "/Group/")) == 1  # the row ids of the group, in one read
-    assert len(calls(sim)) == 2 + 25  # the view's read of the group + row ids + 25 DELETEs
+    assert call_sequence(sim) == group_patch_remove(2500)  # 2 + 25 calls
 
 
 def test_10000_members_are_read_in_glpi_ranges(glpi_sim):

@@ -8,8 +8,11 @@ and counts the GLPI calls the bridge makes through the client's call hooks
 ``(method, endpoint)`` since :meth:`RealBridge.reset_calls`, with numeric
 ids replaced by ``:id`` (``("GET", "/search/User")``, ``("PUT", "/User/:id")``).
 
-Every user and group it creates (through ``create``/``create_group``, or
-any 201 it answers) is purged from GLPI on :meth:`RealBridge.close`.
+Every user, group, title or category the bridge adds to GLPI (through the
+test client or :meth:`RealBridge.serve`, scim2-tester included: the GLPI
+client's ``add`` is wrapped) is purged from GLPI on :meth:`RealBridge.close`;
+:meth:`RealBridge.adopt` adds others (a create that GLPI stored although the
+bridge saw an error).
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+#: Item types whose rows the bridge creates one by one; purged (in this order) on close.
+#: Their relations (e-mails, profile rows, memberships) go with them.
+TRACKED = ("Group", "User", "UserTitle", "UserCategory")
 
 
 def unique_name(prefix: str = "rl") -> str:
@@ -70,7 +77,10 @@ class RealBridge:
         self._lock = threading.Lock()
         self._calls: list[CallRecord] = []
         self.glpi.hooks.append(self._record)
-        self.created: dict[str, set[str]] = {"User": set(), "Group": set()}
+        self.created: dict[str, set[str]] = {kind: set() for kind in TRACKED}
+        self._closed = False
+        self._add = self.glpi.add
+        self.glpi.add = self._tracked_add  # type: ignore[method-assign]
 
     # -- GLPI call counting ------------------------------------------------------------------
 
@@ -99,17 +109,15 @@ class RealBridge:
         if body is not None:
             kwargs["json"] = body
             headers["Content-Type"] = "application/scim+json"
-        answer = self.client.open(f"/scim/v2{path}", method=method, headers=headers, **kwargs)
-        self._note_created(method, path, answer)
-        return answer
+        return self.client.open(f"/scim/v2{path}", method=method, headers=headers, **kwargs)
 
-    def _note_created(self, method: str, path: str, answer: Any) -> None:
-        if method != "POST" or answer.status_code != 201:
-            return
-        body = answer.get_json(silent=True) or {}
-        kind = {"/Users": "User", "/Groups": "Group"}.get(path.split("?", 1)[0])
-        if kind and body.get("id"):
-            self.created[kind].add(str(body["id"]))
+    def _tracked_add(self, itemtype: str, inputs: Any) -> Any:
+        """The client's ``add``, noting each new row of :data:`TRACKED` for :meth:`close`."""
+        result = self._add(itemtype, inputs)
+        if itemtype in TRACKED and not isinstance(inputs, list):
+            with self._lock:
+                self.created[itemtype].add(str(result))
+        return result
 
     def get(self, path: str, **kwargs: Any):
         return self.request("GET", path, **kwargs)
@@ -165,8 +173,7 @@ class RealBridge:
     def serve(self) -> Iterator[str]:
         """Serve the bridge on a loopback port with threads; yields its ``.../scim/v2`` URL.
 
-        Requests through it are not seen by :meth:`request`: register what they
-        create with :meth:`adopt` so that :meth:`close` purges it.
+        What it adds to GLPI is purged on :meth:`close` as well.
         """
         server = make_server("127.0.0.1", 0, self.app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -179,8 +186,13 @@ class RealBridge:
             thread.join(timeout=10)
 
     def adopt(self, kind: str, *ids: Any) -> None:
-        """Purge these ``User`` or ``Group`` ids on :meth:`close` too."""
-        self.created[kind].update(str(i) for i in ids)
+        """Purge these ids of a :data:`TRACKED` item type on :meth:`close` too."""
+        with self._lock:
+            self.created[kind].update(str(i) for i in ids)
+
+    def adopt_named(self, kind: str, name: str) -> None:
+        """Purge on :meth:`close` every ``kind`` row named ``name`` (trash included)."""
+        self.adopt(kind, *(row["id"] for row in self.api.rows(kind, name=name)))
 
     @property
     def headers(self) -> dict[str, str]:
@@ -189,10 +201,15 @@ class RealBridge:
 
     def close(self) -> None:
         """Purge from GLPI what this bridge created, then end its GLPI session."""
-        for kind in ("Group", "User"):
-            ids = sorted(i for i in self.created[kind] if i.isdigit())
+        for kind in TRACKED:
+            with self._lock:
+                ids = sorted(i for i in self.created[kind] if i.isdigit())
+                self.created[kind].clear()
             if ids:
                 self.api.purge(kind, *ids)
+        if self._closed:
+            return
+        self._closed = True
         with contextlib.suppress(Exception):
             self.glpi.kill_session()
         with contextlib.suppress(Exception):

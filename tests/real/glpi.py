@@ -15,11 +15,13 @@ database, or ``GLPISCIM_REAL_MYSQL_*``), for what the API never shows
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -157,6 +159,27 @@ class GlpiReader:
                 answer.status_code,
                 answer.text,
             )
+
+    def relogin(self) -> None:
+        """Start a new session: GLPI freezes a session's entities at login, so a reader must
+        log in again to see an entity created after its login."""
+        with self._lock:
+            stale, self._token = self._token, None
+        if stale is not None:
+            self.kill_session(stale)
+
+    @contextlib.contextmanager
+    def entity(self, name: str, parent: int = 0) -> Iterator[int]:
+        """A new entity under ``parent`` for the ``with`` block, purged afterwards (its
+        users and groups must be gone by then)."""
+        answer = self.json("POST", "/Entity/", json={"input": {"name": name,
+                                                                "entities_id": parent}})
+        entity_id = int(answer["id"])
+        self.relogin()
+        try:
+            yield entity_id
+        finally:
+            self.purge("Entity", entity_id)
 
     def kill_session(self, token: str) -> None:
         """End GLPI session ``token`` (the bridge's, in the fault tests)."""

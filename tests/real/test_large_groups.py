@@ -17,10 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.backend.groups_app import add_calls
-from tests.backend.groups_app import remove_calls
 from tests.real.bridge import GROUP_SCHEMA
 from tests.real.bridge import unique_name
+from tests.call_counts import group_patch_add
+from tests.call_counts import group_patch_remove
 
 SMALL_CHUNKS = {"membership": {"chunk_rows": 1, "concurrency": 1, "time_budget_seconds": 1}}
 USERS = 90
@@ -109,7 +109,7 @@ def test_concurrent_identical_adds_store_each_member_once(real_glpi, real_bridge
 
 
 def test_call_count_formulas_and_a_lean_read(real_glpi, real_bridge, users):
-    """docs/groups.md, "Call budget", with chunks of 10 rows."""
+    """docs/groups.md, "Call budget" (tests/call_counts.py), with chunks of 10 rows."""
     bridge = real_bridge(groups={"membership": {"chunk_rows": 10}})
     gid = bridge.create_group(unique_name("rl-big"))["id"]
     for before, asked in [(0, 10), (10, 25)]:
@@ -117,14 +117,14 @@ def test_call_count_formulas_and_a_lean_read(real_glpi, real_bridge, users):
         answer = bridge.patch_group(
             gid, [{"op": "add", "path": "members", "value": _members(users[:asked])}])
         assert answer.status_code == 204, answer.get_json()
-        assert len(bridge.calls()) == add_calls(asked - before, asked, 10), bridge.calls()
+        assert bridge.calls() == group_patch_add(asked, asked - before, r=10)
         assert _rows(real_glpi, gid) == (asked, asked)
 
     bridge.reset_calls()
     answer = bridge.patch_group(
         gid, [{"op": "remove", "path": "members", "value": _members(users[:22])}])
     assert answer.status_code == 204, answer.get_json()
-    assert len(bridge.calls()) == remove_calls(22, 10), bridge.calls()
+    assert bridge.calls() == group_patch_remove(22, r=10)
     assert _rows(real_glpi, gid) == (3, 3)
 
     bridge.reset_calls()
