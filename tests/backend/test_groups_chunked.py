@@ -152,7 +152,9 @@ def test_add_call_count_formula(glpi_sim, before, asked):
     scim = Scim(served_bridge(glpi_sim, groups={"membership": {"chunk_rows": 10}}))
     gid = _group(scim)
     if before:
-        scim.patch(f"/Groups/{gid}", [{"op": "add", "path": "members", "value": _members(users[:before])}])
+        scim.patch(
+            f"/Groups/{gid}", [{"op": "add", "path": "members", "value": _members(users[:before])}]
+        )
     sim.reset_calls()
     answer = scim.patch(
         f"/Groups/{gid}", [{"op": "add", "path": "members", "value": _members(users[:asked])}]

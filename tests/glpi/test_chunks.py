@@ -28,14 +28,16 @@ def test_split(items, size, expected):
 
 
 @pytest.mark.parametrize(
-    ("rows", "size", "calls"), [(0, 100, 0), (1, 100, 1), (100, 100, 1), (101, 100, 2), (5000, 100, 50)]
+    ("rows", "size", "calls"),
+    [(0, 100, 0), (1, 100, 1), (100, 100, 1), (101, 100, 2), (5000, 100, 50)],
 )
 def test_chunk_count(rows, size, calls):
     assert chunk_count(rows, size) == calls == len(split(list(range(rows)), size))
 
 
 def test_policy_from_tenant():
-    tenant = {"groups": {"membership": {"chunk_rows": 7, "concurrency": 2, "time_budget_seconds": 9}}}
+    settings = {"chunk_rows": 7, "concurrency": 2, "time_budget_seconds": 9}
+    tenant = {"groups": {"membership": settings}}
     assert ChunkPolicy.from_tenant(tenant) == ChunkPolicy(rows=7, concurrency=2, budget_seconds=9.0)
     assert ChunkPolicy.from_tenant({}) == ChunkPolicy(rows=100, concurrency=4, budget_seconds=45.0)
 
