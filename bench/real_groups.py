@@ -42,7 +42,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -65,6 +64,7 @@ from bench.harness import _descendants  # noqa: E402
 from bench.harness import free_port  # noqa: E402
 from bench.harness import patch_body  # noqa: E402
 from bench.harness import rss_mb  # noqa: E402
+from bench.harness import stop  # noqa: E402
 from bench.harness import table  # noqa: E402
 from bench.harness import wait_http  # noqa: E402
 
@@ -188,11 +188,7 @@ def served_bridge(conn: dict, major: str) -> Iterator[tuple[str, str, subprocess
         wait_http(f"http://127.0.0.1:{port}/healthz")
         yield f"http://127.0.0.1:{port}", token, proc
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop(proc)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
