@@ -216,7 +216,7 @@ NOT_MINIMAL: dict[str, tuple[Callable[[list[Call]], bool], str]] = {
 }
 
 
-# -- memberships in chunks (docs/groups.md, "Call budget"): r = groups.membership.chunk_rows ----
+# -- memberships in chunks (docs/groups.md, "Call budget"): r = groups.membership.chunk_rows (50)
 
 GROUP_ROWS: Call = ("GET", "/Group/:id/Group_User")
 
@@ -226,7 +226,7 @@ def chunks(rows: int, size: int) -> int:
     return -(-rows // size) if rows > 0 else 0
 
 
-def group_patch_add(asked: int, new: int | None = None, r: int = 100,
+def group_patch_add(asked: int, new: int | None = None, r: int = 50,
                     searches: int = 1) -> list[Call]:
     """A PATCH adding ``asked`` users, of whom ``new`` (default: all) are not members yet.
 
@@ -234,7 +234,7 @@ def group_patch_add(asked: int, new: int | None = None, r: int = 100,
     k > r: the view's read, one read of the group's rows, the verification of the ``new``
     ids (none when there are none), ``ceil(new / r)`` array POSTs; a retry after a 429 has
     a smaller ``new``. The verification is ``searches`` ``/search/User``: one per run of
-    ids spanning under 1,000 (more than 20 ids), plus one per 20 scattered ids
+    ids spanning under 200 (more than 20 ids), plus one per 20 scattered ids
     (``app.glpi.group_criteria.user_id_searches``); 1 for up to 20 ids or a run of ids.
     """
     new = asked if new is None else new
@@ -244,7 +244,7 @@ def group_patch_add(asked: int, new: int | None = None, r: int = 100,
             + [("POST", "/Group_User/")] * chunks(new, r))
 
 
-def group_patch_remove(present: int, r: int = 100) -> list[Call]:
+def group_patch_remove(present: int, r: int = 50) -> list[Call]:
     """A PATCH removing members of whom ``present`` have a row: the view's read, one read of
     the row ids, ``ceil(present / r)`` array DELETEs."""
     return [SEARCH_GROUP, GROUP_ROWS] + [("DELETE", "/Group_User/")] * chunks(present, r)

@@ -202,7 +202,7 @@ def test_valid_mapping_overrides_load() -> None:
 def test_membership_settings_have_measured_defaults() -> None:
     config = load_config(environ={}, overrides={"tenants": [tenant()]})
     assert config["tenants"][0]["groups"]["membership"] == {
-        "chunk_rows": 100,
+        "chunk_rows": 50,
         "concurrency": 4,
         "time_budget_seconds": 45.0,
     }

@@ -77,11 +77,12 @@ class ProtectedSchema(_Strict):
 
 class MembershipSchema(_Strict):
     chunk_rows = fields.Integer(
-        load_default=100, validate=validate.Range(min=1, max=1000),
+        load_default=50, validate=validate.Range(min=1, max=1000),
         metadata=_d("Group_User rows per GLPI call when memberships are added or removed. GLPI "
-                    "writes an array row by row in PHP (50 to 220 rows/s measured on 2 cores, "
-                    "docs/performance.md): 100 rows take 0.5 to 2.5 s, far inside "
-                    "glpi.timeouts.read.", 100))
+                    "writes an array row by row in PHP: 220 rows/s on an idle 2-core machine, "
+                    "down to 3 rows/s per PHP worker on a saturated one (docs/performance.md), "
+                    "where a call of 100 rows outlived the 30 s glpi.timeouts.read; 50 rows "
+                    "take 0.25 to 15 s.", 50))
     concurrency = fields.Integer(
         load_default=4, validate=validate.Range(min=1, max=64),
         metadata=_d("Membership chunks sent to GLPI at once (GLPI serves them in parallel PHP "

@@ -38,7 +38,7 @@ T = TypeVar("T")
 class ChunkPolicy:
     """A tenant's ``groups.membership`` settings (validated by the config schema)."""
 
-    rows: int = 100
+    rows: int = 50
     concurrency: int = 4
     budget_seconds: float = 45.0
 

@@ -39,7 +39,7 @@ def test_policy_from_tenant():
     settings = {"chunk_rows": 7, "concurrency": 2, "time_budget_seconds": 9}
     tenant = {"groups": {"membership": settings}}
     assert ChunkPolicy.from_tenant(tenant) == ChunkPolicy(rows=7, concurrency=2, budget_seconds=9.0)
-    assert ChunkPolicy.from_tenant({}) == ChunkPolicy(rows=100, concurrency=4, budget_seconds=45.0)
+    assert ChunkPolicy.from_tenant({}) == ChunkPolicy(rows=50, concurrency=4, budget_seconds=45.0)
 
 
 class FakeClock:
