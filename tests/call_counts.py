@@ -453,6 +453,20 @@ def warm_up(b: Any) -> None:
     b.reset_calls()
 
 
+def minimum_cases() -> list:
+    """The :data:`NOT_MINIMAL` keys as pytest params, each a strict xfail with its reason."""
+    import pytest
+
+    return [pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=reason))
+            for k, (_, reason) in NOT_MINIMAL.items()]
+
+
+def check_minimum(b: Any, key: str) -> None:
+    """Run the scenario of ``key`` and assert that its calls are at their minimum."""
+    minimal, _ = NOT_MINIMAL[key]
+    assert minimal(check(b, key))
+
+
 def check(b: Any, key: str) -> list[Call]:
     """Run the scenario of ``key`` on bridge ``b``; assert its status and exact calls."""
     budget = CALLS[key]

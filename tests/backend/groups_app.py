@@ -8,9 +8,13 @@ simulator's call log.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask
+from werkzeug.serving import make_server
 
 from app import create_app
 from app.glpi.session import endpoint_template
@@ -25,6 +29,20 @@ LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 def bridge_config(running: Any, **tenant: Any) -> dict:
     """A one-tenant configuration pointing at the simulator ``running``."""
     return users_app.bridge_config(running, {"scim": {"max_results": 200}}, token=TOKEN, **tenant)
+
+
+@contextlib.contextmanager
+def serve_app(app: Flask) -> Iterator[str]:
+    """Serve ``app`` on a loopback port with threads; yields its ``.../scim/v2`` URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.socket.getsockname()[1]}/scim/v2"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
 
 
 def served_bridge(running: Any, **tenant: Any) -> Flask:

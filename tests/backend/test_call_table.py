@@ -8,8 +8,9 @@ import pytest
 
 from tests.backend.users_app import UserBridge
 from tests.call_counts import CALLS
-from tests.call_counts import NOT_MINIMAL
 from tests.call_counts import check
+from tests.call_counts import check_minimum
+from tests.call_counts import minimum_cases
 from tests.call_counts import warm_up
 
 pytestmark = pytest.mark.glpi_versions("10", "11")
@@ -27,11 +28,6 @@ def test_operation_makes_exactly_the_calls_of_the_table(bridge, key):
     check(bridge, key)
 
 
-@pytest.mark.parametrize(
-    "key",
-    [pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=r)) for k, (_, r) in
-     NOT_MINIMAL.items()],
-)
+@pytest.mark.parametrize("key", minimum_cases())
 def test_operation_is_at_its_minimum(bridge, key):
-    minimal, _ = NOT_MINIMAL[key]
-    assert minimal(check(bridge, key))
+    check_minimum(bridge, key)

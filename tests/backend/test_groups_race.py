@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from app.config import validate_config
 from app.glpi.cache import BackendCaches
@@ -21,6 +20,7 @@ from tests.backend.groups_app import GROUP_SCHEMA
 from tests.backend.groups_app import TOKEN
 from tests.backend.groups_app import bridge_config
 from tests.backend.groups_app import calls
+from tests.backend.groups_app import serve_app
 from tests.backend.groups_app import served_bridge
 
 pytestmark = pytest.mark.glpi_versions("10", "11")
@@ -28,15 +28,8 @@ pytestmark = pytest.mark.glpi_versions("10", "11")
 
 @pytest.fixture
 def bridge_url(glpi_sim):
-    server = make_server("127.0.0.1", 0, served_bridge(glpi_sim), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.socket.getsockname()[1]}/scim/v2"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve_app(served_bridge(glpi_sim)) as url:
+        yield url
 
 
 def test_twenty_parallel_posts_create_one_group(glpi_sim, bridge_url):

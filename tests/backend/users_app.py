@@ -40,17 +40,15 @@ def bridge_config(
     }
 
 
-class UserBridge:
-    """The Flask test client of a bridge over ``running`` (a started simulator)."""
+class ScimUsers:
+    """SCIM request helpers over ``self.client`` (a Flask test client) with ``self.token``;
+    shared by :class:`UserBridge` and the real lane's ``RealBridge``."""
 
-    def __init__(self, running: Any, top: dict | None = None, **tenant: Any):
-        self.running = running
-        self.sim = running.sim
-        self.app = create_app(bridge_config(running, top, **tenant))
-        self.client = self.app.test_client()
+    token: str = TOKEN
+    client: Any
 
     def request(self, method: str, path: str, body: Any = None, **kwargs: Any):
-        headers = {"Authorization": f"Bearer {TOKEN}"}
+        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
         if body is not None:
             kwargs["json"] = body
             headers["Content-Type"] = "application/scim+json"
@@ -82,6 +80,16 @@ class UserBridge:
         answer = self.post({"userName": user_name, **fields})
         assert answer.status_code == 201, answer.json
         return answer.json
+
+
+class UserBridge(ScimUsers):
+    """The Flask test client of a bridge over ``running`` (a started simulator)."""
+
+    def __init__(self, running: Any, top: dict | None = None, **tenant: Any):
+        self.running = running
+        self.sim = running.sim
+        self.app = create_app(bridge_config(running, top, **tenant))
+        self.client = self.app.test_client()
 
     def warm_up(self) -> None:
         """Make the per-process look-ups (session, entities, profile, own id); forget the calls."""

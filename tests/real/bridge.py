@@ -20,19 +20,19 @@ from __future__ import annotations
 import contextlib
 import secrets
 import threading
-from collections.abc import Iterator
 from typing import Any
-
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.glpi.session import CallRecord
+from tests.backend.groups_app import GROUP_SCHEMA
+from tests.backend.groups_app import serve_app
+from tests.backend.users_app import ENTERPRISE
+from tests.backend.users_app import PATCH_OP
+from tests.backend.users_app import USER_SCHEMA
+from tests.backend.users_app import ScimUsers
 
 TOKEN = "real-lane-token-00000001"
-USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
-GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+__all__ = ["ENTERPRISE", "GROUP_SCHEMA", "PATCH_OP", "USER_SCHEMA", "RealBridge", "unique_name"]
 
 #: Item types whose rows the bridge creates one by one; purged (in this order) on close.
 #: Their relations (e-mails, profile rows, memberships) go with them.
@@ -60,7 +60,7 @@ def bridge_config(real: Any, top: dict | None = None, *, token: str = TOKEN, **t
     }
 
 
-class RealBridge:
+class RealBridge(ScimUsers):
     """The Flask test client of a bridge over the real GLPI ``real`` (a ``RealGlpi``).
 
     :param top: top-level configuration sections (``ledger``, ``redis``...).
@@ -68,6 +68,7 @@ class RealBridge:
     """
 
     def __init__(self, real: Any, top: dict | None = None, **tenant: Any):
+        self.token = TOKEN
         self.real = real
         self.api = real.api
         self.app = create_app(bridge_config(real, top, **tenant))
@@ -102,15 +103,6 @@ class RealBridge:
         with self._lock:
             self._calls.clear()
 
-    # -- SCIM --------------------------------------------------------------------------------
-
-    def request(self, method: str, path: str, body: Any = None, **kwargs: Any):
-        headers = {"Authorization": f"Bearer {TOKEN}", **kwargs.pop("headers", {})}
-        if body is not None:
-            kwargs["json"] = body
-            headers["Content-Type"] = "application/scim+json"
-        return self.client.open(f"/scim/v2{path}", method=method, headers=headers, **kwargs)
-
     def _tracked_add(self, itemtype: str, inputs: Any) -> Any:
         """The client's ``add``, noting each new row of :data:`TRACKED` for :meth:`close`."""
         result = self._add(itemtype, inputs)
@@ -118,33 +110,6 @@ class RealBridge:
             with self._lock:
                 self.created[itemtype].add(str(result))
         return result
-
-    def get(self, path: str, **kwargs: Any):
-        return self.request("GET", path, **kwargs)
-
-    def post(self, body: Any):
-        return self.request("POST", "/Users", {"schemas": [USER_SCHEMA], **body})
-
-    def put(self, user_id: str, body: Any):
-        return self.request("PUT", f"/Users/{user_id}", {"schemas": [USER_SCHEMA], **body})
-
-    def patch(self, user_id: str, operations: list[dict]):
-        return self.request(
-            "PATCH", f"/Users/{user_id}", {"schemas": [PATCH_OP], "Operations": operations}
-        )
-
-    def delete(self, user_id: str):
-        return self.request("DELETE", f"/Users/{user_id}")
-
-    def find(self, user_name: str) -> list[dict]:
-        answer = self.get("/Users", query_string={"filter": f'userName eq "{user_name}"'})
-        assert answer.status_code == 200, answer.json
-        return answer.json["Resources"]
-
-    def create(self, user_name: str, **fields: Any) -> dict:
-        answer = self.post({"userName": user_name, **fields})
-        assert answer.status_code == 201, answer.json
-        return answer.json
 
     # -- groups ------------------------------------------------------------------------------
 
@@ -169,21 +134,12 @@ class RealBridge:
 
     # -- serving and clean-up ----------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def serve(self) -> Iterator[str]:
+    def serve(self) -> contextlib.AbstractContextManager[str]:
         """Serve the bridge on a loopback port with threads; yields its ``.../scim/v2`` URL.
 
         What it adds to GLPI is purged on :meth:`close` as well.
         """
-        server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.socket.getsockname()[1]}/scim/v2"
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=10)
+        return serve_app(self.app)
 
     def adopt(self, kind: str, *ids: Any) -> None:
         """Purge these ids of a :data:`TRACKED` item type on :meth:`close` too."""

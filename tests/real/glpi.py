@@ -16,6 +16,7 @@ database, or ``GLPISCIM_REAL_MYSQL_*``), for what the API never shows
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -148,17 +149,25 @@ class GlpiReader:
         return self.json("GET", f"/search/{itemtype}", params=params)
 
     def purge(self, itemtype: str, *ids: int | str) -> None:
-        """Delete rows for good (``force_purge``); rows already gone are fine."""
-        for item_id in ids:
-            answer = self.call(
-                "DELETE", f"/{itemtype}/{item_id}", params={"force_purge": "true"}
-            )
-            assert answer.status_code in (200, 204, 207, 404, 400), (
-                itemtype,
-                item_id,
-                answer.status_code,
-                answer.text,
-            )
+        """Delete rows for good (``force_purge``), all in one call; rows already gone are fine.
+
+        GLPI purges a user's e-mails, profile rows and memberships, and a group's
+        memberships, with it.
+        """
+        if not ids:
+            return
+        answer = self.call(
+            "DELETE",
+            f"/{itemtype}/",
+            json={"input": [{"id": int(i)} for i in ids], "force_purge": True},
+        )
+        # 200: all purged; 207 (and 400 for a single input): some were already gone.
+        assert answer.status_code in (200, 204, 207, 400, 404), (
+            itemtype,
+            ids,
+            answer.status_code,
+            answer.text,
+        )
 
     def relogin(self) -> None:
         """Start a new session: GLPI freezes a session's entities at login, so a reader must
@@ -275,14 +284,21 @@ def _unescape(cell: str) -> str:
 
 
 def _kit_connection(version: str) -> dict:
-    """Start (or find running) the kit's GLPI ``version``; ``up`` is idempotent and flock-serialised."""
-    done = subprocess.run(
-        [str(KIT / "up"), version],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        stdin=subprocess.DEVNULL,
-    )
+    """Start (or find running) the kit's GLPI ``version``.
+
+    ``up`` is idempotent and serialised per version; the xdist workers also
+    serialise ``up 10`` against ``up 11`` (a lock on the script itself), since on
+    a bare machine both would run apt-get and start MariaDB at once.
+    """
+    with open(KIT / "up", "rb") as script:
+        fcntl.flock(script.fileno(), fcntl.LOCK_EX)
+        done = subprocess.run(
+            [str(KIT / "up"), version],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            stdin=subprocess.DEVNULL,
+        )
     if done.returncode != 0:
         tail = "\n".join(done.stderr.strip().splitlines()[-15:])
         raise RuntimeError(f"{KIT / 'up'} {version} failed (exit {done.returncode}):\n{tail}")

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from tests.call_counts import CALLS
-from tests.call_counts import NOT_MINIMAL
 from tests.call_counts import check
+from tests.call_counts import check_minimum
+from tests.call_counts import minimum_cases
 from tests.call_counts import warm_up
 from tests.real.bridge import RealBridge
 
@@ -29,11 +30,6 @@ def test_operation_makes_exactly_the_calls_of_the_table(warm_bridge, key):
     check(warm_bridge, key)
 
 
-@pytest.mark.parametrize(
-    "key",
-    [pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=r)) for k, (_, r) in
-     NOT_MINIMAL.items()],
-)
+@pytest.mark.parametrize("key", minimum_cases())
 def test_operation_is_at_its_minimum(warm_bridge, key):
-    minimal, _ = NOT_MINIMAL[key]
-    assert minimal(check(warm_bridge, key))
+    check_minimum(warm_bridge, key)
