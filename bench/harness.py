@@ -172,13 +172,18 @@ def running_bridge(latency_ms: float = 0.0, workers: int | None = None, threads:
                      app_token, user_token)
     finally:
         for proc in (bridge, sim):
-            if proc is not None and proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
+            stop(proc)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def stop(proc: subprocess.Popen | None) -> None:
+    """End a child started in its own session (SIGTERM, SIGKILL after 15 s)."""
+    if proc is not None and proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def user_body(i: int, prefix: str = "bench") -> dict:

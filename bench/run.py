@@ -5,6 +5,7 @@ Run from a clone (see docs/performance.md)::
     ./bench/run                 # full run: 0 ms and 20 ms GLPI latency
     ./bench/run --quick         # a smaller run, a few minutes
     ./bench/run --load          # only the load test: 64 clients for 60 s, mixed workload
+    ./bench/run real --glpi 10  # large groups against the real GLPI kit (bench/real_groups.py)
 
 Each workload runs against a fresh simulator and a fresh gunicorn bridge.
 """
@@ -290,6 +291,11 @@ def load_test(latency: float, users: int, clients: int, seconds: float, workers:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["real"]:
+        from bench import real_groups
+
+        return real_groups.main(argv[1:])
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller sizes")

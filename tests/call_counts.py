@@ -180,17 +180,18 @@ CALLS: dict[str, Budget] = {
         201,
     ),
     "group.patch.add": Budget(
-        "groups", "`PATCH` adding k members",
+        "groups", "`PATCH` adding k members, k ≤ r",
         (SEARCH_GROUP, SEARCH_USER, ("POST", "/Group_User/")),
-        "whatever k: the view's read of the group, one verification search, one array"
-        " `POST /Group_User`",
+        "the view's read of the group, one verification search, one array `POST /Group_User`;"
+        " for k > r, see below the table",
         204,
         glpi10=(GROUP_BY_ID, SEARCH_USER, ("POST", "/Group_User/")),
     ),
     "group.patch.remove": Budget(
-        "groups", "`PATCH` removing k members",
+        "groups", "`PATCH` removing k members, k ≤ r",
         (SEARCH_GROUP, ("GET", "/Group/:id/Group_User"), ("DELETE", "/Group_User/")),
-        "whatever k: the view's read, one read of the row ids, one array `DELETE /Group_User`",
+        "the view's read, one read of the row ids, one array `DELETE /Group_User`;"
+        " for k > r, see below the table",
         204,
         glpi10=(GROUP_BY_ID, ("GET", "/Group/:id/Group_User"), ("DELETE", "/Group_User/")),
     ),
@@ -216,6 +217,47 @@ NOT_MINIMAL: dict[str, tuple[Callable[[list[Call]], bool], str]] = {}
 def calls_on(key: str, version: str) -> list[Call]:
     """The calls of ``key`` on GLPI ``version``."""
     return list(CALLS[key].on(version))
+
+
+# -- memberships in chunks (docs/groups.md, "Call budget"): r = groups.membership.chunk_rows (50)
+
+GROUP_ROWS: Call = ("GET", "/Group/:id/Group_User")
+
+
+def chunks(rows: int, size: int) -> int:
+    """``ceil(rows / size)``: the array calls that write ``rows`` rows in chunks of ``size``."""
+    return -(-rows // size) if rows > 0 else 0
+
+
+def _view_read(version: str) -> Call:
+    """The PATCH view's read of the group: by id on GLPI 10 (``externalId`` has no search
+    option there without LDAP), a ``/search/Group`` on 11."""
+    return GROUP_BY_ID if version == "10" else SEARCH_GROUP
+
+
+def group_patch_add(asked: int, new: int | None = None, r: int = 50,
+                    searches: int = 1, version: str = "11") -> list[Call]:
+    """A PATCH adding ``asked`` users, of whom ``new`` (default: all) are not members yet.
+
+    k ≤ r: the view's read, the verification, one array POST (``group.patch.add``).
+    k > r: the view's read, one read of the group's rows, the verification of the ``new``
+    ids (none when there are none), ``ceil(new / r)`` array POSTs; a retry after a 429 has
+    a smaller ``new``. The verification is ``searches`` ``/search/User``: one per run of
+    ids spanning under 200 (more than 20 ids), plus one per 20 scattered ids
+    (``app.glpi.group_criteria.user_id_searches``); 1 for up to 20 ids or a run of ids.
+    """
+    new = asked if new is None else new
+    if asked <= r:
+        return [_view_read(version)] + [SEARCH_USER] * searches + [("POST", "/Group_User/")]
+    return ([_view_read(version), GROUP_ROWS] + [SEARCH_USER] * (searches if new > 0 else 0)
+            + [("POST", "/Group_User/")] * chunks(new, r))
+
+
+def group_patch_remove(present: int, r: int = 50, version: str = "11") -> list[Call]:
+    """A PATCH removing members of whom ``present`` have a row: the view's read, one read of
+    the row ids, ``ceil(present / r)`` array DELETEs."""
+    return [_view_read(version), GROUP_ROWS] + [("DELETE", "/Group_User/")] * chunks(present, r)
+
 
 
 def expected(key: str, *ids: Any, version: str = "11") -> list[Call]:

@@ -197,3 +197,43 @@ def test_valid_mapping_overrides_load() -> None:
     config = load_config(environ={}, overrides={"tenants": [tenant(mapping={
         "user": {"title": None}, "group": {"externalId": "comment"}})]})
     assert config["tenants"][0]["mapping"]["group"] == {"externalId": "comment"}
+
+
+def test_membership_settings_have_measured_defaults() -> None:
+    config = load_config(environ={}, overrides={"tenants": [tenant()]})
+    assert config["tenants"][0]["groups"]["membership"] == {
+        "chunk_rows": 50,
+        "concurrency": 4,
+        "time_budget_seconds": 45.0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("membership", "glpi", "path", "message"),
+    [
+        ({"chunk_rows": 0}, {}, "tenants.0.groups.membership.chunk_rows", "greater than or equal to 1"),
+        ({"chunk_rows": 1001}, {}, "tenants.0.groups.membership.chunk_rows", "less than or equal to 1000"),
+        ({"concurrency": 0}, {}, "tenants.0.groups.membership.concurrency", "greater than or equal to 1"),
+        ({"concurrency": 11}, {}, "tenants.0.groups.membership.concurrency",
+         "must be at most glpi.pool_size (10)"),
+        ({"concurrency": 4}, {"pool_size": 3}, "tenants.0.groups.membership.concurrency",
+         "must be at most glpi.pool_size (3)"),
+        ({"time_budget_seconds": 0}, {}, "tenants.0.groups.membership.time_budget_seconds",
+         "greater than or equal to 1"),
+        ({"rows": 5}, {}, "tenants.0.groups.membership.rows", "Unknown field"),
+    ],
+)
+def test_membership_settings_are_validated_with_key_paths(membership, glpi, path, message) -> None:
+    t = tenant(groups={"membership": membership})
+    t["glpi"].update(glpi)
+    with pytest.raises(ConfigError) as info:
+        load_config(environ={}, overrides={"tenants": [t]})
+    assert list(info.value.errors) == [path]
+    assert message in info.value.errors[path][0]
+
+
+def test_membership_concurrency_may_equal_the_pool() -> None:
+    t = tenant(groups={"membership": {"concurrency": 3}})
+    t["glpi"]["pool_size"] = 3
+    config = load_config(environ={}, overrides={"tenants": [t]})
+    assert config["tenants"][0]["groups"]["membership"]["concurrency"] == 3

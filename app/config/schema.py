@@ -75,6 +75,26 @@ class ProtectedSchema(_Strict):
                            metadata=_d("Profiles (names) whose holders are protected, e.g. Super-Admin.", []))
 
 
+class MembershipSchema(_Strict):
+    chunk_rows = fields.Integer(
+        load_default=50, validate=validate.Range(min=1, max=1000),
+        metadata=_d("Group_User rows per GLPI call when memberships are added or removed. GLPI "
+                    "writes an array row by row in PHP: 220 rows/s on an idle 2-core machine, "
+                    "down to 3 rows/s per PHP worker on a saturated one (docs/performance.md), "
+                    "where a call of 100 rows outlived the 30 s glpi.timeouts.read; 50 rows "
+                    "take 0.25 to 15 s.", 50))
+    concurrency = fields.Integer(
+        load_default=4, validate=validate.Range(min=1, max=64),
+        metadata=_d("Membership chunks sent to GLPI at once (GLPI serves them in parallel PHP "
+                    "workers: 1.2 to 3.5 times its serial rate measured); at most "
+                    "glpi.pool_size.", 4))
+    time_budget_seconds = fields.Float(
+        load_default=45.0, validate=validate.Range(min=1, max=3600),
+        metadata=_d("Seconds a membership change may spend writing before the bridge stops "
+                    "starting chunks and answers 429 with Retry-After; the IdP's retry completes "
+                    "the rest (docs/groups.md). Under Okta's 60 s.", 45.0))
+
+
 class GroupsSchema(_Strict):
     is_recursive = fields.Boolean(load_default=False,
                                   metadata=_d("is_recursive of groups created through SCIM.", False))
@@ -83,6 +103,8 @@ class GroupsSchema(_Strict):
                                               "is_notify": 1, "is_manager": 1, "is_watcher": 1},
                         metadata=_d("GLPI group flags set on create.",
                                     {"is_usergroup": 1, "is_requester": 1, "is_assign": 1}))
+    membership = fields.Nested(MembershipSchema, load_default=lambda: MembershipSchema().load({}),
+                               metadata=_d("How large membership changes are written to GLPI."))
 
 
 class UsersSchema(_Strict):
@@ -217,6 +239,17 @@ class TenantSchema(_Strict):
     def _has_credential(self, data: dict, **_: Any) -> None:
         if not data.get("tokens") and not (data.get("oauth") or {}).get("clients"):
             raise ValidationError("at least one bearer token or OAuth client is required", "tokens")
+
+    @validates_schema
+    def _membership_within_pool(self, data: dict, **_: Any) -> None:
+        """Each concurrent chunk holds one pooled connection: more would queue (or
+        open connections the pool then drops), so the bound is the pool."""
+        concurrency = data["groups"]["membership"]["concurrency"]
+        pool = data["glpi"]["pool_size"]
+        if concurrency > pool:
+            raise ValidationError(
+                {"membership": {"concurrency": [f"must be at most glpi.pool_size ({pool})"]}},
+                "groups")
 
 
 class ProxyFixSchema(_Strict):

@@ -93,13 +93,18 @@ def parse_user_ids(values: Iterable[str]) -> tuple[list[int], list[str]]:
     return ids, bad
 
 
-def needs_current_members(delta: MultiValuedDelta) -> bool:
+def needs_current_members(delta: MultiValuedDelta, chunk_rows: int | None = None) -> bool:
     """Tell whether applying ``delta`` needs the group's current rows.
 
-    Adds do not: GLPI's ``Duplicate entry … for key 'unicity'`` answer to an
-    existing membership counts as success, which saves a read.
+    A small add does not: GLPI's ``Duplicate entry … for key 'unicity'``
+    answer to an existing membership counts as success, which saves a read.
+    An add of more than one chunk (``chunk_rows``) does: its IdP retries it
+    after a time-budget 429, and the retry must spend its budget on the rows
+    still missing, not on re-posting thousands that GLPI already holds.
     """
-    return delta.replaced is not None or bool(delta.removed)
+    if delta.replaced is not None or bool(delta.removed):
+        return True
+    return chunk_rows is not None and len(delta.added) > chunk_rows
 
 
 def plan_delta(

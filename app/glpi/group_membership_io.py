@@ -3,8 +3,12 @@
 * Reading members pages ``GET /Group/:id/Group_User`` with GLPI ranges of
   :data:`MEMBER_PAGE` rows, so a 10,000-member group is read in small answers,
   never one huge one.
-* Adding k users is one array ``POST /Group_User``; removing k is one array
-  ``DELETE /Group_User`` of row ids, found with one read of the group's rows.
+* Adding k users is ``ceil(k / chunk_rows)`` array ``POST /Group_User``;
+  removing k is ``ceil(k / chunk_rows)`` array ``DELETE /Group_User`` of row
+  ids, found with one read of the group's rows. Chunks run in parallel within
+  the tenant's time budget (:mod:`app.glpi.chunks`); what does not fit is
+  answered 429 with ``Retry-After``, and the IdP's retry, computed again
+  against GLPI's rows, completes it.
 * Before any write, the user ids to add are verified with one ``/search/User``
   restricted to the tenant's scope: unknown or out-of-scope ids give 400
   ``invalidValue`` naming them, and nothing is written.
@@ -16,11 +20,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from app.glpi import group_criteria as gc
+from app.glpi.chunks import ChunkPolicy
+from app.glpi.chunks import run_chunks
+from app.glpi.chunks import split
 from app.glpi.errors import GlpiBadRequestError
 from app.glpi.errors import GlpiPartialError
 from app.glpi.errors import GlpiRangeError
@@ -30,12 +39,36 @@ from app.glpi.group_mapping import member_of
 from app.glpi.group_members import MembershipPlan
 from app.scim.errors import BackendError
 from app.scim.errors import InvalidValueError
+from app.scim.errors import TooManyRequestsError
 
 #: Rows per ``Group_User`` read (GLPI advertises ``Accept-Range: Group_User 1000``).
 MEMBER_PAGE = 1000
 
 #: Upper bound of the single read that finds row ids for a removal or a diff.
 MAX_GROUP_ROWS = 1_000_000
+
+#: ``Retry-After`` of an unfinished membership change: the work left is
+#: bounded by the chunks, so the IdP may come back at once (Okta doubles
+#: the wait on each retry, Entra honours the header).
+RETRY_AFTER_SECONDS = 2
+
+
+class MembershipTimeBudgetError(TooManyRequestsError):
+    """429: part of a membership change was written, the rest did not fit in
+    the tenant's time budget. Okta pauses the task for ``Retry-After`` seconds
+    and retries the same request (up to 10 times); Entra honours the header
+    and retries the failed request. The retry's plan is computed against
+    GLPI's current rows, so it writes only what is left."""
+
+    def __init__(self, written: int, total: int, budget: float):
+        super().__init__(
+            RETRY_AFTER_SECONDS,
+            f"The membership change did not fit in {budget:g} s "
+            f"(groups.membership.time_budget_seconds): {written} of {total} rows were "
+            "written and the rest was not started. Send the same request again: it "
+            "continues from the group's current members in GLPI.",
+        )
+        self.written, self.total = written, total
 
 
 def _results(call: Callable[[], Any]) -> list[ItemResult]:
@@ -60,9 +93,19 @@ class MembershipWriter:
     :param user_scope: returns the ``/search/User`` criteria of the tenant's users.
     """
 
-    def __init__(self, client: Any, user_scope: Callable[[], list[dict]]):
+    def __init__(
+        self,
+        client: Any,
+        user_scope: Callable[[], list[dict]],
+        policy: ChunkPolicy | None = None,
+    ):
         self._client = client
         self._user_scope = user_scope
+        self.policy = policy or ChunkPolicy()
+
+    def deadline(self) -> float:
+        """The monotonic time by which an operation starting now must stop writing."""
+        return time.monotonic() + self.policy.budget_seconds
 
     def rows(self, group_id: int, page: int = MEMBER_PAGE) -> Iterator[dict]:
         """Yield the group's ``Group_User`` rows, one GLPI range at a time."""
@@ -131,35 +174,67 @@ class MembershipWriter:
             )
 
     def _existing(self, user_ids: list[int]) -> set[int]:
-        criteria = self._user_scope()
-        if len(user_ids) <= gc.MAX_IDS_PER_SEARCH:
-            criteria = criteria + gc.user_ids_in(user_ids)
-            wanted = len(user_ids)
-        else:
-            wanted = MAX_GROUP_ROWS
+        """The ids among ``user_ids`` that are users of the tenant: a few searches by id
+        range or id list (:func:`~app.glpi.group_criteria.user_id_searches`), run
+        ``policy.concurrency`` at a time; their cost grows with ``len(user_ids)``,
+        not with the tenant's size."""
+        scope = self._user_scope()
+        jobs = [partial(self._found, scope + criteria, rows)
+                for criteria, rows in gc.user_id_searches(user_ids)]
+        run = run_chunks(jobs, concurrency=self.policy.concurrency, deadline=float("inf"))
+        wanted = set(user_ids)
+        return {i for found in run.results.values() for i in found if i in wanted}
+
+    def _found(self, criteria: list[dict], rows: int) -> set[int]:
         _, data = self._client.search(
             "User",
             criteria,
             forcedisplay=[gc.USER_OPTION_ID],
-            range=(0, wanted - 1),
+            range=(0, rows - 1),
             sort=2,
             order="ASC",
         )
         return {int(item["2"]) for item in data}
 
-    def apply(self, group_id: int, plan: MembershipPlan) -> None:
-        """Write the plan; report every item GLPI refused.
+    def apply(self, group_id: int, plan: MembershipPlan, deadline: float | None = None) -> None:
+        """Write the plan in chunks of ``policy.rows`` rows, ``policy.concurrency``
+        at a time, starting chunks only while ``deadline`` allows (adds first,
+        then removes); report every item GLPI refused.
 
         :raises BackendError: naming the members that could not be added or
-            removed; every other change of the plan was applied.
+            removed; every other change of the plan that was started was applied.
+        :raises MembershipTimeBudgetError: chunks were left unstarted at the deadline.
+        :raises GlpiError: a chunk failed as a whole (transport, 5xx); chunks in
+            flight ended first, none was started after it.
         """
-        failures = self._add(group_id, plan.add) + self._remove(group_id, plan.remove)
+        size = self.policy.rows
+        adds = split(plan.add, size)
+        removes = [dict(chunk) for chunk in split(list(plan.remove.items()), size)]
+        jobs: list[Callable[[], Any]] = [partial(self._add, group_id, chunk) for chunk in adds]
+        jobs += [partial(self._remove, group_id, chunk) for chunk in removes]
+        run = run_chunks(
+            jobs,
+            concurrency=self.policy.concurrency,
+            deadline=deadline if deadline is not None else self.deadline(),
+        )
+        failures = [f for i in sorted(run.results) if i < len(adds) for f in run.results[i]]
+        refused = {}
+        for i in sorted(run.results):
+            if i >= len(adds):
+                refused.update(run.results[i])
+        failures += self._still_present(group_id, refused)
         if failures:
+            unfinished = "" if run.complete else " Part of the change was not started: retry it."
             raise BackendError(
                 "GLPI refused part of the membership change (the rest was applied): "
                 + "; ".join(failures)
                 + "."
+                + unfinished
             )
+        if not run.complete:
+            sizes = [len(c) for c in adds] + [len(c) for c in removes]
+            written = sum(sizes[i] for i in run.results)
+            raise MembershipTimeBudgetError(written, sum(sizes), self.policy.budget_seconds)
 
     def _add(self, group_id: int, user_ids: list[int]) -> list[str]:
         """One array POST; the users GLPI did not make members, with its reason."""
@@ -176,19 +251,23 @@ class MembershipWriter:
             if not r.ok and not is_duplicate_entry(r.message)
         ]
 
-    def _remove(self, group_id: int, rows: dict[int, int]) -> list[str]:
-        """One array DELETE; the members whose row is still there after a refusal."""
+    def _remove(self, group_id: int, rows: dict[int, int]) -> dict[int, tuple[int, str]]:
+        """One array DELETE; user id → (row id, GLPI's reason) of each row it may
+        not have deleted (all of them when GLPI's answer does not list each)."""
         if not rows:
-            return []
+            return {}
         results = _results(
             lambda: self._client.delete("Group_User", list(rows.values()), force_purge=True)
         )
         refused = {r.id: r.message for r in results if not r.ok}
         if not refused and len(results) == len(rows):
+            return {}
+        return {u: (row, refused.get(row) or "refused") for u, row in rows.items()}
+
+    def _still_present(self, group_id: int, suspects: dict[int, tuple[int, str]]) -> list[str]:
+        """The refused removals whose row is still there (one read for all chunks):
+        a row already gone is what was asked."""
+        if not suspects:
             return []
         still = set(self.current(group_id).values())
-        return [
-            f"remove {u}: {refused.get(row) or 'refused'}"
-            for u, row in rows.items()
-            if row in still
-        ]
+        return [f"remove {u}: {why}" for u, (row, why) in suspects.items() if row in still]

@@ -12,10 +12,12 @@ Call budget per SCIM operation (asserted in ``tests/backend/test_groups_*``):
 * A tenant whose ``externalId`` column has no search option (GLPI without
   LDAP, :mod:`app.glpi.group_items`) reads with ``GET /Group/:id`` and
   ``GET /Group`` instead of ``/search/Group``, at the same counts.
-* PATCH members, after the view's read of the group: adding k users costs 2
-  (one search verifying the ids, one array ``POST /Group_User``); removing k
-  costs 2 (one read of the row ids, one array ``DELETE /Group_User``);
-  whatever k.
+* PATCH members, after the view's read of the group, with r =
+  ``groups.membership.chunk_rows`` (``docs/groups.md``, "Call budget"):
+  adding k users costs one search verifying the ids and ``ceil(k / r)``
+  array ``POST /Group_User``, plus one read of the group's rows when k > r
+  (then k counts only the users not yet members); removing k costs one read
+  of the row ids and ``ceil(k / r)`` array ``DELETE /Group_User``.
 * ``DELETE /Groups/{id}``: 2 (scope check, purge).
 """
 
@@ -29,6 +31,7 @@ from typing import Any
 
 from app.glpi import group_criteria as gc
 from app.glpi import group_mapping as gm
+from app.glpi.chunks import ChunkPolicy
 from app.glpi.group_items import GroupItemReader
 from app.glpi.group_items import ListRequest
 from app.glpi.group_items import reads_items
@@ -109,7 +112,9 @@ class GroupStore:
         self._scan_limit = scan_limit
         self._lock = lock
         self._entity_id = int(tenant.get("entity", {}).get("id", 0))
-        self._members = MembershipWriter(client, scope.user_criteria)
+        self._members = MembershipWriter(
+            client, scope.user_criteria, ChunkPolicy.from_tenant(tenant)
+        )
         self._items = GroupItemReader(client, scope, scan_limit)
         gm.external_id_field("11", self._mapping_overrides())  # a bad column fails at start-up
 
@@ -306,6 +311,7 @@ class GroupStore:
         Member ids are verified before anything is written, and the name is
         checked and taken under the name lock.
         """
+        deadline = self._members.deadline()
         name = gm.check_display_name(resource.get("displayName"))
         fields = gm.scim_to_glpi_group(resource, external_id_column=self.external_id_column)
         fields.update(gm.creation_fields(self._entity_id, self._tenant.get("groups", {})))
@@ -318,7 +324,7 @@ class GroupStore:
             self._check_name_free(name)
             group_id = int(self._client.add("Group", fields))
             row = None if spans_processes else self._keep_if_first(name, group_id)
-        self._members.apply(group_id, plan)
+        self._members.apply(group_id, plan, deadline)
         if plan.add and _wants_display(ctx):
             return self.get(ctx, str(group_id))
         if row is None:
@@ -354,6 +360,7 @@ class GroupStore:
         kept (an explicit ``"members": []`` empties the group), because IdPs
         that PUT a group to rename it do not always repeat its members.
         """
+        deadline = self._members.deadline()
         row = self._load_row(group_id)
         wanted = gm.scim_to_glpi_group(
             dict(resource, displayName=resource.get("displayName")),
@@ -367,7 +374,7 @@ class GroupStore:
             self._members.verify(plan.add, bad)
         self._write_columns(ctx, int(row["id"]), fields, row.get("name"))
         if plan is not None:
-            self._members.apply(int(row["id"]), plan)
+            self._members.apply(int(row["id"]), plan, deadline)
         return self.get(ctx, group_id)
 
     def patch(self, ctx: Context, group_id: str, result: PatchResult) -> dict:
@@ -381,13 +388,15 @@ class GroupStore:
         (new ``meta``) when the client named ``attributes`` or
         ``excludedAttributes`` and so gets a body.
         """
+        deadline = self._members.deadline()
         gid = int(group_id)
         delta = result.deltas.get("members")
         if delta is None and "members" in result.changed:
             delta = MultiValuedDelta(replaced=list(result.resource.get("members") or []))
         plan = None
         if delta is not None:
-            current = self._members.current(gid) if needs_current_members(delta) else None
+            reads = needs_current_members(delta, self._members.policy.rows)
+            current = self._members.current(gid) if reads else None
             plan, bad = plan_delta(delta, current)
             self._members.verify(plan.add, bad)
         columns = {
@@ -396,7 +405,7 @@ class GroupStore:
         fields = gm.scim_to_glpi_group(columns, external_id_column=self.external_id_column)
         self._write_columns(ctx, gid, fields, None)
         if plan is not None:
-            self._members.apply(gid, plan)
+            self._members.apply(gid, plan, deadline)
         if ctx.attributes.attributes or ctx.attributes.excluded:
             return self.get(ctx, group_id)
         patched = {k: v for k, v in result.resource.items() if k != "members"}

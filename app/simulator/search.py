@@ -116,6 +116,12 @@ def build_predicate(
         return _under(sim, option, resolver, value, searchtype == "notunder")
     if searchtype in ("lessthan", "morethan"):
         return _ordering(option, resolver, value, searchtype == "lessthan")
+    compared = _NUMBER_COMPARISON.match(str(value)) if option.datatype == "number" else None
+    if compared and searchtype == "contains" and option.kind == "column":
+        # GLPI's Search::addWhere: a number option compares when the value starts with < or >
+        op, number = compared.group(1) + compared.group(2), int(compared.group(3))
+        field_ = option.field
+        return lambda row: _compare_number(row.get(field_), op, number)
     if (
         sim.version == "11"
         and option.datatype == "number"
@@ -194,6 +200,18 @@ def _null_join(
         return joined(row)
 
     return test
+
+
+_NUMBER_COMPARISON = re.compile(r"^\s*([<>])(=?)\s*([0-9]+)")
+
+
+def _compare_number(cell: Any, op: str, number: int) -> bool:
+    try:
+        value = float(cell)
+    except (TypeError, ValueError):
+        return False
+    return {"<": value < number, "<=": value <= number, ">": value > number,
+            ">=": value >= number}[op]
 
 
 #: Tree dropdowns: the column holding each row's parent.

@@ -107,3 +107,36 @@ def test_user_ids_in_and_name_equals():
         }
     ]
     assert gc.name_equals("  ", "11")["value"] == "^"
+
+
+@pytest.mark.parametrize(
+    ("ids", "shape"),
+    [
+        ([], []),
+        ([7], [("ids", 1)]),
+        (list(range(1, 21)), [("ids", 20)]),
+        (list(range(1, 22)), [("range", 21)]),
+        (list(range(1, 1001)), [("range", 1000)]),
+        (list(range(1, 1002)), [("range", 1000), ("ids", 1)]),
+        (list(range(1, 5001)), [("range", 1000)] * 5),
+        ([1, 3, 999, 2000], [("ids", 4)]),
+        (list(range(100, 130)) + [50_000, 90_000], [("range", 30), ("ids", 2)]),
+        ([i * 5000 for i in range(1, 42)], [("ids", 20), ("ids", 20), ("ids", 1)]),
+    ],
+)
+def test_user_id_searches(ids, shape):
+    from app.glpi.group_criteria import user_id_range
+    from app.glpi.group_criteria import user_id_searches
+
+    searches = user_id_searches(list(reversed(ids)), span=1000)
+    got = []
+    for criteria, rows in searches:
+        inner = criteria[0]["criteria"]
+        if inner[0]["searchtype"] == "contains":
+            low, high = int(inner[0]["value"][1:]) + 1, int(inner[1]["value"][1:]) - 1
+            assert criteria == user_id_range(low, high) and rows == high - low + 1
+            got.append(("range", rows))
+        else:
+            assert rows == len(inner)
+            got.append(("ids", rows))
+    assert got == shape

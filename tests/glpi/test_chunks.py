@@ -1,0 +1,143 @@
+"""Chunked, parallel membership writes within a time budget (``app.glpi.chunks``)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from app.glpi.chunks import ChunkPolicy
+from app.glpi.chunks import chunk_count
+from app.glpi.chunks import run_chunks
+from app.glpi.chunks import split
+
+
+@pytest.mark.parametrize(
+    ("items", "size", "expected"),
+    [
+        ([], 3, []),
+        ([1, 2], 3, [[1, 2]]),
+        ([1, 2, 3], 3, [[1, 2, 3]]),
+        ([1, 2, 3, 4], 3, [[1, 2, 3], [4]]),
+        (list(range(7)), 2, [[0, 1], [2, 3], [4, 5], [6]]),
+    ],
+)
+def test_split(items, size, expected):
+    assert split(items, size) == expected
+
+
+@pytest.mark.parametrize(
+    ("rows", "size", "calls"),
+    [(0, 100, 0), (1, 100, 1), (100, 100, 1), (101, 100, 2), (5000, 100, 50)],
+)
+def test_chunk_count(rows, size, calls):
+    assert chunk_count(rows, size) == calls == len(split(list(range(rows)), size))
+
+
+def test_policy_from_tenant():
+    settings = {"chunk_rows": 7, "concurrency": 2, "time_budget_seconds": 9}
+    tenant = {"groups": {"membership": settings}}
+    assert ChunkPolicy.from_tenant(tenant) == ChunkPolicy(rows=7, concurrency=2, budget_seconds=9.0)
+    assert ChunkPolicy.from_tenant({}) == ChunkPolicy(rows=50, concurrency=4, budget_seconds=45.0)
+
+
+class FakeClock:
+    """Each job advances time by its own cost; serial runs only."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.mark.parametrize(
+    ("costs", "deadline", "ran"),
+    [
+        ([1, 1, 1, 1], 10, 4),  # everything fits
+        ([1, 1, 1, 1], 2, 2),  # at t=2, the next (1 s) would end at 3 > 2
+        ([1, 1, 1, 1], 2.5, 2),
+        ([1, 1, 1, 1], 3, 3),
+        ([5, 1, 1], 7, 1),  # the slowest seen (5 s) is the estimate: 5 + 5 > 7
+        ([1, 1], 0, 1),  # the first chunk always runs: a retry always makes progress
+    ],
+)
+def test_serial_run_stops_starting_at_the_deadline(costs, deadline, ran):
+    clock = FakeClock()
+
+    def job(cost):
+        def run():
+            clock.now += cost
+            return cost
+
+        return run
+
+    run = run_chunks([job(c) for c in costs], concurrency=1, deadline=deadline, clock=clock)
+    assert sorted(run.results) == list(range(ran))
+    assert run.complete is (ran == len(costs))
+    assert run.not_started == list(range(ran, len(costs)))
+
+
+def test_parallel_run_keeps_at_most_concurrency_in_flight():
+    in_flight, peak, lock = 0, 0, threading.Lock()
+
+    def job(i):
+        def run():
+            nonlocal in_flight, peak
+            with lock:
+                in_flight += 1
+                peak = max(peak, in_flight)
+            time.sleep(0.01)
+            with lock:
+                in_flight -= 1
+            return i
+
+        return run
+
+    run = run_chunks([job(i) for i in range(20)], concurrency=3, deadline=time.monotonic() + 60)
+    assert run.complete and run.results == {i: i for i in range(20)}
+    assert peak == 3
+
+
+def test_parallel_run_starts_no_chunk_after_the_deadline():
+    started = []
+
+    def job(i):
+        def run():
+            started.append(i)
+            time.sleep(0.05)
+
+        return run
+
+    run = run_chunks([job(i) for i in range(40)], concurrency=2, deadline=time.monotonic() + 0.12)
+    assert not run.complete
+    # the first wave (2) always starts; after 0.05 s the slowest is 0.05 s, so starts stop
+    # once fewer than 0.05 s remain: at most 0.12 / 0.05 waves of 2
+    assert 2 <= len(started) <= 6 and sorted(run.results) == sorted(started)
+
+
+def test_an_error_stops_new_chunks_and_is_raised_after_the_chunks_in_flight():
+    ended = []
+
+    def job(i):
+        def run():
+            if i == 1:
+                raise RuntimeError("GLPI said 500")
+            time.sleep(0.02)
+            ended.append(i)
+
+        return run
+
+    with pytest.raises(RuntimeError, match="500"):
+        run_chunks([job(i) for i in range(30)], concurrency=2, deadline=time.monotonic() + 60)
+    assert 0 in ended and len(ended) <= 3
+
+
+def test_chunks_run_in_the_callers_context():
+    import contextvars
+
+    var = contextvars.ContextVar("request", default=None)
+    var.set("req-1")
+    run = run_chunks([var.get] * 5, concurrency=3, deadline=time.monotonic() + 60)
+    assert set(run.results.values()) == {"req-1"}
