@@ -29,11 +29,17 @@ from app.glpi.cache import BackendCaches
 from app.glpi.encoding import like_value
 from app.glpi.errors import GlpiBadRequestError
 from app.glpi.mapping import OPT_LOGIN
+from app.glpi.mapping import OPT_PROFILES
 from app.glpi.scope import TenantScope
 from app.glpi.user_writes import find_by_name
 from app.scim.errors import BackendError
 from app.scim.errors import ConflictError
 from app.scim.errors import InvalidValueError
+
+
+def _profiles(row: dict) -> list[str]:
+    value = row.get(str(OPT_PROFILES)) or []
+    return [str(p) for p in (value if isinstance(value, list) else [value])]
 
 
 def collate(text: str) -> str:
@@ -94,8 +100,11 @@ class ConflictResolver:
 
         :raises ConflictError: the login is taken, in or outside the tenant.
         """
-        if self.find_login(login, scoped=False) is None:
+        self._refuse_reserved(login, [])
+        taken = self.find_login(login, scoped=False)
+        if taken is None:
             return
+        self._refuse_reserved(login, _profiles(taken))
         if self.find_login(login, scoped=True) is not None:
             raise ConflictError(
                 f"A user with userName {login!r} already exists "
@@ -105,6 +114,18 @@ class ConflictResolver:
             f"The login {login!r} already exists in GLPI outside this tenant's entities; "
             "it cannot be created again, and this tenant may not manage it."
         )
+
+    def _refuse_reserved(self, login: str, profiles: list[str]) -> None:
+        """A reserved GLPI account's login is taken, though no filter finds it (a 409 says why).
+
+        :raises ConflictError: ``uniqueness``, naming the reserved account.
+        """
+        reason = self._scope.reserved_login(login, profiles)
+        if reason:
+            raise ConflictError(
+                f"userName {login!r} cannot be created: {reason}. GLPI's own accounts are not "
+                "IdP identities, so SCIM neither lists nor manages them (docs/mapping.md)."
+            )
 
     def explain_refused_create(self, login: str, exc: GlpiBadRequestError) -> dict:
         """Turn GLPI's refusal of ``POST /User`` into the right SCIM answer.
