@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask
 
 from app import create_app
+from app.glpi.session import endpoint_template
 from tests.backend import users_app
 
 TOKEN = "groups-test-token-000001"
@@ -66,6 +67,11 @@ class Scim:
 def calls(sim: Any, method: str | None = None, contains: str = "") -> list:
     """The simulator's recorded calls, filtered by method and a path fragment."""
     return [c for c in sim.calls if (method is None or c.method == method) and contains in c.path]
+
+
+def call_sequence(sim: Any) -> list[tuple[str, str]]:
+    """``(method, endpoint)`` of the recorded calls, ids as ``:id`` (``tests/call_counts.py``)."""
+    return [(c.method, endpoint_template(c.path.split("apirest.php", 1)[-1])) for c in sim.calls]
 
 
 def seed_users(sim: Any, count: int, prefix: str = "member", entity: int = 0) -> list[int]:

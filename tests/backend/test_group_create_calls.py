@@ -6,9 +6,11 @@ import pytest
 
 from tests.backend.groups_app import GROUP_SCHEMA
 from tests.backend.groups_app import Scim
+from tests.backend.groups_app import call_sequence
 from tests.backend.groups_app import calls
 from tests.backend.groups_app import seed_users
 from tests.backend.groups_app import served_bridge
+from tests.call_counts import CALLS
 
 pytestmark = pytest.mark.glpi_versions("10", "11")
 
@@ -24,12 +26,8 @@ def test_empty_group_create_takes_four_calls_and_no_member_read(glpi_sim) -> Non
     assert created.json["displayName"] == "Empty" and created.json["externalId"] == "ext-empty"
     assert "members" not in created.json
     # uniqueness search, POST /Group, the check after the write (no Redis), the read back
-    assert [(c.method, c.path.rsplit("/", 1)[-1] or "Group") for c in calls(sim)] == [
-        ("GET", "Group"),
-        ("POST", "Group"),
-        ("GET", "Group"),
-        ("GET", "Group"),
-    ]
+    assert call_sequence(sim) == list(CALLS["group.create"].calls)
+    assert len(CALLS["group.create"].calls) == 4
     assert calls(sim, contains="Group_User") == []
 
 

@@ -9,11 +9,14 @@ import pytest
 
 from tests.backend.groups_app import GROUP_SCHEMA
 from tests.backend.groups_app import Scim
+from tests.backend.groups_app import call_sequence
 from tests.backend.groups_app import calls
 from tests.backend.groups_app import group_user_rows
 from tests.backend.groups_app import member_ids
 from tests.backend.groups_app import seed_users
 from tests.backend.groups_app import served_bridge
+from tests.call_counts import CALLS
+from tests.call_counts import expected
 
 pytestmark = pytest.mark.glpi_versions("10", "11")
 
@@ -47,6 +50,7 @@ def test_entra_group_sequence(bridge):
     answer = scim.get("/Groups", query_string=MATCH)
     assert answer.json["totalResults"] == 0
     assert [c.path for c in calls(sim)] == ["/apirest.php/search/Group"]
+    assert call_sequence(sim) == list(CALLS["group.filter"].calls)
     # 3. POST an empty group.
     created = scim.post(
         "/Groups",
@@ -70,7 +74,7 @@ def test_entra_group_sequence(bridge):
     found = scim.get("/Groups", query_string=MATCH)
     assert [r["id"] for r in found.json["Resources"]] == [str(gid)]
     assert "members" not in found.json["Resources"][0]
-    assert len(calls(sim)) == 1
+    assert call_sequence(sim) == list(CALLS["group.filter"].calls)
     # 4. Add several members in one PATCH (Entra shape, "$ref": null).
     sim.reset_calls()
     answer = scim.patch(
@@ -86,8 +90,9 @@ def test_entra_group_sequence(bridge):
     assert answer.status_code == 204
     assert member_ids(sim, gid) == set(users)
     assert all(r["is_dynamic"] == 0 for r in group_user_rows(sim, gid))
-    assert len(calls(sim, "POST", "/Group_User")) == 1
-    assert len(calls(sim)) == 3  # read the group, verify the ids, one array POST
+    # read the group, verify the ids, one array POST
+    assert call_sequence(sim) == list(CALLS["group.patch.add"].calls)
+    assert len(calls(sim, "POST", "/Group_User")) == 1 and len(calls(sim)) == 3
     # 5a. Remove with value (Entra without aadOptscim062020): exactly that member.
     sim.reset_calls()
     answer = scim.patch(
@@ -96,6 +101,7 @@ def test_entra_group_sequence(bridge):
     assert answer.status_code == 204
     assert member_ids(sim, gid) == set(users[1:])
     assert len(calls(sim, "DELETE", "/Group_User")) == 1 and len(calls(sim)) == 3
+    assert call_sequence(sim) == list(CALLS["group.patch.remove"].calls)
     # 5b. Remove with a filter path (aadOptscim062020).
     answer = scim.patch(
         f"/Groups/{gid}", [{"op": "remove", "path": f'members[value eq "{users[1]}"]'}]
@@ -313,14 +319,14 @@ def test_reads_honour_excluded_members_and_page_member_rows(bridge):
     lean = scim.get(f"/Groups/{gid}", query_string={"excludedAttributes": "members"})
     assert lean.status_code == 200 and "members" not in lean.json
     assert calls(sim, contains="Group_User") == [] and len(calls(sim)) == 1
+    assert call_sequence(sim) == list(CALLS["group.get.lean"].calls)
     sim.reset_calls()
     full = scim.get(f"/Groups/{gid}")
     assert sorted(int(m["value"]) for m in full.json["members"]) == sorted(users)
     assert all("display" not in m for m in full.json["members"])
-    assert [c.path for c in calls(sim)] == [
-        "/apirest.php/search/Group",
-        f"/apirest.php/Group/{gid}/Group_User",
-    ]
+    assert [(c.method, c.path.split("apirest.php", 1)[-1]) for c in calls(sim)] == expected(
+        "group.get.members", gid
+    )
     sim.reset_calls()
     query = {"attributes": "members.display,members.value"}
     shown = scim.get(f"/Groups/{gid}", query_string=query)

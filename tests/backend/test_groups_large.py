@@ -11,9 +11,11 @@ import pytest
 
 from tests.backend.groups_app import GROUP_SCHEMA
 from tests.backend.groups_app import Scim
+from tests.backend.groups_app import call_sequence
 from tests.backend.groups_app import calls
 from tests.backend.groups_app import member_ids
 from tests.backend.groups_app import served_bridge
+from tests.call_counts import CALLS
 
 pytestmark = pytest.mark.glpi_versions("10", "11")
 
@@ -40,11 +42,13 @@ def test_add_5000_then_remove_2500_in_bounded_calls(glpi_sim):
     assert len(calls(sim, "POST", "/Group_User")) == 1
     assert len(calls(sim, "GET", "/search/User")) == 1
     assert len(calls(sim)) == 3  # the view's read of the group + verify + one array POST
+    assert call_sequence(sim) == list(CALLS["group.patch.add"].calls)
 
     sim.reset_calls()
     lean = scim.get(f"/Groups/{gid}", query_string={"excludedAttributes": "members"})
     assert lean.status_code == 200 and "members" not in lean.json
     assert calls(sim, contains="Group_User") == [] and len(calls(sim)) == 1
+    assert call_sequence(sim) == list(CALLS["group.get.lean"].calls)
 
     removed = users[::2]
     sim.reset_calls()
@@ -57,6 +61,7 @@ def test_add_5000_then_remove_2500_in_bounded_calls(glpi_sim):
     assert len(calls(sim, "DELETE", "/Group_User")) == 1
     assert len(calls(sim, "GET", "/Group/")) == 1  # the row ids of the group, in one read
     assert len(calls(sim)) == 3  # the view's read of the group + row ids + one array DELETE
+    assert call_sequence(sim) == list(CALLS["group.patch.remove"].calls)
 
 
 def test_10000_members_are_read_in_glpi_ranges(glpi_sim):

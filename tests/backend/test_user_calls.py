@@ -7,6 +7,7 @@ import pytest
 from tests.backend.users_app import UserBridge
 from tests.backend.users_app import glpi_calls
 from tests.backend.users_app import visible_users
+from tests.call_counts import expected
 
 pytestmark = pytest.mark.glpi_versions("10", "11")
 
@@ -24,7 +25,7 @@ def test_get_by_id_is_one_search(bridge):
     answer = bridge.get(f"/Users/{user['id']}")
     assert answer.status_code == 200
     assert answer.json["emails"] == [{"value": "g@x.org", "type": "work", "primary": True}]
-    assert glpi_calls(bridge.sim) == [("GET", "/search/User")]
+    assert glpi_calls(bridge.sim) == expected("user.get") == [("GET", "/search/User")]
 
 
 @pytest.mark.parametrize("login", ["calls.hit", "calls.miss"])
@@ -33,7 +34,8 @@ def test_username_filter_is_one_search_hit_or_miss(bridge, login):
     bridge.sim.reset_calls()
     found = bridge.find(login)
     assert len(found) == (1 if login == "calls.hit" else 0)
-    assert glpi_calls(bridge.sim) == [("GET", "/search/User")]
+    key = "user.filter.hit" if login == "calls.hit" else "user.filter.miss"
+    assert glpi_calls(bridge.sim) == expected(key) == [("GET", "/search/User")]
 
 
 def test_post_is_a_login_check_and_one_create_with_emails_and_static_profile(bridge):
@@ -45,7 +47,8 @@ def test_post_is_a_login_check_and_one_create_with_emails_and_static_profile(bri
         }
     )
     assert answer.status_code == 201
-    assert glpi_calls(bridge.sim) == [("GET", "/search/User"), ("POST", "/User/")]
+    assert glpi_calls(bridge.sim) == expected("user.create")
+    assert expected("user.create") == [("GET", "/search/User"), ("POST", "/User/")]
     uid = int(answer.json["id"])
     assert {r["email"]: r["is_default"] for r in bridge.glpi_row("UserEmail", users_id=uid)} == {
         "p@x.org": 1,
@@ -63,14 +66,16 @@ def test_patch_active_is_at_most_two_calls(bridge):
     answer = bridge.patch(user["id"], [{"op": "Replace", "path": "active", "value": "False"}])
     assert answer.status_code == 200
     assert answer.json["active"] is False
-    assert glpi_calls(bridge.sim) == [("GET", "/search/User"), ("PUT", f"/User/{user['id']}")]
+    assert glpi_calls(bridge.sim) == expected("user.patch.active", user["id"])
+    assert len(expected("user.patch.active")) == 2
 
 
 def test_delete_is_one_call(bridge):
     user = bridge.create("calls.delete")
     bridge.sim.reset_calls()
     assert bridge.delete(user["id"]).status_code == 204
-    assert glpi_calls(bridge.sim) == [("DELETE", f"/User/{user['id']}")]
+    assert glpi_calls(bridge.sim) == expected("user.delete.warm", user["id"])
+    assert expected("user.delete.warm", 7) == [("DELETE", "/User/7")]
 
 
 def test_page_of_100_is_at_most_two_calls(bridge):
@@ -81,7 +86,7 @@ def test_page_of_100_is_at_most_two_calls(bridge):
     assert answer.status_code == 200
     assert answer.json["itemsPerPage"] == 100
     assert answer.json["totalResults"] == len(visible_users(bridge))
-    assert len(glpi_calls(bridge.sim)) <= 2
+    assert glpi_calls(bridge.sim) == expected("user.page")  # no user of the page is in a group
 
 
 def test_one_session_for_many_operations(bridge):

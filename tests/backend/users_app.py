@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from app import create_app
+from app.glpi.session import endpoint_template
 
 TOKEN = "users-test-token-0000001"
 #: GLPI's own accounts in the simulator, invisible to SCIM by default (``reserved.logins``).
@@ -93,6 +94,19 @@ class UserBridge:
             ).status_code
             == 200
         )
+        self.sim.reset_calls()
+
+    @property
+    def storage(self) -> Any:
+        """The tenant's GLPI backend (its ``caches``, ``client``)."""
+        return self.app.extensions["tenants"].get("acme").storage
+
+    def calls(self) -> list[tuple[str, str]]:
+        """``(method, endpoint)`` of the GLPI calls since the last reset, ids as ``:id``
+        (the form of ``tests/call_counts.py``)."""
+        return [(m, endpoint_template(p)) for m, p in glpi_calls(self.sim)]
+
+    def reset_calls(self) -> None:
         self.sim.reset_calls()
 
     def glpi_row(self, itemtype: str, **match: Any) -> list[dict]:

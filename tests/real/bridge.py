@@ -8,8 +8,10 @@ and counts the GLPI calls the bridge makes through the client's call hooks
 ``(method, endpoint)`` since :meth:`RealBridge.reset_calls`, with numeric
 ids replaced by ``:id`` (``("GET", "/search/User")``, ``("PUT", "/User/:id")``).
 
-Every user and group it creates (through ``create``/``create_group``, or
-any 201 it answers) is purged from GLPI on :meth:`RealBridge.close`.
+Every user and group it answers 201 for (through the test client or
+:meth:`RealBridge.serve`, scim2-tester included) is purged from GLPI on
+:meth:`RealBridge.close`; :meth:`RealBridge.adopt` adds others (a create
+that GLPI stored although the bridge answered an error).
 """
 
 from __future__ import annotations
@@ -70,7 +72,8 @@ class RealBridge:
         self._lock = threading.Lock()
         self._calls: list[CallRecord] = []
         self.glpi.hooks.append(self._record)
-        self.created: dict[str, set[str]] = {"User": set(), "Group": set()}
+        self.created: dict[str, set[str]] = {"User": set(), "Group": set(), "UserTitle": set()}
+        self.app.after_request(self._note_created)
 
     # -- GLPI call counting ------------------------------------------------------------------
 
@@ -99,17 +102,18 @@ class RealBridge:
         if body is not None:
             kwargs["json"] = body
             headers["Content-Type"] = "application/scim+json"
-        answer = self.client.open(f"/scim/v2{path}", method=method, headers=headers, **kwargs)
-        self._note_created(method, path, answer)
-        return answer
+        return self.client.open(f"/scim/v2{path}", method=method, headers=headers, **kwargs)
 
-    def _note_created(self, method: str, path: str, answer: Any) -> None:
-        if method != "POST" or answer.status_code != 201:
-            return
-        body = answer.get_json(silent=True) or {}
-        kind = {"/Users": "User", "/Groups": "Group"}.get(path.split("?", 1)[0])
-        if kind and body.get("id"):
-            self.created[kind].add(str(body["id"]))
+    def _note_created(self, response: Any) -> Any:
+        """Remember every user or group this app answered 201 for (test client, served, Bulk)."""
+        if response.status_code == 201 and response.is_json:
+            body = response.get_json(silent=True) or {}
+            kind = {"User": "User", "Group": "Group"}.get((body.get("meta") or {}).get(
+                "resourceType", ""))
+            if kind and body.get("id"):
+                with self._lock:
+                    self.created[kind].add(str(body["id"]))
+        return response
 
     def get(self, path: str, **kwargs: Any):
         return self.request("GET", path, **kwargs)
@@ -165,8 +169,7 @@ class RealBridge:
     def serve(self) -> Iterator[str]:
         """Serve the bridge on a loopback port with threads; yields its ``.../scim/v2`` URL.
 
-        Requests through it are not seen by :meth:`request`: register what they
-        create with :meth:`adopt` so that :meth:`close` purges it.
+        What it answers 201 for is purged on :meth:`close` as well.
         """
         server = make_server("127.0.0.1", 0, self.app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -179,8 +182,13 @@ class RealBridge:
             thread.join(timeout=10)
 
     def adopt(self, kind: str, *ids: Any) -> None:
-        """Purge these ``User`` or ``Group`` ids on :meth:`close` too."""
-        self.created[kind].update(str(i) for i in ids)
+        """Purge these ``User``, ``Group`` or ``UserTitle`` ids on :meth:`close` too."""
+        with self._lock:
+            self.created[kind].update(str(i) for i in ids)
+
+    def adopt_named(self, kind: str, name: str) -> None:
+        """Purge on :meth:`close` every ``kind`` row named ``name`` (trash included)."""
+        self.adopt(kind, *(row["id"] for row in self.api.rows(kind, name=name)))
 
     @property
     def headers(self) -> dict[str, str]:
@@ -189,7 +197,7 @@ class RealBridge:
 
     def close(self) -> None:
         """Purge from GLPI what this bridge created, then end its GLPI session."""
-        for kind in ("Group", "User"):
+        for kind in ("Group", "User", "UserTitle"):
             ids = sorted(i for i in self.created[kind] if i.isdigit())
             if ids:
                 self.api.purge(kind, *ids)

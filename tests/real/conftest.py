@@ -11,8 +11,10 @@
   (0.2 s when running) and serialised with ``flock``, so both xdist workers
   may call it; the first one in CI installs MariaDB and GLPI (~40 s).
 
-Without either, every test of the lane is skipped from one place, so
-pytest's ``-ra`` summary shows ONE line saying why.
+Without either, no test module of the lane is collected but
+``test_available.py``, whose one test is skipped with the reason: pytest's
+``-ra`` summary shows ONE line saying why. With ``GLPISCIM_REAL_URL``, the
+tests of the other GLPI version are deselected.
 
 Tests clean up what they create (``real_bridge`` purges every user and
 group created through it), give everything a :func:`unique_name`, and
@@ -21,19 +23,44 @@ never assume an empty GLPI: it may hold thousands of rows from earlier runs.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.real.bridge import RealBridge
 from tests.real.bridge import unique_name
+from tests.real.glpi import ENV_URL
 from tests.real.glpi import VERSIONS
 from tests.real.glpi import RealGlpi
+from tests.real.glpi import lane_skip_reason
 from tests.real.glpi import locate
 
 __all__ = ["unique_name"]
 
 _FOUND: dict[str, RealGlpi | str] = {}
+
+if lane_skip_reason() is not None:
+    collect_ignore_glob = [p.name for p in Path(__file__).parent.glob("test_*.py")
+                           if p.name != "test_available.py"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With ``GLPISCIM_REAL_URL``, deselect the tests of the version that GLPI is not."""
+    if not os.environ.get(ENV_URL) or lane_skip_reason() is not None:
+        return
+    absent = [v for v in VERSIONS if isinstance(_real(v), str)]
+    if not absent:
+        return
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        param = callspec.params.get("real_glpi") if callspec else None
+        (dropped if param in absent else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def _real(major: str) -> RealGlpi | str:

@@ -1,0 +1,37 @@
+"""Every operation of the call-count table (``tests/call_counts.py``) on the simulator, GLPI 10
+and 11: the exact GLPI calls, in order. The real lane asserts the same table
+(``tests/real/test_call_counts.py``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.backend.users_app import UserBridge
+from tests.call_counts import CALLS
+from tests.call_counts import NOT_MINIMAL
+from tests.call_counts import check
+from tests.call_counts import warm_up
+
+pytestmark = pytest.mark.glpi_versions("10", "11")
+
+
+@pytest.fixture
+def bridge(glpi_sim):
+    bridge = UserBridge(glpi_sim)
+    warm_up(bridge)
+    return bridge
+
+
+@pytest.mark.parametrize("key", list(CALLS))
+def test_operation_makes_exactly_the_calls_of_the_table(bridge, key):
+    check(bridge, key)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=r)) for k, (_, r) in
+     NOT_MINIMAL.items()],
+)
+def test_operation_is_at_its_minimum(bridge, key):
+    minimal, _ = NOT_MINIMAL[key]
+    assert minimal(check(bridge, key))
