@@ -24,9 +24,9 @@ only where the bridge needs the list of ids in Python: profile rules.
 
 from __future__ import annotations
 
-from typing import Any
-
 import logging
+from collections.abc import Iterable
+from typing import Any
 
 from app.glpi import group_criteria as gc
 from app.glpi.cache import BackendCaches
@@ -175,7 +175,7 @@ class TenantScope:
             )
         return tuple(sorted(int(r[str(gc.USER_OPTION_ID)]) for r in rows))
 
-    def reserved_login(self, login: str, profiles: list[str] = ()) -> str | None:
+    def reserved_login(self, login: str, profiles: Iterable[str] = ()) -> str | None:
         """Why ``login`` (holding ``profiles``) is a reserved GLPI account, or None."""
         try:
             api_login = self._api_account()[1]

@@ -104,7 +104,8 @@ class ConflictResolver:
         taken = self.find_login(login, scoped=False)
         if taken is None:
             return
-        self._refuse_reserved(login, _profiles(taken))
+        existing = str(taken.get(str(OPT_LOGIN)) or login)
+        self._refuse_reserved(login, _profiles(taken), existing=existing)
         if self.find_login(login, scoped=True) is not None:
             raise ConflictError(
                 f"A user with userName {login!r} already exists "
@@ -115,12 +116,16 @@ class ConflictResolver:
             "it cannot be created again, and this tenant may not manage it."
         )
 
-    def _refuse_reserved(self, login: str, profiles: list[str]) -> None:
+    def _refuse_reserved(
+        self, login: str, profiles: list[str], *, existing: str | None = None
+    ) -> None:
         """A reserved GLPI account's login is taken, though no filter finds it (a 409 says why).
 
+        :param existing: the login of the GLPI account found (it may differ from
+            ``login`` in case or accents, which GLPI's unique key ignores).
         :raises ConflictError: ``uniqueness``, naming the reserved account.
         """
-        reason = self._scope.reserved_login(login, profiles)
+        reason = self._scope.reserved_login(existing or login, profiles)
         if reason:
             raise ConflictError(
                 f"userName {login!r} cannot be created: {reason}. GLPI's own accounts are not "

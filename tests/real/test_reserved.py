@@ -71,6 +71,9 @@ def test_reserved_accounts_are_404_unmatched_and_409_on_create(real_glpi, bridge
         assert answer.json["scimType"] == "uniqueness"
         assert repr(login) in answer.json["detail"]
     assert "reserved GLPI account" in answer.json["detail"] or "bridge itself" in answer.json["detail"]
+    answer = bridge.post({"userName": "Téch"})  # GLPI's unique key ignores accents
+    assert answer.status_code == 409, answer.json
+    assert "'tech' is a reserved GLPI account" in answer.json["detail"]
     assert bridge.patch(str(rows[0]["id"]), [{"op": "replace", "path": "active", "value": False}]
                         ).status_code == 404
     assert real_glpi.api.get("User", rows[0]["id"])["is_active"] == 1
