@@ -36,8 +36,7 @@ from collections.abc import Mapping
 from typing import Any
 from typing import TextIO
 
-from app.config import ConfigError
-from app.config import load_config
+from app.config import load_for_command
 from app.glpi.session import CallRecord
 from app.selftest.cleanup import Cleanup
 from app.selftest.cleanup import purge_run
@@ -271,10 +270,8 @@ def run_selftest(
     """The ``selftest`` command: load the configuration, choose the tenant, run."""
     out = out or sys.stdout
     err = err or sys.stderr
-    try:
-        config = load_config(config_path, environ=environ)
-    except ConfigError as exc:
-        print(str(exc), file=err)
+    config = load_for_command(config_path, environ, err)
+    if config is None:
         return 2
     names = [t["name"] for t in config["tenants"]]
     if tenant is None and len(names) > 1:
