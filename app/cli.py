@@ -93,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     selftest = sub.add_parser(
         "selftest",
-        help="provision as an IdP would, on throwaway objects, then purge them (docs/operations.md)",
+        help="provision as an IdP would, on throwaway objects, then purge them "
+        "(docs/operations.md)",
     )
     selftest.add_argument("--config", help="YAML configuration file (default: $GLPISCIM_CONFIG)")
     selftest.add_argument("--tenant", help="the tenant to test (needed when there are several)")

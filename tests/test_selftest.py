@@ -96,11 +96,12 @@ def test_a_failing_step_still_cleans_up(glpi_sim, tmp_path, monkeypatch):
     assert status == 1, text
     assert "  7/9 remove member" in text and "FAIL" in text
     assert re.search(r"clean-up: purged group \d+, user \d+", text)
-    assert text.splitlines()[-1].startswith("selftest FAILED: tenant acme, step 7/9 (remove member)")
+    last = text.splitlines()[-1]
+    assert last.startswith("selftest FAILED: tenant acme, step 7/9 (remove member)")
     assert _leftovers(glpi_sim.sim) == []
 
 
-def test_a_create_whose_answer_was_lost_is_found_by_its_unique_name(glpi_sim, tmp_path, monkeypatch):
+def test_a_create_whose_answer_was_lost_is_found_by_its_name(glpi_sim, tmp_path, monkeypatch):
     """Interrupted mid-request, GLPI made the user but the run never saw its id."""
 
     def create_then_lose(run):
@@ -156,7 +157,8 @@ def test_its_app_has_one_tenant_its_own_token_and_no_status_page_events():
     }
     settings = selftest_config(config, "a", "own-token")
     assert [t["name"] for t in settings["tenants"]] == ["a"]
-    assert settings["tenants"][0]["tokens"] == ["own-token"] and "oauth" not in settings["tenants"][0]
+    tenant = settings["tenants"][0]
+    assert tenant["tokens"] == ["own-token"] and "oauth" not in tenant
     assert settings["activity"]["enabled"] is False
     assert settings["logging"]["audit_sink"] == "file"
     assert config["tenants"][0]["tokens"] == ["t" * 20]

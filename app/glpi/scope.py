@@ -153,7 +153,8 @@ class TenantScope:
         profile_ids = []
         for name in self._reserved_profile_names:
             found = self._caches.ids_by_name.get_or_load(
-                ("profile", name.casefold()), lambda n=name: find_by_name(self._client, "Profile", n)
+                ("profile", name.casefold()),
+                lambda n=name: find_by_name(self._client, "Profile", n),
             )
             if found is None:
                 log.warning("reserved.profiles names %r, which is not a GLPI profile", name)

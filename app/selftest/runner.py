@@ -53,7 +53,7 @@ PAUSE_SECONDS = 300.0
 
 
 class Interrupted(BaseException):
-    """SIGINT or SIGTERM arrived: unwind to the clean-up (a BaseException, like KeyboardInterrupt)."""
+    """SIGINT or SIGTERM arrived: unwind to the clean-up (a BaseException, as KeyboardInterrupt)."""
 
     def __init__(self, signum: int):
         super().__init__(signum)

@@ -93,7 +93,8 @@ class Run:
 def _expect(status: int, body: dict, wanted: tuple[int, ...], what: str) -> dict:
     if status not in wanted:
         detail = body.get("detail") or body.get("scimType") or ""
-        raise StepFailed(f"{what}: expected HTTP {'/'.join(map(str, wanted))}, got {status} {detail}")
+        expected = "/".join(map(str, wanted))
+        raise StepFailed(f"{what}: expected HTTP {expected}, got {status} {detail}")
     return body
 
 
@@ -111,7 +112,9 @@ def _user(run: Run) -> dict:
 def filter_miss(run: Run) -> str:
     found = _filter(run)
     if found:
-        raise StepFailed(f"userName eq {run.names.login!r} found {len(found)} user(s) before the create")
+        raise StepFailed(
+            f"userName eq {run.names.login!r} found {len(found)} user(s) before the create"
+        )
     return "no user has the login yet"
 
 
@@ -136,7 +139,9 @@ def create_user(run: Run) -> str:
 def filter_hit(run: Run) -> str:
     found = [str(u.get("id")) for u in _filter(run)]
     if found != run.made.users[:1]:
-        raise StepFailed(f"userName eq {run.names.login!r} found ids {found}, not {run.made.users[:1]}")
+        raise StepFailed(
+            f"userName eq {run.names.login!r} found ids {found}, not {run.made.users[:1]}"
+        )
     return f"found user {found[0]}"
 
 
@@ -152,7 +157,8 @@ def patch_user(run: Run) -> str:
 
 
 def deactivate_user(run: Run) -> str:
-    body = {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "active", "value": False}]}
+    ops = [{"op": "replace", "path": "active", "value": False}]
+    body = {"schemas": [PATCH_OP], "Operations": ops}
     path = f"/Users/{run.made.users[0]}"
     _expect(*run.scim.request("PATCH", path, body), (200, 204), "PATCH active false")
     if _user(run).get("active") is not False:
@@ -208,7 +214,9 @@ def delete_user(run: Run) -> str:
     status, body = run.scim.request("GET", path)
     if run.policy == "deactivate":
         if status != 200 or body.get("active") is not False:
-            raise StepFailed(f"deprovisioning is deactivate, but GET answered {status} {body.get('active')}")
+            raise StepFailed(
+                f"deprovisioning is deactivate, but GET answered {status} {body.get('active')}"
+            )
         return "deprovisioning deactivate: inactive, still readable"
     if status != 404:
         raise StepFailed(f"deprovisioning is {run.policy}, but GET after DELETE answered {status}")

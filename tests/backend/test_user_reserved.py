@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 
 from app.simulator.schema import DEFAULTS
-
 from tests.backend.users_app import RESERVED
 from tests.backend.users_app import UserBridge
 from tests.backend.users_app import glpi_calls
