@@ -20,8 +20,7 @@ from typing import TextIO
 from urllib.parse import urlsplit
 from urllib.parse import urlunsplit
 
-from app.config import ConfigError
-from app.config import load_config
+from app.config import load_for_command
 from app.glpi.client import GlpiClient
 from app.glpi.encoding import like_value
 from app.glpi.encoding import major_version
@@ -311,11 +310,8 @@ def run_check(
 ) -> int:
     """Check every tenant of the configuration; print a report; return the exit status."""
     out = out or sys.stdout
-    err = err or sys.stderr
-    try:
-        config = load_config(config_path, environ=environ)
-    except ConfigError as exc:
-        print(str(exc), file=err)
+    config = load_for_command(config_path, environ, err or sys.stderr)
+    if config is None:
         return 2
     reports = [check_tenant(tenant) for tenant in config["tenants"]]
     for report in reports:

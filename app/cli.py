@@ -1,4 +1,4 @@
-"""The ``glpi-scim-bridge`` command: serve, sandbox, simulator, check."""
+"""The ``glpi-scim-bridge`` command: serve, sandbox, simulator, check, selftest."""
 
 from __future__ import annotations
 
@@ -34,6 +34,12 @@ def _check(args: argparse.Namespace) -> int:
     from app.check import run_check
 
     return run_check(args.config)
+
+
+def _selftest(args: argparse.Namespace) -> int:
+    from app.selftest.runner import run_selftest
+
+    return run_selftest(args.config, args.tenant)
 
 
 def _hash_password(args: argparse.Namespace) -> int:
@@ -87,6 +93,15 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check the configuration and each tenant's GLPI access")
     check.add_argument("--config", help="YAML configuration file (default: $GLPISCIM_CONFIG)")
     check.set_defaults(func=_check)
+
+    selftest = sub.add_parser(
+        "selftest",
+        help="provision as an IdP would, on throwaway objects, then purge them "
+        "(docs/operations.md)",
+    )
+    selftest.add_argument("--config", help="YAML configuration file (default: $GLPISCIM_CONFIG)")
+    selftest.add_argument("--tenant", help="the tenant to test (needed when there are several)")
+    selftest.set_defaults(func=_selftest)
 
     hash_password = sub.add_parser("hash-password", help="print the hash of a status page password")
     hash_password.set_defaults(func=_hash_password)

@@ -199,6 +199,18 @@ def load_config(
     return validate_config(merged)
 
 
+def load_for_command(
+    path: str | os.PathLike | None, environ: Mapping[str, str] | None, err: Any
+) -> dict | None:
+    """:func:`load_config` for a command: the configuration, or None once the problems are
+    printed to ``err`` (the command then exits with status 2)."""
+    try:
+        return load_config(path, environ=environ)
+    except ConfigError as exc:
+        print(str(exc), file=err)
+        return None
+
+
 def iter_schema_keys(schema: Schema | None = None, prefix: str = "") -> list[tuple[str, dict]]:
     """List every configuration key path with its metadata (for the docs test)."""
     schema = schema or ConfigSchema()
@@ -226,5 +238,6 @@ __all__ = [
     "env_overrides",
     "iter_schema_keys",
     "load_config",
+    "load_for_command",
     "validate_config",
 ]

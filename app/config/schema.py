@@ -95,6 +95,27 @@ class MembershipSchema(_Strict):
                     "the rest (docs/groups.md). Under Okta's 60 s.", 45.0))
 
 
+#: GLPI's own accounts, not IdP identities: kept out of SCIM by default
+#: (docs/mapping.md, "GLPI's own accounts", gives the reason for each).
+RESERVED_LOGINS = ["glpi", "glpi-system", "normal", "post-only", "tech"]
+
+
+def _plain_login(value: str) -> None:
+    """A reserved login is matched with GLPI's anchored LIKE: no wildcard nor anchor in it."""
+    if not value.strip() or value != value.strip() or any(c in value for c in "%^$"):
+        raise ValidationError("a reserved login must be a plain GLPI login (no %, ^, $ or edge spaces)")
+
+
+class ReservedSchema(_Strict):
+    logins = fields.List(fields.String(validate=_plain_login), load_default=lambda: list(RESERVED_LOGINS),
+                         metadata=_d("GLPI accounts invisible to SCIM (not listed, 404, 409 on create) "
+                                     "and never changed; [] shows them. The bridge's own account is "
+                                     "always reserved.", RESERVED_LOGINS))
+    profiles = fields.List(fields.String(), load_default=list,
+                           metadata=_d("Profiles (names) whose holders are reserved too, e.g. "
+                                       "Super-Admin (their ids are read once per cache lifetime).", []))
+
+
 class GroupsSchema(_Strict):
     is_recursive = fields.Boolean(load_default=False,
                                   metadata=_d("is_recursive of groups created through SCIM.", False))
@@ -225,6 +246,8 @@ class TenantSchema(_Strict):
                            metadata=_d("Group provisioning options."))
     protected = fields.Nested(ProtectedSchema, load_default=lambda: ProtectedSchema().load({}),
                               metadata=_d("Accounts SCIM may never modify or delete."))
+    reserved = fields.Nested(ReservedSchema, load_default=lambda: ReservedSchema().load({}),
+                             metadata=_d("GLPI's own accounts, kept out of SCIM (docs/mapping.md)."))
     mapping = fields.Nested(MappingSchema, load_default=lambda: MappingSchema().load({}),
                             metadata=_d("Attribute mapping overrides."))
     rate_limit = fields.Nested(RateLimitSchema, load_default=lambda: RateLimitSchema().load({}),

@@ -1,5 +1,10 @@
 """A tenant's scope in GLPI: which entities, which users, which accounts are protected.
 
+**GLPI's own accounts** (``reserved``: GLPI's default accounts, the bridge's
+own API account, holders of reserved profiles) are kept out of the user
+criteria, so every read sees the same users without them
+(:mod:`app.glpi.reserved`).
+
 **Entity membership of a user.** GLPI has no "user belongs to entity" column
 (``glpi_users.entities_id`` is only a default-entity preference). A user is
 in a tenant's scope when it holds at least one ``Profile_User`` row whose
@@ -19,11 +24,21 @@ only where the bridge needs the list of ids in Python: profile rules.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from typing import Any
 
 from app.glpi import group_criteria as gc
 from app.glpi.cache import BackendCaches
 from app.glpi.errors import GlpiError
+from app.glpi.reserved import MAX_RESERVED_HOLDERS
+from app.glpi.reserved import OPT_PROFILES
+from app.glpi.reserved import hidden_criteria
+from app.glpi.reserved import reserved_reason
+from app.glpi.user_writes import find_by_name
+from app.scim.errors import BackendError
+
+log = logging.getLogger(__name__)
 
 #: Largest entity list read for the tree.
 MAX_ENTITIES = 5000
@@ -41,6 +56,12 @@ class TenantScope:
         self.protected_profiles = frozenset(
             str(x).casefold() for x in protected.get("profiles", [])
         )
+        reserved = tenant.get("reserved") or {}
+        self.reserved_logins = frozenset(str(x).casefold() for x in reserved.get("logins", []))
+        self.reserved_profiles = frozenset(
+            str(x).casefold() for x in reserved.get("profiles", [])
+        )
+        self._reserved_profile_names = tuple(str(x) for x in reserved.get("profiles", []))
         self._caches = caches
 
     @property
@@ -104,25 +125,101 @@ class TenantScope:
         return tuple(sorted(found))
 
     def user_criteria(self) -> list[dict]:
-        """``/search/User`` criteria selecting exactly the tenant's users."""
-        return gc.user_scope(self._entity, self._recursive)
+        """``/search/User`` criteria selecting exactly the tenant's users, reserved ones out.
+
+        No GLPI call once the bridge account's id (and, with reserved
+        profiles, their holders) are cached.
+        """
+        ids = [*self._reserved_holder_ids()]
+        api_id = self._api_account()[0]
+        if api_id is not None:
+            ids.append(api_id)
+        hidden = hidden_criteria(self.reserved_logins, ids, self._client.version)
+        return [*gc.user_scope(self._entity, self._recursive), *hidden]
 
     def group_criteria(self) -> list[dict]:
         """``/search/Group`` criteria selecting exactly the tenant's groups."""
         return gc.group_scope(self._entity, self._recursive)
 
-    def api_user_id(self) -> int | None:
-        """The GLPI id of the account the bridge acts as (always protected)."""
+    def _api_account(self) -> tuple[int | None, str | None]:
+        """``(glpiID, glpiname)`` of the account the bridge acts as.
 
-        def load() -> int | None:
-            try:
-                session = self._client.get_full_session()
-            except GlpiError:
-                return None
+        From ``initSession`` (no call of its own), else ``getFullSession``.
+
+        :raises GlpiError: GLPI did not answer.
+        """
+
+        def load() -> tuple[int | None, str | None]:
+            known = getattr(self._client, "session_identity", None)
+            identity = known() if callable(known) else None
+            if identity is not None:
+                return identity
+            session = self._client.get_full_session()
             value = session.get("glpiID")
-            return int(value) if str(value or "").isdigit() else None
+            login = session.get("glpiname")
+            return (
+                int(value) if str(value or "").isdigit() else None,
+                str(login) if login else None,
+            )
 
         return self._caches.ids_by_name.get_or_load(("api-user",), load)
+
+    def api_user_id(self) -> int | None:
+        """The GLPI id of the account the bridge acts as (always protected)."""
+        try:
+            return self._api_account()[0]
+        except GlpiError:
+            return None
+
+    def _reserved_holder_ids(self) -> tuple[int, ...]:
+        """Ids of the holders of ``reserved.profiles`` (one search per cache lifetime).
+
+        :raises BackendError: more holders than can be kept out by id.
+        """
+        if not self._reserved_profile_names:
+            return ()
+        return self._caches.ids_by_name.get_or_load(("reserved-holders",), self._load_holders)
+
+    def _load_holders(self) -> tuple[int, ...]:
+        profile_ids = []
+        for name in self._reserved_profile_names:
+            found = self._caches.ids_by_name.get_or_load(
+                ("profile", name.casefold()),
+                lambda n=name: find_by_name(self._client, "Profile", n),
+            )
+            if found is None:
+                log.warning("reserved.profiles names %r, which is not a GLPI profile", name)
+            else:
+                profile_ids.append(int(found))
+        if not profile_ids:
+            return ()
+        total, rows = self._client.search(
+            "User",
+            gc.any_of(OPT_PROFILES, profile_ids),
+            forcedisplay=[gc.USER_OPTION_ID],
+            range=(0, MAX_RESERVED_HOLDERS - 1),
+        )
+        if total > MAX_RESERVED_HOLDERS:
+            raise BackendError(
+                f"The reserved profiles {', '.join(self._reserved_profile_names)} have {total} "
+                f"holders, more than {MAX_RESERVED_HOLDERS} can be kept out of SCIM: list their "
+                "logins in reserved.logins instead."
+            )
+        return tuple(sorted(int(r[str(gc.USER_OPTION_ID)]) for r in rows))
+
+    def reserved_login(self, login: str, profiles: Iterable[str] = ()) -> str | None:
+        """Why ``login`` (holding ``profiles``) is a reserved GLPI account, or None."""
+        try:
+            api_login = self._api_account()[1]
+        except GlpiError:
+            api_login = None
+        return reserved_reason(
+            login,
+            logins=self.reserved_logins,
+            api_login=api_login,
+            profiles=profiles,
+            reserved_profiles=self.reserved_profiles,
+        )
 
     def is_protected(self, user_id: int, login: str | None, profiles: list[str]) -> str | None:
         """Why ``user_id`` may not be changed through SCIM, or None."""
@@ -132,6 +229,15 @@ class TenantScope:
         hit = sorted(held & self.protected_profiles)
         if hit:
             return f"the account holds the protected profile {hit[0]!r}"
+        reserved = reserved_reason(
+            login,
+            logins=self.reserved_logins,
+            api_login=None,
+            profiles=profiles,
+            reserved_profiles=self.reserved_profiles,
+        )
+        if reserved:
+            return reserved
         if self.api_user_id() == user_id:
             return "it is the GLPI account the bridge itself uses"
         return None

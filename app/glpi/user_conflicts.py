@@ -52,6 +52,12 @@ from app.scim.errors import InvalidValueError
 
 log = logging.getLogger(__name__)
 
+
+def _profiles(row: dict) -> list[str]:
+    value = row.get(str(OPT_PROFILES)) or []
+    return [str(p) for p in (value if isinstance(value, list) else [value])]
+
+
 def collate(text: str) -> str:
     """``text`` as MySQL's ``utf8mb4_unicode_ci`` compares it: without case nor accents.
 
@@ -121,9 +127,12 @@ class ConflictResolver:
             (:mod:`app.glpi.user_adoption`).
         :raises ConflictError: the login is taken, in or outside the tenant.
         """
+        self._refuse_reserved(login, [])
         found = self.find_login(login, scoped=False)
         if found is None:
             return None
+        existing = str(found.get(str(OPT_LOGIN)) or login)
+        self._refuse_reserved(login, _profiles(found), existing=existing)
         if self.unfinished_create(found):
             # No profile at all: out of scope, except for GLPI 10's "under" the root
             # entity, which also matches users without a profile row.
@@ -170,6 +179,22 @@ class ConflictResolver:
             login,
         )
         return True
+
+    def _refuse_reserved(
+        self, login: str, profiles: list[str], *, existing: str | None = None
+    ) -> None:
+        """A reserved GLPI account's login is taken, though no filter finds it (a 409 says why).
+
+        :param existing: the login of the GLPI account found (it may differ from
+            ``login`` in case or accents, which GLPI's unique key ignores).
+        :raises ConflictError: ``uniqueness``, naming the reserved account.
+        """
+        reason = self._scope.reserved_login(existing or login, profiles)
+        if reason:
+            raise ConflictError(
+                f"userName {login!r} cannot be created: {reason}. GLPI's own accounts are not "
+                "IdP identities, so SCIM neither lists nor manages them (docs/mapping.md)."
+            )
 
     def explain_refused_create(self, login: str, exc: GlpiBadRequestError) -> Takeover:
         """Turn GLPI's refusal of ``POST /User`` into the right SCIM answer.

@@ -24,6 +24,9 @@ class AccentFoldingGlpi:
         self.searches: list[tuple[int, int]] = []
         self.rows = [{"2": 7, "1": "Élodie", "8": 1}, {"2": 8, "1": "elodie", "8": 1}]
 
+    def session_identity(self):
+        return (2, "glpi")
+
     def search(self, itemtype, criteria, forcedisplay, *, range, **_):
         self.searches.append(range)
         start, end = range

@@ -13,6 +13,8 @@ from app import create_app
 from app.glpi.session import endpoint_template
 
 TOKEN = "users-test-token-0000001"
+#: GLPI's own accounts in the simulator, invisible to SCIM by default (``reserved.logins``).
+RESERVED = frozenset({"glpi", "glpi-system", "normal", "post-only", "tech"})
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -123,3 +125,8 @@ class UserBridge(ScimUsers):
 def glpi_calls(sim: Any) -> list[tuple[str, str]]:
     """The (method, path after apirest.php) of every GLPI call since the last reset."""
     return [(c.method, c.path.split("apirest.php", 1)[-1]) for c in sim.calls]
+
+
+def visible_users(bridge: UserBridge) -> list[dict]:
+    """The simulator's live users that SCIM lists: GLPI's own accounts are not among them."""
+    return [r for r in bridge.glpi_row("User", is_deleted=0) if r["name"] not in RESERVED]
