@@ -17,6 +17,10 @@ import pytest
 import requests
 from werkzeug.security import generate_password_hash
 
+from app.admin import chart
+from tests.browser.png import columns_of
+from tests.browser.png import hex_rgb
+from tests.browser.png import read_png
 from tests.ops.served import Served
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,6 +82,38 @@ def shoot(page, name: str) -> None:
         shutil.copy(SHOTS / f"{name}.png", DOC_SHOTS / f"status-{name}.png")
 
 
+def check_chart(page) -> None:
+    """The last day at a glance: named for a screen reader, in a table too, and in colour.
+
+    The colours are checked in the chart's own screenshot: the requests of
+    this hour (7, 2 of them errors) are a blue bar with a red top in the
+    last hour's slot, and nothing is drawn in the 23 hours before.
+    """
+    image = page.get_by_role("img", name="Requests per hour, last 24 hours, tenant contoso", exact=True)
+    assert "7 requests, 2 of them errors, in the last 24 hours." in image.locator("desc").text_content()
+    legend = page.locator("figure.chart figcaption").inner_text()
+    assert "requests per hour" in legend and "errors" in legend
+    page.get_by_text("Requests per hour as a table").click()  # <details>: no script needed
+    table = page.get_by_role("table", name="Requests per hour, last 24 hours, tenant contoso")
+    rows = table.locator("tbody tr")
+    assert rows.count() == 24
+    assert rows.nth(23).locator("td").all_inner_texts() in (["7", "2"], ["6", "2"], ["5", "2"])
+    page.get_by_text("Requests per hour as a table").click()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    png = image.screenshot(path=str(SHOTS / "chart.png"))
+    if os.environ.get("GSB_UPDATE_SCREENSHOTS") == "1":
+        shutil.copy(SHOTS / "chart.png", DOC_SHOTS / "status-chart.png")
+    width, _, pixels = read_png(png)
+    assert width == chart.WIDTH
+    red = columns_of(pixels, hex_rgb(chart.ERROR_COLOUR))
+    blue = columns_of(pixels, hex_rgb(chart.OK_COLOUR))
+    slot = (chart.WIDTH - chart.LEFT - chart.RIGHT) / 24
+    last_two = chart.LEFT + 22 * slot  # a run across the turn of the hour spans two slots
+    assert red and blue, "the errors and the requests of this hour are drawn in their colours"
+    assert min(red) >= last_two and min(blue) >= last_two
+    assert max(red) <= chart.WIDTH - chart.RIGHT
+
+
 def test_status_page_shows_what_happened(served) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -106,6 +142,7 @@ def test_status_page_shows_what_happened(served) -> None:
             assert "uniqueness" in status or "409" in status
             guide = page.get_by_role("link", name="troubleshooting guide")
             assert guide.get_attribute("href") == "https://docs.example.org/glpi-scim-bridge/troubleshooting.md"
+            check_chart(page)
             shoot(page, "dashboard")
 
             page.get_by_role("link", name="Activity").click()
