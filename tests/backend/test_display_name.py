@@ -133,7 +133,7 @@ class FakeNicknames:
 
 # -- over the simulator, GLPI 10 and 11 ---------------------------------------------------------
 
-pytestmark_sim = pytest.mark.glpi_versions("10", "11")
+ON_BOTH_VERSIONS = pytest.mark.glpi_versions("10", "11")
 
 
 def _bridge(glpi_sim, mode: str) -> UserBridge:
@@ -153,7 +153,7 @@ def _sanity_user(bridge: UserBridge, login: str) -> dict:
                          displayName="Initial")
 
 
-@pytestmark_sim
+@ON_BOTH_VERSIONS
 @pytest.mark.parametrize("mode", list(MODES))
 def test_a_put_display_name_reads_back_by_id_by_filter_and_in_a_page(glpi_sim, mode):
     bridge = _bridge(glpi_sim, mode)
@@ -209,7 +209,7 @@ def _operate(bridge: UserBridge, operation: str, user: dict) -> int:
     return actions[operation]().status_code
 
 
-@pytestmark_sim
+@ON_BOTH_VERSIONS
 @pytest.mark.parametrize("mode", list(MODES))
 @pytest.mark.parametrize("operation", list(CALLS))
 def test_calls_per_operation_and_mapping(glpi_sim, mode, operation):
@@ -223,7 +223,7 @@ def test_calls_per_operation_and_mapping(glpi_sim, mode, operation):
     assert _calls(bridge) == CALLS[operation][list(MODES).index(mode)]
 
 
-@pytestmark_sim
+@ON_BOTH_VERSIONS
 def test_a_patch_of_another_attribute_leaves_the_nickname_alone(glpi_sim):
     bridge = _bridge(glpi_sim, "nickname")
     user = bridge.create("dn.patch", name={"givenName": "Pat", "familyName": "Ch"})
@@ -237,7 +237,7 @@ def test_a_patch_of_another_attribute_leaves_the_nickname_alone(glpi_sim):
     assert bridge.glpi_row("User", id=int(user["id"]))[0]["nickname"] in (None, "")
 
 
-@pytestmark_sim
+@ON_BOTH_VERSIONS
 def test_a_nickname_set_in_glpi_is_read(glpi_sim):
     bridge = _bridge(glpi_sim, "nickname")
     uid = bridge.sim.seed_user(name="dn.seeded", nickname="Set & <in> GLPI")

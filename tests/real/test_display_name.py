@@ -13,17 +13,10 @@ import math
 import pytest
 
 from app.glpi import nicknames
+from tests.backend.test_display_name import MODES
+from tests.backend.test_display_name import NICKS
+from tests.backend.test_display_name import SEARCH
 from tests.real.bridge import unique_name
-
-SEARCH = ("GET", "/search/User")
-NICKS = ("GET", "/getMultipleItems")
-
-#: mode -> (mapping.user override, GLPI column holding it, displayName read after the PUT)
-MODES = {
-    "nickname": ({}, "nickname", "Updated-7"),
-    "comment": ({"displayName": "comment"}, "comment", "Updated-7"),
-    "derived": ({"displayName": None}, None, "SCIMSanity Test"),
-}
 
 
 def test_real_glpi_has_no_search_option_for_nickname(real_glpi):
