@@ -263,6 +263,8 @@ def _column_for(path: str, value: Any) -> str | None:
         return column
     if path == "displayName" and text == NICKNAME:
         return text
+    if path == "displayName" and text == "user_dn":
+        raise ValueError("mapping.user.displayName: user_dn is how GLPI finds and binds LDAP users")
     if path in ("title", MANAGER, "active", "preferredLanguage", "locale"):
         if text != DEFAULT_USER_FIELDS[path]:
             raise ValueError(f"mapping.user.{path} can only be switched off (null)")

@@ -50,7 +50,9 @@ def test_mapping_of_display_name(override, reads_nickname, option_16, support):
 
 
 @pytest.mark.parametrize(
-    "override", [{"displayName": "name"}, {"displayName": "firstname"}, {"displayName": "password"}]
+    "override",
+    [{"displayName": "name"}, {"displayName": "firstname"}, {"displayName": "password"},
+     {"displayName": "user_dn"}, {"displayName": "comment", "externalId": "comment"}],
 )
 def test_display_name_cannot_take_a_used_or_unusable_column(override):
     with pytest.raises(ValueError):
