@@ -58,8 +58,8 @@ def fill(client: Any, rows: list[dict]) -> bool:
     Rows are shared with the backend's facts cache, so a write that follows
     the read compares against the nickname GLPI holds. A user purged between
     the search and this call makes GLPI answer 404 for the whole chunk: that
-    chunk is then read user by user, and a vanished user reads as having no
-    nickname.
+    chunk is then read in halves, down to the vanished user, who reads as
+    having no nickname (one missing user among 50 costs 13 calls, not 50).
 
     :returns: whether any row was changed (a call was made).
     """
@@ -79,11 +79,9 @@ def _nicknames(client: Any, ids: list[int]) -> dict[int, str]:
     try:
         items = client.get_multiple_items("User", ids)
     except GlpiNotFoundError:
-        log.info("a user vanished between the search and the nickname read; reading one by one")
-        items = []
-        for user_id in ids:
-            try:
-                items.append(client.get_item("User", user_id))
-            except GlpiNotFoundError:
-                continue
+        if len(ids) == 1:
+            log.info("user %s vanished between the search and the nickname read", ids[0])
+            return {}
+        half = len(ids) // 2
+        return {**_nicknames(client, ids[:half]), **_nicknames(client, ids[half:])}
     return {int(item["id"]): str(item.get(NICKNAME) or "") for item in items if "id" in item}

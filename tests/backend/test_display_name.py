@@ -105,12 +105,16 @@ def test_nicknames_are_read_per_chunk_of_50(count, calls):
     assert nicknames.fill(client, rows) is False  # already there: no call
 
 
-def test_a_user_purged_between_search_and_nickname_read_is_read_one_by_one():
-    client = FakeNicknames({1: "one", 3: "three"})
-    rows = [{"2": 1}, {"2": 2}, {"2": 3}]
+@pytest.mark.parametrize(
+    ("count", "gone", "calls"),
+    [(3, {2}, 5), (2, {2}, 3), (1, {1}, 1), (50, {17}, 13), (50, {3, 40}, 23), (4, {1, 2, 3, 4}, 7)],
+)
+def test_users_purged_between_search_and_nickname_read_are_found_by_halves(count, gone, calls):
+    client = FakeNicknames({i: f"n{i}" for i in range(1, count + 1) if i not in gone})
+    rows = [{"2": i} for i in range(1, count + 1)]
     nicknames.fill(client, rows)
-    assert [r[NICKNAME] for r in rows] == ["one", "", "three"]
-    assert client.calls == [("many", (1, 2, 3)), ("one", 1), ("one", 2), ("one", 3)]
+    assert [r[NICKNAME] for r in rows] == ["" if i in gone else f"n{i}" for i in range(1, count + 1)]
+    assert len(client.calls) == calls and {kind for kind, _ in client.calls} == {"many"}
 
 
 class FakeNicknames:
@@ -126,11 +130,6 @@ class FakeNicknames:
             raise GlpiNotFoundError("Item not found")
         return [{"id": i, "nickname": self.known[i]} for i in ids]
 
-    def get_item(self, itemtype, item_id, **_):
-        self.calls.append(("one", item_id))
-        if item_id not in self.known:
-            raise GlpiNotFoundError("Item not found")
-        return {"id": item_id, "nickname": self.known[item_id]}
 
 
 # -- over the simulator, GLPI 10 and 11 ---------------------------------------------------------
