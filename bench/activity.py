@@ -4,7 +4,9 @@
 
 Fills a fresh store, then times what the page runs: the dashboard counts and
 last errors per tenant, the first and a deep page of the activity list, the
-filters, an event's detail, and a whole rendered activity page.
+filters, an event's detail, a whole rendered activity page, and the
+dashboard's chart of requests per hour (with the events spread over 20 days,
+and with all of them in the last day, its worst case).
 """
 
 from __future__ import annotations
@@ -22,17 +24,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.activity.store import Event  # noqa: E402
 from app.activity.store import EventQuery  # noqa: E402
 from app.activity.store import SqliteStore  # noqa: E402
+from app.admin.chart import hourly_svg  # noqa: E402
 from bench.harness import table  # noqa: E402
 
 
-def fill(store: SqliteStore, count: int) -> None:
-    """Insert ``count`` events spread over the last 20 days, 3 tenants, 5% errors."""
+def fill(store: SqliteStore, count: int, days: float = 20) -> None:
+    """Insert ``count`` events spread over the last ``days`` days, 3 tenants, 5% errors."""
     now, rng = time.time(), random.Random(7)
     conn = store._conn()
     conn.execute("BEGIN")
     for i in range(count):
         status = rng.choice([400, 409, 503]) if rng.random() < 0.05 else rng.choice([200, 201, 204])
-        store.add(Event(time=now - (count - i) * (20 * 86400 / count), tenant=f"tenant{i % 3}",
+        store.add(Event(time=now - (count - i) * (days * 86400 / count), tenant=f"tenant{i % 3}",
                         method=rng.choice(["GET", "POST", "PATCH"]), path="/scim/v2/Users",
                         status=status, duration_ms=rng.random() * 50, operation="filter userName eq",
                         resource_type="User", resource_id=str(i), name=f"user{i}@example.com",
@@ -93,7 +96,14 @@ def main(argv: list[str] | None = None) -> int:
             ["filter last hour", timed(lambda: store.query(EventQuery(since=time.time() - 3600)))],
             ["event detail", timed(lambda: store.get(middle))],
             ["rendered activity page (errors)", timed(lambda: render_page(store), repeat=5)],
+            ["chart: requests per hour, all tenants", timed(lambda: store.hourly(), repeat=10)],
+            ["chart: SVG of one tenant",
+             timed(lambda: hourly_svg(store.hourly()["tenant0"], "tenant0", "c"), repeat=10)],
         ]
+        day = SqliteStore(Path(tmp) / "day.sqlite", max_events=args.events * 2, prune_every=10**9)
+        fill(day, args.events, days=0.99)
+        rows.append(["chart: requests per hour, all events in the last day",
+                     timed(lambda: day.hourly(), repeat=10)])
         print(table(f"Status page queries over {args.events:,} events (median ms)",
                     ["query", "ms"], rows))
     return 0

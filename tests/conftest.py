@@ -16,8 +16,15 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+#: The activity file an operator's ``serve`` uses by default, resolved before this run moves
+#: the temp dir (issue 15 §4: the tests never write there). Set by :func:`pytest_configure`.
+OPERATOR_ACTIVITY: Path | None = None
+#: Every activity SQLite file this process opened (see :func:`_watch_activity_files`).
+ACTIVITY_OPENED: set[Path] = set()
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -43,7 +50,35 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     summary.note_report(report)
 
 
+def _watch_activity_files() -> None:
+    """Note the path of every ``SqliteStore`` opened in this process, from collection on."""
+    global OPERATOR_ACTIVITY
+    from app import activity
+    from app.activity.store import SqliteStore
+
+    OPERATOR_ACTIVITY = activity.default_path().resolve()
+    opened = SqliteStore.__init__
+
+    def watched(self, path, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        ACTIVITY_OPENED.add(Path(path).resolve())
+        opened(self, path, *args, **kwargs)
+
+    SqliteStore.__init__ = watched
+
+
+@pytest.fixture(autouse=True)
+def _never_the_operators_activity_file() -> Iterator[None]:
+    """A test whose app (or a module's, at collection) opened the operator's default
+    activity file errors at teardown: the suite keeps its own history (issue 15)."""
+    yield
+    assert OPERATOR_ACTIVITY not in ACTIVITY_OPENED, (
+        f"a test opened the operator's activity file {OPERATOR_ACTIVITY}: give its app an "
+        "activity.path of its own, or keep tempfile.tempdir on the run's tmp dir"
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    _watch_activity_files()
     config.addinivalue_line("markers", "glpi_version(v): GLPI version the simulator runs as")
     config.addinivalue_line(
         "markers", "glpi_versions(*v): run the test once per GLPI version of the simulator"

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import requests
 
+from tests import conftest
+
 ROOT = Path(__file__).resolve().parents[1]
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 
@@ -20,13 +22,16 @@ def test_sandbox_serves_scim_and_the_status_page() -> None:
     try:
         lines = []
         deadline = time.monotonic() + 30
-        while not any("Status page" in line for line in lines):
+        while not any("Activity" in line for line in lines):
             assert time.monotonic() < deadline and proc.poll() is None, "".join(lines)
             lines.append(proc.stdout.readline())
         banner = "".join(lines)
         base = re.search(r"SCIM base URL : (\S+)", banner).group(1)
         token = re.search(r"Bearer token  : (\S+)", banner).group(1)
         password = re.search(r"\(admin / (\S+)\)", banner).group(1)
+        own = Path(re.search(r"Activity      : (\S+)", banner).group(1))
+        assert own.resolve() != conftest.OPERATOR_ACTIVITY
+        assert own.parent.name.startswith("glpi-scim-sandbox-")
         port = int(re.fullmatch(r"http://127\.0\.0\.1:(\d+)/scim/v2", base).group(1))
         assert port > 0
         auth = {"Authorization": f"Bearer {token}"}
@@ -43,10 +48,12 @@ def test_sandbox_serves_scim_and_the_status_page() -> None:
         home = admin.post(f"http://127.0.0.1:{port}/admin/login", timeout=10,
                           data={"username": "admin", "password": password, "csrf_token": csrf})
         assert home.status_code == 200 and "Tenant sandbox" in home.text
+        assert own.exists()  # the events of this run, and only them
     finally:
         proc.terminate()
         proc.wait(timeout=15)
     assert proc.returncode == 0
+    assert not own.parent.exists()  # the history went with the simulator's data
 
 
 def test_readme_run_command_passes_its_arguments_to_the_sandbox(tmp_path) -> None:
@@ -60,7 +67,7 @@ def test_readme_run_command_passes_its_arguments_to_the_sandbox(tmp_path) -> Non
     try:
         lines = []
         deadline = time.monotonic() + 120
-        while not any("Status page" in line for line in lines):
+        while not any("Activity" in line for line in lines):
             assert time.monotonic() < deadline and proc.poll() is None, "".join(lines)
             lines.append(proc.stdout.readline())
         port = re.search(r"http://127\.0\.0\.1:(\d+)/scim/v2", "".join(lines)).group(1)

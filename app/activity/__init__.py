@@ -33,6 +33,15 @@ SCIM_PREFIX = "/scim/v2"
 _RESOURCE_TYPES = {"Users": "User", "Groups": "Group"}
 
 
+def default_path() -> Path:
+    """The SQLite file of ``serve`` when ``activity.path`` is null (the temp dir of the host).
+
+    The sandbox never uses it (it keeps a store of its own run), nor do the
+    tests (``tests/conftest.py`` fails the run if one opens it).
+    """
+    return Path(tempfile.gettempdir()) / "glpi-scim-bridge" / "activity.sqlite"
+
+
 def build_store(settings: dict) -> ActivityStore:
     cfg = settings["activity"]
     redis_url = settings["redis"]["url"]
@@ -41,7 +50,7 @@ def build_store(settings: dict) -> ActivityStore:
 
         return RedisStore(redis.Redis.from_url(redis_url), max_events=cfg["max_events"],
                           max_age_days=cfg["max_age_days"])
-    path = cfg["path"] or str(Path(tempfile.gettempdir()) / "glpi-scim-bridge" / "activity.sqlite")
+    path = cfg["path"] or str(default_path())
     return SqliteStore(path, max_age_days=cfg["max_age_days"], max_events=cfg["max_events"])
 
 

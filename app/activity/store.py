@@ -27,6 +27,9 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
+from app.activity.hourly import HOUR
+from app.activity.hourly import HourCount
+from app.activity.hourly import per_hour
 from app.ops.sqlite import WalFile
 
 
@@ -89,6 +92,17 @@ class ActivityStore(ABC):
 
     def last_errors(self, tenant: str, limit: int = 5) -> list[Event]:
         return self.query(EventQuery(tenant=tenant, result="error", limit=limit))
+
+    def hourly(self, now: float | None = None, hours: int = 24,
+               tenants: tuple[str, ...] = ()) -> dict[str, list[HourCount]]:
+        """Requests and errors per clock hour of the last ``hours``, per tenant (the chart)."""
+        now = time.time() if now is None else now
+        since = (now // HOUR - hours + 1) * HOUR
+        return per_hour(self.hour_counts(since), now, hours, tenants)
+
+    @abstractmethod
+    def hour_counts(self, since: float) -> list[tuple[str, float, int, int]]:
+        """``(tenant, time, requests, errors)`` counts since ``since``, as finely as kept."""
 
     def close(self) -> None:  # noqa: B027 - optional
         """Release connections."""
@@ -187,10 +201,17 @@ class SqliteStore(ActivityStore):
         now = time.time() if now is None else now
         out: dict[str, TenantCounts] = {}
         sql = ("SELECT tenant, SUM(time >= ?), SUM(time >= ? AND status >= 400), COUNT(*), "
-               "SUM(status >= 400) FROM events WHERE time >= ? GROUP BY tenant")
+               "SUM(status >= 400) FROM events INDEXED BY events_time WHERE time >= ? GROUP BY tenant")
         for tenant, rh, eh, rd, ed in self._conn().execute(sql, (now - 3600, now - 3600, now - 86400)):
             out[tenant] = TenantCounts(tenant, int(rh or 0), int(eh or 0), int(rd or 0), int(ed or 0))
         return out
+
+    def hour_counts(self, since: float) -> list[tuple[str, float, int, int]]:
+        """One row per tenant and clock hour, counted by SQLite over the ``time`` index."""
+        sql = ("SELECT tenant, CAST(time / 3600 AS INTEGER) AS hour, COUNT(*), SUM(status >= 400) "
+               "FROM events INDEXED BY events_time WHERE time >= ? GROUP BY tenant, hour")
+        return [(tenant, float(hour * HOUR), int(r), int(e or 0))
+                for tenant, hour, r, e in self._conn().execute(sql, (since,))]
 
     @staticmethod
     def _event(row: tuple) -> Event:
@@ -296,6 +317,23 @@ class RedisStore(ActivityStore):
             if stale:
                 self.redis.hdel(counts_key, *stale)
             out[tenant] = c
+        return out
+
+
+    def hour_counts(self, since: float) -> list[tuple[str, float, int, int]]:
+        """The per-minute counters since ``since`` (at most 1,440 per tenant for a day)."""
+        first = int(since // 60)
+        out: list[tuple[str, float, int, int]] = []
+        for raw_tenant in self.redis.smembers(f"{self.key}:tenants"):
+            tenant = raw_tenant.decode() if isinstance(raw_tenant, bytes) else raw_tenant
+            for raw_field, raw_value in self.redis.hgetall(f"{self.key}:counts:{tenant}").items():
+                name = raw_field.decode() if isinstance(raw_field, bytes) else raw_field
+                minute_s, kind = name.split(":")
+                minute = int(minute_s)
+                if minute >= first:
+                    value = int(raw_value)
+                    out.append((tenant, minute * 60.0, value if kind == "r" else 0,
+                                value if kind == "e" else 0))
         return out
 
 

@@ -27,6 +27,8 @@ from flask import url_for
 from werkzeug.security import check_password_hash
 
 from app.activity.store import EventQuery
+from app.admin.chart import hour_label
+from app.admin.chart import hourly_svg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -106,13 +108,18 @@ def logout():
 def dashboard():
     store = current_app.extensions["activity"]
     counts = store.counts()
+    configured = list(current_app.extensions["tenants"].tenants.values())
+    hourly = store.hourly(tenants=tuple(t.name for t in configured))
     tenants = []
-    for tenant in current_app.extensions["tenants"].tenants.values():
+    for index, tenant in enumerate(configured, start=1):
+        series = hourly[tenant.name]
         tenants.append({
             "name": tenant.name,
             "health": _health(tenant),
             "counts": counts.get(tenant.name),
             "errors": store.last_errors(tenant.name, 5),
+            "hours": [(hour_label(h.start), h.requests, h.errors) for h in series],
+            "chart": hourly_svg(series, tenant.name, f"hourly-{index}"),
         })
     return render_template("admin/dashboard.html", tenants=tenants)
 

@@ -149,7 +149,11 @@ class MappingSchema(Schema):
 
     user = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), load_default=dict,
                        metadata=_d("Overrides of the User attribute mapping: SCIM path -> GLPI column, "
-                                   "null to drop an attribute (see docs/mapping.md).", {}))
+                                   "null to drop an attribute (see docs/mapping.md). displayName: "
+                                   "nickname (the default; one more GLPI call per read that returns "
+                                   "users, per 50 of them), comment (no extra call, but it takes "
+                                   "GLPI's comment field) or null (derived from the name, "
+                                   "read-only).", {}))
     group = fields.Dict(keys=fields.String(validate=validate.OneOf(["externalId"])),
                         values=fields.String(allow_none=True, validate=validate.OneOf(
                             ["code", "ldap_group_dn", "ldap_value", "comment"])),

@@ -64,6 +64,10 @@ OPT_ENTITIES = 80
 OPT_DATE_MOD = 19
 OPT_DATE_CREATION = 121
 
+#: ``glpi_users.nickname`` has no search option in GLPI 10.0.12 or 11.0.6, so a search
+#: row cannot show it: :mod:`app.glpi.nicknames` adds it to the row under this key.
+NICKNAME = "nickname"
+
 #: The dropdown itemtype behind a foreign-key column.
 DROPDOWN_BY_COLUMN = {"usertitles_id": "UserTitle", "usercategories_id": "UserCategory"}
 
@@ -76,6 +80,7 @@ PHONE_TYPE_BY_COLUMN = {"phone": "work", "mobile": "mobile", "phone2": "fax"}
 #: Default SCIM path → ``glpi_users`` column (docs/mapping.md, issue 4).
 DEFAULT_USER_FIELDS: dict[str, str | None] = {
     "userName": "name",
+    "displayName": NICKNAME,
     "name.givenName": "firstname",
     "name.familyName": "realname",
     "externalId": "sync_field",
@@ -109,7 +114,7 @@ _ALWAYS_SUPPORTED = {
     "id": "readOnly",
     "meta": "readOnly",
     "userName": "readWrite",
-    "displayName": "readOnly",
+    "displayName": "readOnly",  # readWrite unless ``mapping.user.displayName: null``
     "password": "writeOnly",
     "groups": "readOnly",
     "emails": "readWrite",
@@ -172,8 +177,8 @@ class UserMapping:
         """What GLPI stores, as canonical path → mutability, for discovery documents.
 
         Attributes missing here are accepted and ignored. ``displayName`` is
-        derived on read (``nickname`` has no search option), so it reads as
-        ``readOnly``. ``locale`` only feeds GLPI's ``language`` when
+        ``readOnly`` when switched off (``mapping.user.displayName: null``):
+        it is then derived on read and not stored. ``locale`` only feeds GLPI's ``language`` when
         ``preferredLanguage`` is absent (Okta sends ``locale``): ``writeOnly``,
         since one column cannot give two attributes back independently.
         """
@@ -229,8 +234,13 @@ class UserMapping:
             10,
             11,
         }
-        wanted.update(OPTION_BY_COLUMN[c] for c in self.fields.values())
+        wanted.update(OPTION_BY_COLUMN[c] for c in self.fields.values() if c in OPTION_BY_COLUMN)
         return sorted(wanted)
+
+    @property
+    def reads_nickname(self) -> bool:
+        """``displayName`` lives in ``nickname``: a read needs a call besides the search."""
+        return self.fields.get("displayName") == NICKNAME
 
 
 def _canonical_key(key: str) -> str:
@@ -251,6 +261,10 @@ def _column_for(path: str, value: Any) -> str | None:
         if column not in DROPDOWN_BY_COLUMN:
             raise ValueError("mapping.user.department must be UserCategory or UserTitle")
         return column
+    if path == "displayName" and text == NICKNAME:
+        return text
+    if path == "displayName" and text == "user_dn":
+        raise ValueError("mapping.user.displayName: user_dn is how GLPI finds and binds LDAP users")
     if path in ("title", MANAGER, "active", "preferredLanguage", "locale"):
         if text != DEFAULT_USER_FIELDS[path]:
             raise ValueError(f"mapping.user.{path} can only be switched off (null)")
@@ -277,9 +291,9 @@ def glpi_to_scim_user(
 ) -> dict:
     """Build the canonical SCIM User from one ``/search/User`` row.
 
-    ``displayName`` is derived (``given family``, else the login): GLPI's
-    ``nickname`` column has no search option, so it cannot be read in the
-    single search call every read is (docs/mapping.md). E-mails come from
+    ``displayName`` is the stored value (``nickname``, which
+    :mod:`app.glpi.nicknames` added to the row, or the column it is mapped
+    to), or derived when switched off (:func:`display_name`). E-mails come from
     search option 5, which lists addresses without GLPI's default flag: the
     first address is marked ``primary``.
     """
@@ -300,8 +314,7 @@ def glpi_to_scim_user(
     }
     if name:
         user["name"] = name
-    user["displayName"] = " ".join(v for v in (name.get("givenName"), name.get("familyName")) if v)
-    user["displayName"] = user["displayName"] or login
+    _put_if(user, "displayName", display_name(row, mapping, col("displayName"), name, login))
     _put_if(user, "externalId", col("externalId"))
     if mapping.option("active") is not None:
         user["active"] = _as_bool(row.get(str(mapping.option("active"))))
@@ -340,6 +353,27 @@ def glpi_to_scim_user(
     return user
 
 
+def display_name(
+    row: Mapping[str, Any], mapping: UserMapping, stored: Any, name: Mapping, login: Any
+) -> Any:
+    """The stored ``displayName`` (None when empty); derived when it is not stored.
+
+    What was written reads back, and a removed ``displayName`` reads as absent
+    (RFC 7644 §3.5.2.2). Only with ``mapping.user.displayName: null`` is it
+    derived: ``given family``, else the login.
+
+    :param stored: the value of the column ``displayName`` is mapped to, when
+        it has a search option (``nickname`` has none: it is read from the row's
+        :data:`NICKNAME` key, which :mod:`app.glpi.nicknames` fills).
+    """
+    if mapping.reads_nickname:
+        return _scalar(row.get(NICKNAME)) or None
+    if mapping.column("displayName"):
+        return stored or None
+    derived = " ".join(v for v in (name.get("givenName"), name.get("familyName")) if v)
+    return derived or login
+
+
 def make_meta(row: Mapping[str, Any], mapping: UserMapping, resource_type: str = USER) -> dict:
     """``meta`` from GLPI's ``date_creation``/``date_mod`` (read as UTC) and the row's content."""
     modified = row.get(str(OPT_DATE_MOD))
@@ -372,6 +406,8 @@ def make_version(row: Mapping[str, Any], mapping: UserMapping) -> str:
         value = row.get(str(option))
         values = value if isinstance(value, list) else [value]
         parts.append("\x1f".join("" if v in (None, "") else str(v) for v in values))
+    if mapping.reads_nickname:
+        parts.append(str(_scalar(row.get(NICKNAME)) or ""))
     digest = hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:16]
     return f'W/"{digest}"'
 

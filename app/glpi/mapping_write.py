@@ -67,9 +67,7 @@ def scim_to_glpi_user(resource: Mapping[str, Any], mapping: UserMapping) -> User
     _set_text(out, mapping, "externalId", resource.get("externalId"))
     if mapping.column("active") and resource.get("active") is not None:
         out.fields["is_active"] = 1 if resource["active"] else 0
-    display = resource.get("displayName")
-    if isinstance(display, str):
-        out.fields["nickname"] = check_length("displayName", display)
+    _set_text(out, mapping, "displayName", resource.get("displayName"))
     _set_dropdown(out, mapping, "title", resource.get("title"))
     _set_language(out, mapping, resource)
     _set_phones(out, resource.get("phoneNumbers"))

@@ -18,6 +18,7 @@ from app.glpi.errors import GlpiNotFoundError
 from app.glpi.errors import GlpiPartialError
 from app.glpi.errors import is_duplicate_entry
 from app.glpi.mapping import DROPDOWN_BY_COLUMN
+from app.glpi.mapping import NICKNAME
 from app.glpi.mapping import OPT_EMAILS
 from app.glpi.mapping import OPTION_BY_COLUMN
 from app.glpi.mapping_write import UserWrite
@@ -83,12 +84,20 @@ def current_columns(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def changed_fields(write: UserWrite, row: Mapping[str, Any], *, write_nickname: bool) -> dict:
-    """The plain columns of ``write`` whose value differs from the search row."""
+    """The plain columns of ``write`` whose value differs from the search row.
+
+    ``nickname`` is written only when the caller says ``displayName`` was
+    given or changed (``write_nickname``: a read ``displayName`` may be
+    derived, and must not be frozen into GLPI by a PATCH of another
+    attribute), and then only when it differs from the row's value, if
+    :mod:`app.glpi.nicknames` read it.
+    """
     current = current_columns(row)
     changes: dict[str, Any] = {}
     for column, value in write.fields.items():
-        if column == "nickname":
-            if write_nickname:
+        if column == NICKNAME:
+            unchanged = NICKNAME in row and (row[NICKNAME] or "") == (value or "")
+            if write_nickname and not unchanged:
                 changes[column] = value
             continue
         old = current.get(column)

@@ -11,7 +11,13 @@ bridge account's id) are warm:
   re-provisioning a trashed user: 5 (login look-up, refused create, in-scope live
   and trashed look-ups, the restoring ``PUT``), nothing read back.
 * ``PATCH`` of ``active``: 2 (the read of the PATCH flow, one ``PUT /User``).
+* ``PUT``: 2 (the read, then one ``PUT /User``, or the nickname read when no column changes).
 * ``DELETE``: 1 when the user was read in the last minute, else 2.
+
+With ``displayName`` in ``nickname`` (the default), a read that returns users
+adds one ``getMultipleItems`` per 50 of them (:mod:`app.glpi.nicknames`): a
+user by id, a filter hit and a PATCH take one more call, a page of 100 two; a
+miss, a POST, a PUT and a DELETE none.
 
 Every GLPI failure leaves as a :class:`~app.glpi.errors.GlpiError`; the
 backend (:mod:`app.glpi.backend`) translates them.
@@ -25,6 +31,7 @@ from datetime import UTC
 from datetime import datetime
 from typing import Any
 
+from app.glpi import nicknames
 from app.glpi import user_passwords as up
 from app.glpi import user_writes as uw
 from app.glpi.cache import BackendCaches
@@ -34,6 +41,7 @@ from app.glpi.errors import GlpiBadRequestError
 from app.glpi.errors import GlpiNotFoundError
 from app.glpi.group_lookup import UserGroups
 from app.glpi.mapping import MANAGER
+from app.glpi.mapping import NICKNAME
 from app.glpi.mapping import OPT_GROUPS
 from app.glpi.mapping import OPT_ID
 from app.glpi.mapping import OPT_LOGIN
@@ -140,9 +148,11 @@ class UserStore:
             self._caches.user_facts.put(int(row[str(OPT_ID)]), UserFacts(row))
         return total, rows
 
-    def load_row(self, user_id: str | int) -> dict:
+    def load_row(self, user_id: str | int, *, display: bool = True) -> dict:
         """The search row of an in-scope, not trashed user (one call).
 
+        :param display: also read its nickname (:meth:`_with_nicknames`), for
+            a row that is answered; a row only checked or written needs none.
         :raises NotFoundError: no such user in the tenant's scope.
         """
         text = str(user_id)
@@ -156,15 +166,24 @@ class UserStore:
         if not rows:
             self._caches.user_facts.evict(int(text))
             raise NotFoundError(f"User {text} not found.")
+        if display:
+            self._with_nicknames(rows[:1])
         return rows[0]
 
-    def _facts_row(self, user_id: str) -> dict:
+    def _with_nicknames(self, rows: list[dict]) -> bool:
+        """Add GLPI's ``nickname`` to rows that are answered, when ``displayName`` lives there.
+
+        :returns: whether a row changed (and must be mapped again).
+        """
+        return self.mapping.reads_nickname and nicknames.fill(self._client, rows)
+
+    def _facts_row(self, user_id: str, *, display: bool = True) -> dict:
         """The row read in the last minute (the PATCH flow reads just before), or a fresh read."""
         if str(user_id).isdigit():
             facts = self._caches.user_facts.get(int(user_id))
             if facts is not None:
                 return facts.row
-        return self.load_row(user_id)
+        return self.load_row(user_id, display=display)
 
     def to_scim(
         self,
@@ -221,6 +240,7 @@ class UserStore:
             total, rows = self._search_rows(criteria, start, query.count, sort=sort, order=order)
             if query.count == 0:
                 return SearchResult(total, [])
+            self._with_nicknames(rows)
             if query.filter is None:
                 return SearchResult(total, self._complete(ctx, rows, None))
             resources = [self.to_scim(r, ctx, complete=False) for r in rows]
@@ -239,15 +259,23 @@ class UserStore:
                 f"this tenant's scan limit ({self._scan_limit}). Filter on userName, emails, "
                 "externalId, name.givenName, name.familyName or active, alone or with 'and'."
             )
-        needs_full = any(p.attribute.name in ("groups", "manager") for p in paths(query.filter))
+        named = {p.attribute.name for p in paths(query.filter)}
+        needs_full = bool(named & {"groups", "manager"})
+        if "displayName" in named:
+            self._with_nicknames(rows)
         by_id = self._groups_by_id(ctx, rows) if needs_full else None
         found = [(r, self.to_scim(r, ctx, complete=needs_full, groups_by_id=by_id)) for r in rows]
         found = [(r, res) for r, res in found if matches(query.filter, res)]
         start = max(query.start_index, 1) - 1
         page = found[start : start + query.count]
+        page_rows = [r for r, _ in page]
         resources = [res for _, res in page]
+        if self._with_nicknames(page_rows):
+            resources = [
+                self.to_scim(r, ctx, complete=needs_full, groups_by_id=by_id) for r in page_rows
+            ]
         if not needs_full:
-            resources = self._complete(ctx, [r for r, _ in page], resources)
+            resources = self._complete(ctx, page_rows, resources)
         return SearchResult(len(found), resources)
 
     def _complete(
@@ -272,13 +300,14 @@ class UserStore:
             return None
         return self._user_groups.for_rows(rows)
 
-    @staticmethod
-    def _sort(query: SearchQuery) -> tuple[int, str]:
+    def _sort(self, query: SearchQuery) -> tuple[int, str]:
         order = "DESC" if (query.sort_order or "").lower().startswith("desc") else "ASC"
         if not query.sort_by:
             return OPT_ID, order
         resolved = RESOURCES["User"].resolve(query.sort_by)
         key = resolved.canonical.lower() if resolved else ""
+        if key == "displayname" and self.mapping.option("displayName"):
+            return int(self.mapping.option("displayName")), order
         return SORT_OPTIONS.get(key, OPT_ID), order
 
     # -- writes -----------------------------------------------------------------------------
@@ -366,12 +395,18 @@ class UserStore:
                 raise
 
     def replace(self, ctx: Context, user_id: str, resource: dict) -> dict:
-        row = self.load_row(user_id)
+        """Replace the user.
+
+        ``nickname`` is written unread when another column changes (the
+        ``PUT /User`` goes anyway); otherwise it is read first, so that an
+        unchanged user costs no write.
+        """
+        row = self.load_row(user_id, display=False)
         self._check_protected(row)
         write = scim_to_glpi_user(resource, self.mapping)
-        current = self.to_scim(row, complete=False)
-        write_nickname = resource.get("displayName") not in (None, current.get("displayName"))
-        return self._apply(ctx, row, write, write_nickname)
+        if not uw.changed_fields(write, row, write_nickname=False):
+            self._with_nicknames([row])  # no PUT /User unless the nickname changed
+        return self._apply(ctx, row, write, NICKNAME in write.fields)
 
     def patch(self, ctx: Context, user_id: str, result: PatchResult) -> dict:
         row = self._facts_row(user_id)
@@ -385,8 +420,10 @@ class UserStore:
         user_id = int(row[str(OPT_ID)])
         self._check_password(write.password)
         manager_login = self._check_manager(write.manager_id)
-        self._update(user_id, row, write, extra={}, write_nickname=write_nickname)
+        written = self._update(user_id, row, write, extra={}, write_nickname=write_nickname)
         new_row = self._written_row(user_id, row, write, manager_login)
+        if NICKNAME in written:
+            new_row[NICKNAME] = written[NICKNAME]
         if not row.get(str(OPT_PROFILES)) and self._conflicts.unfinished_create(row):
             # In scope without any profile (GLPI 10: "under" the root entity matches
             # such users): a create GLPI cut short; this write finishes it.
@@ -464,7 +501,7 @@ class UserStore:
             return None
         facts = self._caches.user_facts.get(manager_id)
         try:
-            row = facts.row if facts else self.load_row(manager_id)
+            row = facts.row if facts else self.load_row(manager_id, display=False)
         except NotFoundError:
             raise InvalidValueError(
                 f"manager.value {manager_id} is not a user of this tenant."
@@ -491,6 +528,8 @@ class UserStore:
         new.update({str(OPT_ID): user_id, "19": stamp})
         new.setdefault("121", stamp)
         if row is None:
+            if self.mapping.reads_nickname:
+                new[NICKNAME] = write.fields.get(NICKNAME) or ""
             new[str(OPT_PROFILES)] = [self._tenant.get("default_profile")]
             new.setdefault(str(OPTION_BY_COLUMN["is_active"]), 1)
         return new
@@ -504,7 +543,7 @@ class UserStore:
 
     def delete(self, ctx: Context, user_id: str) -> None:
         """Deprovision per the tenant's ``deprovisioning``: trash, purge or deactivate."""
-        row = self._facts_row(user_id)
+        row = self._facts_row(user_id, display=False)
         self._check_protected(row)
         policy = self._tenant.get("deprovisioning", "trash")
         uid = int(row[str(OPT_ID)])
@@ -515,7 +554,7 @@ class UserStore:
                 self._client.delete("User", uid, force_purge=policy == "purge")
         except (GlpiBadRequestError, GlpiNotFoundError):
             self._caches.user_facts.evict(uid)
-            self.load_row(uid)
+            self.load_row(uid, display=False)
             raise
         finally:
             self._caches.user_facts.evict(uid)

@@ -136,6 +136,8 @@ class SimulatorApp:
             return search_api.list_options(ctx, parts[1:])
         if resource == "search":
             return search_api.search(ctx, parts[1:])
+        if resource == "getMultipleItems":
+            return crud.get_multiple_items(ctx)
         return crud.item_endpoint(ctx, parts)
 
     # -- authentication ---------------------------------------------------------------------

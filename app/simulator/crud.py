@@ -206,6 +206,32 @@ def get_item(ctx: Context, itemtype: str, item_id: int) -> Response:
     return json_response(200, shown)
 
 
+def get_multiple_items(ctx: Context) -> Response:
+    """``GET /getMultipleItems?items[0][itemtype]=User&items[0][items_id]=5...``.
+
+    Each item as ``GET /:itemtype/:id`` shows it; one missing item makes the
+    whole call a 404, as GLPI 10.0.12 and 11.0.6 answer.
+    """
+    wanted: dict[int, dict] = {}
+    for key, value in ctx.params.items():
+        match = re.fullmatch(r"items\[(\d+)\]\[(itemtype|items_id)\]", key)
+        if match:
+            wanted.setdefault(int(match.group(1)), {})[match.group(2)] = value
+    if not wanted:
+        raise ApiError(400, "ERROR_BAD_ARRAY", "input parameter must be an array of objects")
+    shown = []
+    for index in sorted(wanted):
+        item = wanted[index]
+        itemtype = canonical(str(item.get("itemtype", "")))
+        row = ctx.sim.tables.get(itemtype, {}).get(to_int(item.get("items_id")))
+        if row is None:
+            raise ApiError(404, "ERROR_ITEM_NOT_FOUND")
+        if not can_read(ctx, itemtype) or not visible(ctx, itemtype, row):
+            raise ApiError(403, "ERROR_RIGHT_MISSING")
+        shown.append(present(ctx, itemtype, row))
+    return json_response(200, shown)
+
+
 def _filtered(ctx: Context, itemtype: str, rows: list[dict]) -> list[dict] | Response:
     sim = ctx.sim
     predicates = []

@@ -54,7 +54,7 @@ def test_user_schema_lists_what_glpi_stores(glpi_sim) -> None:
     assert emails["type"]["canonicalValues"] == ["work"]
     assert "fr-FR" in core["preferredLanguage"]["canonicalValues"]
     assert core["active"]["required"] is True
-    assert core["displayName"]["mutability"] == "readOnly"
+    assert core["displayName"]["mutability"] == "readWrite"
     assert core["password"]["returned"] == "never"
     enterprise = _attrs(bridge.get(f"/Schemas/{ENTERPRISE}").get_json())
     assert set(enterprise) == {"employeeNumber", "manager"}

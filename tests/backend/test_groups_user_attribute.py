@@ -54,14 +54,21 @@ def test_a_page_of_users_gets_its_groups_in_one_call(glpi_sim):
             expected.append({"value": str(ops), "display": "Ops", "type": "direct"})
         assert _plain(user["groups"]) == expected
     assert calls(sim, contains="Group_User") == []
-    assert [c.path for c in calls(sim)] == ["/apirest.php/search/User", "/apirest.php/search/Group"]
-    assert "criteria%5B1%5D" in calls(sim)[1].query  # narrowed to the two names seen
+    assert [c.path for c in calls(sim)] == [
+        "/apirest.php/search/User",
+        "/apirest.php/getMultipleItems",  # the nicknames (displayName)
+        "/apirest.php/search/Group",
+    ]
+    assert "criteria%5B1%5D" in calls(sim)[2].query  # narrowed to the two names seen
     # Asked without groups: no group call at all.
     sim.reset_calls()
     scim.get(
         "/Users", query_string={"filter": 'userName sw "page"', "excludedAttributes": "groups"}
     )
-    assert [c.path for c in calls(sim)] == ["/apirest.php/search/User"]
+    assert [c.path for c in calls(sim)] == [
+        "/apirest.php/search/User",
+        "/apirest.php/getMultipleItems",
+    ]
 
 
 def test_groups_of_one_user_ambiguous_names_and_other_entities(glpi_sim):
@@ -97,5 +104,9 @@ def test_many_group_names_read_the_tenant_groups_unnarrowed(glpi_sim):
     sim.reset_calls()
     got = scim.get(f"/Users/{user}")
     assert [g["value"] for g in _plain(got.json["groups"])] == sorted(str(g) for g in groups)
-    assert [c.path for c in calls(sim)] == ["/apirest.php/search/User", "/apirest.php/search/Group"]
-    assert "criteria%5B1%5D" not in calls(sim)[1].query  # the scope only, no name criteria
+    assert [c.path for c in calls(sim)] == [
+        "/apirest.php/search/User",
+        "/apirest.php/getMultipleItems",  # the nickname (displayName)
+        "/apirest.php/search/Group",
+    ]
+    assert "criteria%5B1%5D" not in calls(sim)[2].query  # the scope only, no name criteria

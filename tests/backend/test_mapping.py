@@ -35,6 +35,7 @@ ROW = {
     "13": None,
     "20": ["Self-Service"],
     "80": ["Root entity"],
+    "nickname": "Jane & co",
 }
 
 
@@ -43,7 +44,7 @@ def test_read_full_row_glpi10():
     assert user["id"] == "9"
     assert user["userName"] == "jdoe"
     assert user["name"] == {"givenName": "Jane", "familyName": "O'Doe & <Co>"}
-    assert user["displayName"] == "Jane O'Doe & <Co>"
+    assert user["displayName"] == "Jane & co"
     assert user["emails"] == [
         {"value": "j@x.org", "type": "work", "primary": True},
         {"value": "k@x.org", "type": "work"},
@@ -67,7 +68,7 @@ def test_read_full_row_glpi10():
 
 def test_read_minimal_row_and_single_email():
     user = glpi_to_scim_user({"2": 5, "1": "solo", "5": "s@x.org", "8": 0}, MAPPING)
-    assert user["displayName"] == "solo"
+    assert "displayName" not in user  # no nickname: nothing was written
     assert user["active"] is False
     assert user["emails"] == [{"value": "s@x.org", "type": "work", "primary": True}]
     assert "name" not in user and "phoneNumbers" not in user and EU not in user
@@ -262,7 +263,8 @@ def test_bad_overrides_are_config_errors(overrides):
 def test_attribute_support_lists_what_glpi_stores():
     support = MAPPING.attribute_support()
     assert support["userName"] == "readWrite"
-    assert support["displayName"] == "readOnly"
+    assert support["displayName"] == "readWrite"
+    assert UserMapping.build({"displayName": None}).attribute_support()["displayName"] == "readOnly"
     assert support["password"] == "writeOnly"
     assert support["locale"] == "writeOnly"
     assert support[f"{EU}:employeeNumber"] == "readWrite"

@@ -32,6 +32,9 @@ class AccentFoldingGlpi:
         start, end = range
         return GlpiSearch(len(self.rows), self.rows[start : end + 1])
 
+    def get_multiple_items(self, itemtype, ids, **_):
+        return [{"id": i, "nickname": ""} for i in ids]
+
 
 def test_exact_criteria_whose_rows_fail_verification_are_scanned():
     glpi = AccentFoldingGlpi()

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 import requests
 from werkzeug.security import generate_password_hash
 
+from app.admin import chart
+from tests.browser.png import columns_of
+from tests.browser.png import hex_rgb
+from tests.browser.png import read_png
 from tests.ops.served import Served
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,11 +83,77 @@ def shoot(page, name: str) -> None:
         shutil.copy(SHOTS / f"{name}.png", DOC_SHOTS / f"status-{name}.png")
 
 
+#: Earlier hours of the day (hours before the current one -> (requests, errors)), written
+#: straight into the served activity file: the chart must show them in their hour.
+EARLIER = {2: (4, 0), 5: (9, 3), 8: (2, 0), 12: (6, 1), 20: (3, 0)}
+
+
+def seed_earlier_hours(served) -> None:
+    from app.activity.hourly import hour_starts
+    from app.activity.store import Event
+    from app.activity.store import SqliteStore
+
+    store = SqliteStore(served.config_path.parent / "activity.sqlite")
+    current = hour_starts(time.time())[-1]
+    for back, (requests_, errors) in sorted(EARLIER.items(), reverse=True):  # oldest first
+        for i in range(requests_):
+            login = f"earlier{back}.{i}@contoso.com"
+            failed = i < errors
+            store.add(Event(time=current - back * 3600 + 60 * i + 30, tenant="contoso",
+                            method="POST" if failed else "GET", path="/scim/v2/Users",
+                            status=409 if failed else 200, duration_ms=1.0, name=login,
+                            resource_type="User", glpi_calls=1,
+                            operation="" if failed else f'filter userName eq "{login}"',
+                            detail=f"A user with userName '{login}' already exists." if failed else ""))
+    store.close()
+
+
+def check_chart(page) -> None:
+    """The last day at a glance: named for a screen reader, in a table too, and in colour.
+
+    The colours are checked in the chart's own screenshot: the requests of
+    this hour (7, 2 of them errors) and of the seeded earlier hours are blue
+    bars in their hour's slot, red on top where errors were recorded, and
+    only there.
+    """
+    image = page.get_by_role("img", name="Requests per hour, last 24 hours, tenant contoso", exact=True)
+    total = 7 + sum(r for r, _ in EARLIER.values())
+    errors = 2 + sum(e for _, e in EARLIER.values())
+    words = image.locator("desc").text_content()
+    assert f"{total} requests, {errors} of them errors, in the last 24 hours." in words
+    legend = page.locator("figure.chart figcaption").inner_text()
+    assert "requests per hour" in legend and "errors" in legend
+    page.get_by_text("Requests per hour as a table").click()  # <details>: no script needed
+    table = page.get_by_role("table", name="Requests per hour, last 24 hours, tenant contoso")
+    rows = table.locator("tbody tr")
+    assert rows.count() == 24
+    last_two = [[int(c) for c in rows.nth(i).locator("td").all_inner_texts()] for i in (22, 23)]
+    assert [sum(col) for col in zip(*last_two, strict=True)] == [7, 2]  # even across the hour
+    page.get_by_text("Requests per hour as a table").click()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    png = image.screenshot(path=str(SHOTS / "chart.png"))
+    if os.environ.get("GSB_UPDATE_SCREENSHOTS") == "1":
+        shutil.copy(SHOTS / "chart.png", DOC_SHOTS / "status-chart.png")
+    width, _, pixels = read_png(png)
+    assert width == chart.WIDTH
+    slot = (chart.WIDTH - chart.LEFT - chart.RIGHT) / 24
+
+    def slots(colour: str) -> set[int]:
+        return {int((x - chart.LEFT) // slot) for x in columns_of(pixels, hex_rgb(colour))}
+
+    now = {22, 23}  # this run's requests; one that spans the turn of the hour uses two slots
+    red, blue = slots(chart.ERROR_COLOUR), slots(chart.OK_COLOUR)
+    assert red - now == {23 - back for back, (_, e) in EARLIER.items() if e}
+    assert blue - now == {23 - back for back, (r, e) in EARLIER.items() if r > e}
+    assert red & now and blue & now
+
+
 def test_status_page_shows_what_happened(served) -> None:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed: run scripts/system-deps.sh")
+    seed_earlier_hours(served)  # first, as they happened: the newest events are this run's
     provision(served.url)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -106,6 +177,7 @@ def test_status_page_shows_what_happened(served) -> None:
             assert "uniqueness" in status or "409" in status
             guide = page.get_by_role("link", name="troubleshooting guide")
             assert guide.get_attribute("href") == "https://docs.example.org/glpi-scim-bridge/troubleshooting.md"
+            check_chart(page)
             shoot(page, "dashboard")
 
             page.get_by_role("link", name="Activity").click()
