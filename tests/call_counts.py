@@ -16,9 +16,6 @@ between ``<!-- call-counts:... -->`` markers, rendered by :func:`render`;
 ``tests/test_call_counts_docs.py`` fails when they disagree. Rewrite them with
 ``python -m tests.call_counts``.
 
-:data:`NOT_MINIMAL` names the entries that issue 13 (point 3) found above their
-minimum; their lanes assert the minimum with ``xfail(strict=True)``, so that
-they flip when the fix lands and the table entry moves to the minimum.
 """
 
 from __future__ import annotations
@@ -40,6 +37,8 @@ SEARCH_USER: Call = ("GET", "/search/User")
 SEARCH_GROUP: Call = ("GET", "/search/Group")
 GROUP_BY_ID: Call = ("GET", "/Group/:id")
 LIST_GROUP: Call = ("GET", "/Group/")
+#: ``nickname`` (the default home of ``displayName``) has no search option: one read per 50 users.
+NICKNAMES: Call = ("GET", "/getMultipleItems")
 
 
 @dataclass(frozen=True)
@@ -70,25 +69,26 @@ class Budget:
 
 CALLS: dict[str, Budget] = {
     "user.get": Budget(
-        "users", "`GET /Users/{id}`", (SEARCH_USER,),
-        "`/search/User` with every column, e-mails included",
+        "users", "`GET /Users/{id}`", (SEARCH_USER, NICKNAMES),
+        "`/search/User` with every column, e-mails included; its `nickname`",
     ),
     "user.get.groups": Budget(
         "users", "`GET /Users/{id}` of a group member, `groups` asked for",
-        (SEARCH_USER, ("GET", "/search/Group")),
-        "the user, then the ids and names of its groups",
+        (SEARCH_USER, NICKNAMES, ("GET", "/search/Group")),
+        "the user and its `nickname`, then the ids and names of its groups",
     ),
     "user.filter.hit": Budget(
-        "users", '`GET /Users?filter=userName eq "x"`, found', (SEARCH_USER,),
-        "criteria that cannot widen, ANDed with the scope",
+        "users", '`GET /Users?filter=userName eq "x"`, found', (SEARCH_USER, NICKNAMES),
+        "criteria that cannot widen, ANDed with the scope; the `nickname` of the hit",
     ),
     "user.filter.miss": Budget(
         "users", '`GET /Users?filter=userName eq "x"`, not found', (SEARCH_USER,),
         "an empty ListResponse",
     ),
     "user.page": Budget(
-        "users", "a page of up to 100 users (`count=100`, an exact filter)", (SEARCH_USER,),
-        "GLPI pages and counts; +1 when a user of the page is in a group (the groups of the"
+        "users", "a page of up to 100 users (`count=100`, an exact filter)",
+        (SEARCH_USER, NICKNAMES),
+        "GLPI pages and counts; one `nickname` read per 50 users answered; +1 when a user of the page is in a group (the groups of the"
         " whole page, in one call)",
     ),
     "user.create": Budget(
@@ -109,12 +109,12 @@ CALLS: dict[str, Budget] = {
         201,
     ),
     "user.patch.active": Budget(
-        "users", "`PATCH` `active`", (SEARCH_USER, ("PUT", "/User/:id")),
-        "the PATCH flow's read, one `PUT /User`",
+        "users", "`PATCH` `active`", (SEARCH_USER, NICKNAMES, ("PUT", "/User/:id")),
+        "the PATCH flow's read and its `nickname`, one `PUT /User`",
     ),
     "user.patch.active.member": Budget(
         "users", "`PATCH` `active` of a group member",
-        (SEARCH_USER, ("PUT", "/User/:id"), ("GET", "/search/Group")),
+        (SEARCH_USER, NICKNAMES, ("PUT", "/User/:id"), ("GET", "/search/Group")),
         "as above, then the ids of `groups` for the answer",
     ),
     "user.put": Budget(
@@ -209,9 +209,6 @@ CALLS: dict[str, Budget] = {
     ),
 }
 
-#: Entries above their minimum (issue 13, point 3), with the minimum the fix must reach:
-#: a predicate on the calls, and the reason. Both lanes assert them as strict xfails.
-NOT_MINIMAL: dict[str, tuple[Callable[[list[Call]], bool], str]] = {}
 
 
 def calls_on(key: str, version: str) -> list[Call]:
@@ -466,20 +463,6 @@ def warm_up(b: Any) -> None:
     group = _group(b, [user["id"]])
     b.request("GET", f"/Groups/{group['id']}")
     b.reset_calls()
-
-
-def minimum_cases() -> list:
-    """The :data:`NOT_MINIMAL` keys as pytest params, each a strict xfail with its reason."""
-    import pytest
-
-    return [pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=reason))
-            for k, (_, reason) in NOT_MINIMAL.items()]
-
-
-def check_minimum(b: Any, key: str) -> None:
-    """Run the scenario of ``key`` and assert that its calls are at their minimum."""
-    minimal, _ = NOT_MINIMAL[key]
-    assert minimal(check(b, key))
 
 
 def check(b: Any, key: str) -> list[Call]:

@@ -9,8 +9,6 @@ import pytest
 from tests.backend.users_app import UserBridge
 from tests.call_counts import CALLS
 from tests.call_counts import check
-from tests.call_counts import check_minimum
-from tests.call_counts import minimum_cases
 from tests.call_counts import warm_up
 
 pytestmark = pytest.mark.glpi_versions("10", "11")
@@ -26,8 +24,3 @@ def bridge(glpi_sim):
 @pytest.mark.parametrize("key", list(CALLS))
 def test_operation_makes_exactly_the_calls_of_the_table(bridge, key):
     check(bridge, key)
-
-
-@pytest.mark.parametrize("key", minimum_cases())
-def test_operation_is_at_its_minimum(bridge, key):
-    check_minimum(bridge, key)

@@ -8,8 +8,6 @@ import pytest
 
 from tests.call_counts import CALLS
 from tests.call_counts import check
-from tests.call_counts import check_minimum
-from tests.call_counts import minimum_cases
 from tests.call_counts import warm_up
 from tests.real.bridge import RealBridge
 
@@ -28,8 +26,3 @@ def warm_bridge(real_glpi):
 def test_operation_makes_exactly_the_calls_of_the_table(warm_bridge, key):
     warm_bridge.reset_calls()
     check(warm_bridge, key)
-
-
-@pytest.mark.parametrize("key", minimum_cases())
-def test_operation_is_at_its_minimum(warm_bridge, key):
-    check_minimum(warm_bridge, key)
