@@ -71,7 +71,7 @@ def test_selftest_passes_and_leaves_nothing(glpi_sim, tmp_path, policy):
     assert lines[-1].endswith("nothing left in GLPI")
     steps = [line for line in lines if re.match(r"  \d/9 ", line)]
     assert len(steps) == 9 and all(" OK " in line and " ms " in line for line in steps)
-    assert "1 GLPI call: GET /search/User" in steps[2]
+    assert "2 GLPI calls: GET /search/User, GET /getMultipleItems" in steps[2]
     assert "POST /User" in steps[1] and "POST /Group" in steps[5]
     assert f"deprovisioning {policy}" in steps[8]
     assert "clean-up: " in lines[-2]

@@ -14,6 +14,8 @@ from tests.backend.users_app import RESERVED
 from tests.backend.users_app import UserBridge
 from tests.backend.users_app import glpi_calls
 from tests.backend.users_app import visible_users
+from tests.call_counts import NICKNAMES
+from tests.call_counts import expected
 
 pytestmark = pytest.mark.glpi_versions("10", "11")
 
@@ -119,7 +121,7 @@ def test_reserved_profiles_hide_every_holder_and_keep_the_count(glpi_sim):
     assert "'technician'" in answer.json["detail"].lower()
     bridge.sim.reset_calls()
     assert bridge.find("plain.user")
-    assert glpi_calls(bridge.sim) == [("GET", "/search/User")]
+    assert glpi_calls(bridge.sim) == expected("user.filter.hit")
 
 
 def test_hiding_costs_no_call_per_read(glpi_sim):
@@ -133,4 +135,5 @@ def test_hiding_costs_no_call_per_read(glpi_sim):
     ):
         bridge.sim.reset_calls()
         assert bridge.get(path, query_string=query).status_code == 200
-        assert glpi_calls(bridge.sim) == [("GET", "/search/User")], path
+        # the search, and the nickname read of the users it answers (displayName)
+        assert glpi_calls(bridge.sim) == [("GET", "/search/User"), NICKNAMES], path

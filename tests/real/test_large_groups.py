@@ -19,6 +19,7 @@ import pytest
 
 from tests.real.bridge import GROUP_SCHEMA
 from tests.real.bridge import unique_name
+from tests.call_counts import calls_on
 from tests.call_counts import group_patch_add
 from tests.call_counts import group_patch_remove
 
@@ -130,4 +131,4 @@ def test_call_count_formulas_and_a_lean_read(real_glpi, real_bridge, users):
     bridge.reset_calls()
     lean = bridge.get(f"/Groups/{gid}", query_string={"excludedAttributes": "members"})
     assert lean.status_code == 200 and "members" not in lean.get_json()
-    assert bridge.calls() == [("GET", "/search/Group")]
+    assert bridge.calls() == calls_on("group.get.lean", real_glpi.major)
