@@ -219,7 +219,7 @@ def test_membership_settings_have_measured_defaults() -> None:
         ({"concurrency": 4}, {"pool_size": 3}, "tenants.0.groups.membership.concurrency",
          "must be at most glpi.pool_size (3)"),
         ({"time_budget_seconds": 0}, {}, "tenants.0.groups.membership.time_budget_seconds",
-         "greater than or equal to 1"),
+         "greater than or equal to 0.1"),
         ({"rows": 5}, {}, "tenants.0.groups.membership.rows", "Unknown field"),
     ],
 )

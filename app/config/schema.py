@@ -89,7 +89,7 @@ class MembershipSchema(_Strict):
                     "workers: 1.2 to 3.5 times its serial rate measured); at most "
                     "glpi.pool_size.", 4))
     time_budget_seconds = fields.Float(
-        load_default=45.0, validate=validate.Range(min=1, max=3600),
+        load_default=45.0, validate=validate.Range(min=0.1, max=3600),
         metadata=_d("Seconds a membership change may spend writing before the bridge stops "
                     "starting chunks and answers 429 with Retry-After; the IdP's retry completes "
                     "the rest (docs/groups.md). Under Okta's 60 s.", 45.0))

@@ -395,7 +395,7 @@ def test_glpi_restarts_during_a_provisioning_run_leave_every_row_right(real_glpi
         glpi={"url": server.url, "retries": 0, "timeouts": {"connect": 1, "read": 10}},
     )
     prefix = unique_name("dvrun")
-    logins = [f"{prefix}-{i:02d}" for i in range(10)]
+    logins: list[str] = []
     stop = threading.Event()
 
     def killer() -> None:
@@ -426,8 +426,11 @@ def test_glpi_restarts_during_a_provisioning_run_leave_every_row_right(real_glpi
     thread = threading.Thread(target=killer, daemon=True)
     try:
         thread.start()
-        for login in logins:
-            provision(login)
+        # At least 10 users, and on until GLPI was restarted 3 times (bounded: 120 s).
+        deadline = time.monotonic() + 120
+        while len(logins) < 10 or (server.restarts < 3 and time.monotonic() < deadline):
+            logins.append(f"{prefix}-{len(logins):02d}")
+            provision(logins[-1])
     finally:
         stop.set()
         thread.join(timeout=30)
