@@ -31,6 +31,8 @@ from typing import Any
 import pytest
 import requests
 
+from tests.real import stock
+
 REPO = Path(__file__).resolve().parents[2]
 KIT = REPO.parent / "shared" / "glpi-real"
 VERSIONS = ("10", "11")
@@ -285,24 +287,31 @@ def _unescape(cell: str) -> str:
 
 
 def _kit_connection(version: str) -> dict:
-    """Start (or find running) the kit's GLPI ``version``.
+    """Start (or find running) the kit's GLPI ``version``, fresh once per run (:mod:`.stock`).
 
     ``up`` is idempotent and serialised per version; the xdist workers also
     serialise ``up 10`` against ``up 11`` (a lock on the script itself), since on
-    a bare machine both would run apt-get and start MariaDB at once.
+    a bare machine both would run apt-get and start MariaDB at once. The lock is
+    held through the run's first ``--fresh`` and stock check, so no worker sees
+    the GLPI half-installed.
     """
     with open(KIT / "up", "rb") as script:
         fcntl.flock(script.fileno(), fcntl.LOCK_EX)
-        done = subprocess.run(
-            [str(KIT / "up"), version],
-            capture_output=True,
-            text=True,
-            timeout=900,
-            stdin=subprocess.DEVNULL,
-        )
+        return stock.prepared_kit(version, _run_up)
+
+
+def _run_up(version: str, *flags: str) -> dict:
+    done = subprocess.run(
+        [str(KIT / "up"), version, *flags],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        stdin=subprocess.DEVNULL,
+    )
     if done.returncode != 0:
         tail = "\n".join(done.stderr.strip().splitlines()[-15:])
-        raise RuntimeError(f"{KIT / 'up'} {version} failed (exit {done.returncode}):\n{tail}")
+        raise RuntimeError(f"{KIT / 'up'} {version} {' '.join(flags)} failed "
+                           f"(exit {done.returncode}):\n{tail}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -371,4 +380,5 @@ def locate(major: str) -> RealGlpi | str:
         conn=conn,
         mysql=mysql,
         state_dir=Path(conn["state_dir"]) if conn.get("state_dir") else None,
+        extra={"stock": conn.get("stock")},
     )
