@@ -5,7 +5,7 @@ stays a wildcard, values are trimmed and ``^``/``$`` are anchors
 (``app.glpi.encoding``). No criterion can therefore promise exactly the SCIM
 semantics. The rule here is one-sided: **the rows GLPI returns are always a
 superset of the rows the filter matches**, and the backend verifies every
-candidate with :func:`app.scim.filter.matches`. What cannot be narrowed
+candidate with :func:`app.scim.filter.parser.matches`. What cannot be narrowed
 safely (a ``not`` over a text comparison, which would also drop rows whose
 column is NULL; ``gt`` on strings; an attribute GLPI cannot search) becomes
 "no criterion", never a dropped clause.
@@ -30,13 +30,13 @@ from app.glpi.mapping import PHONE_COLUMN_BY_TYPE
 from app.glpi.mapping import UserMapping
 from app.glpi.user_rules import glpi_language
 from app.glpi.user_rules import scim_language
-from app.scim.filter import And
-from app.scim.filter import Compare
-from app.scim.filter import Node
-from app.scim.filter import Not
-from app.scim.filter import Or
-from app.scim.filter import Present
-from app.scim.filter import ValuePath
+from app.scim.filter.parser import And
+from app.scim.filter.parser import Compare
+from app.scim.filter.parser import Node
+from app.scim.filter.parser import Not
+from app.scim.filter.parser import Or
+from app.scim.filter.parser import Present
+from app.scim.filter.parser import ValuePath
 from app.scim.schema import ResolvedPath
 
 #: SCIM substring operators → (anchored at start, anchored at end).

@@ -2,7 +2,7 @@
 
 The criteria built here may match *more* groups than the SCIM filter (GLPI's
 ``LIKE`` ignores case and accents, ``%`` is a wildcard): the caller verifies
-every candidate with :func:`app.scim.filter.matches`. They never match fewer.
+every candidate with :func:`app.scim.filter.parser.matches`. They never match fewer.
 A clause that cannot be expressed is dropped from an ``and`` (which widens)
 and makes the whole filter untranslatable inside an ``or`` or a ``not``:
 :func:`filter_criteria` then answers None, meaning "every group in scope".
@@ -20,10 +20,10 @@ from app.glpi.group_mapping import GROUP_OPTION_DATE_MOD
 from app.glpi.group_mapping import GROUP_OPTION_ENTITY
 from app.glpi.group_mapping import GROUP_OPTION_ID
 from app.glpi.group_mapping import GROUP_OPTION_NAME
-from app.scim.filter import And
-from app.scim.filter import Compare
-from app.scim.filter import Node
-from app.scim.filter import Or
+from app.scim.filter.parser import And
+from app.scim.filter.parser import Compare
+from app.scim.filter.parser import Node
+from app.scim.filter.parser import Or
 
 #: User search options used to verify member ids.
 USER_OPTION_ID = 2

@@ -32,8 +32,9 @@ from app.glpi.errors import GlpiNotFoundError
 from app.glpi.errors import GlpiRightError
 from app.glpi.group_mapping import LDAP_ONLY_COLUMNS
 from app.scim.errors import InvalidFilterError
-from app.scim.filter import Compare
-from app.scim.filter import Node
+from app.scim.filter.parser import Compare
+from app.scim.filter.parser import Node
+
 
 def reads_items(external_id_column: str | None) -> bool:
     """True when the tenant's group ``externalId`` column must be read with ``GET /Group``."""

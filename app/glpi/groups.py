@@ -47,8 +47,8 @@ from app.ops.shared import shared
 from app.scim.errors import ConflictError
 from app.scim.errors import InvalidFilterError
 from app.scim.errors import NotFoundError
-from app.scim.filter import matches
-from app.scim.filter import paths
+from app.scim.filter.parser import matches
+from app.scim.filter.parser import paths
 from app.scim.patch import MultiValuedDelta
 from app.scim.patch import PatchResult
 from app.scim.storage import Context

@@ -59,8 +59,8 @@ from app.scim.errors import ForbiddenError
 from app.scim.errors import InvalidFilterError
 from app.scim.errors import InvalidValueError
 from app.scim.errors import NotFoundError
-from app.scim.filter import matches
-from app.scim.filter import paths
+from app.scim.filter.parser import matches
+from app.scim.filter.parser import paths
 from app.scim.patch import PatchResult
 from app.scim.schema import RESOURCES
 from app.scim.storage import Context

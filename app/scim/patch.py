@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
-from app.scim import filter as scim_filter
 from app.scim.errors import InvalidPathError
 from app.scim.errors import InvalidSyntaxError
 from app.scim.errors import InvalidValueError
 from app.scim.errors import NoTargetError
 from app.scim.errors import SCIMError
+from app.scim.filter import parser as scim_filter
 from app.scim.patch_apply import apply_operation
 from app.scim.patch_delta import DeltaRecorder
 from app.scim.patch_delta import values_of

@@ -9,7 +9,7 @@ where (RFC 7644 §3.4.2.2) ``attrPath = [URI ":"] ATTRNAME *1subAttr``,
 A path that does not follow it, or names an attribute the resource does not
 have, is reported with ``invalidPath``: "The "path" attribute was invalid or
 malformed". The filter inside the brackets is parsed by
-:mod:`app.scim.filter`, whose errors are ``invalidFilter`` (RFC 7644 Table 9
+:mod:`app.scim.filter.parser`, whose errors are ``invalidFilter`` (RFC 7644 Table 9
 lists that code for "PATCH (Path Filter - Section 3.5.2)").
 """
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.scim import filter as scim_filter
 from app.scim.errors import InvalidPathError
+from app.scim.filter import parser as scim_filter
 from app.scim.schema import Attribute
 from app.scim.schema import ResolvedPath
 from app.scim.schema import ResourceSchema

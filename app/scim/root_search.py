@@ -23,14 +23,14 @@ from flask import Response
 
 from app.scim.errors import InvalidFilterError
 from app.scim.errors import InvalidValueError
-from app.scim.filter import And
-from app.scim.filter import Compare
-from app.scim.filter import Node
-from app.scim.filter import Not
-from app.scim.filter import Or
-from app.scim.filter import Present
-from app.scim.filter import ValuePath
-from app.scim.filter import parse
+from app.scim.filter.parser import And
+from app.scim.filter.parser import Compare
+from app.scim.filter.parser import Node
+from app.scim.filter.parser import Not
+from app.scim.filter.parser import Or
+from app.scim.filter.parser import Present
+from app.scim.filter.parser import ValuePath
+from app.scim.filter.parser import parse
 from app.scim.projection import selection_for
 from app.scim.query import ListParams
 from app.scim.query import page_size

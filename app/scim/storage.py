@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 if TYPE_CHECKING:
-    from app.scim.filter import Node
+    from app.scim.filter.parser import Node
     from app.scim.patch import PatchResult
 
 

@@ -7,7 +7,7 @@ import pytest
 from app.glpi.criteria import combine
 from app.glpi.criteria import translate
 from app.glpi.mapping import UserMapping
-from app.scim.filter import parse
+from app.scim.filter.parser import parse
 from app.scim.schema import RESOURCES
 
 MAPPING = UserMapping.build()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.glpi import group_criteria as gc
-from app.scim.filter import parse
+from app.scim.filter.parser import parse
 from app.scim.schema import RESOURCES
 
 GROUP = RESOURCES["Group"]

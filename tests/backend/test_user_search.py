@@ -7,7 +7,7 @@ from app.glpi.client import SearchResult as GlpiSearch
 from app.glpi.scope import TenantScope
 from app.glpi.user_conflicts import collate
 from app.glpi.users import UserStore
-from app.scim.filter import parse
+from app.scim.filter.parser import parse
 from app.scim.schema import RESOURCES
 from app.scim.storage import Context
 from app.scim.storage import SearchQuery

@@ -13,7 +13,7 @@ from app.glpi.group_items import GroupItemReader
 from app.glpi.group_items import ListRequest
 from app.glpi.group_items import reads_items
 from app.scim.errors import InvalidFilterError
-from app.scim.filter import parse
+from app.scim.filter.parser import parse
 from app.scim.schema import RESOURCES
 
 GROUP = RESOURCES["Group"]

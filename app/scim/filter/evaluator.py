@@ -1,4 +1,4 @@
-"""Evaluate a parsed SCIM filter (:mod:`app.scim.filter`) against a resource dict.
+"""Evaluate a parsed SCIM filter (:mod:`app.scim.filter.parser`) against a resource dict.
 
 Pure and exact: the GLPI backend uses it to verify every candidate GLPI
 returns, so it decides membership, not GLPI's LIKE search. Resources are
@@ -21,7 +21,7 @@ string). Semantics, from RFC 7644 §3.4.2.2 unless noted:
   ``eq null`` is true when the attribute is unassigned.
 - ``attr[filter]`` is true when one element satisfies the whole filter.
 
-The node classes live in :mod:`app.scim.filter`, which imports this module;
+The node classes live in :mod:`app.scim.filter.parser`, which imports this module;
 dispatch is on the class name so the two modules do not import each other.
 """
 

@@ -1,6 +1,6 @@
 """Tokens and typed literals of the SCIM filter language (RFC 7644 §3.4.2.2).
 
-The lexical half of :mod:`app.scim.filter`: splitting the text into tokens,
+The lexical half of :mod:`app.scim.filter.parser`: splitting the text into tokens,
 reading ``compValue`` (JSON strings, numbers, ``true``/``false``/``null``)
 and checking that a value and an operator fit the attribute's type. Every
 failure is an :class:`InvalidFilterError` whose detail names the position.
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.scim.errors import InvalidFilterError
-from app.scim.filter_eval import parse_datetime
+from app.scim.filter.evaluator import parse_datetime
 from app.scim.schema import ResolvedPath
 
 COMPARE_OPS = frozenset({"eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"})

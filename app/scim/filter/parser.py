@@ -49,15 +49,15 @@ from typing import Any
 from typing import Union
 
 from app.scim.errors import InvalidFilterError
-from app.scim.filter_eval import evaluate
-from app.scim.filter_lex import COMPARE_OPS
-from app.scim.filter_lex import KEYWORDS
-from app.scim.filter_lex import Token
-from app.scim.filter_lex import clip
-from app.scim.filter_lex import coerce
-from app.scim.filter_lex import read_literal
-from app.scim.filter_lex import syntax_error
-from app.scim.filter_lex import tokenize
+from app.scim.filter.evaluator import evaluate
+from app.scim.filter.lexer import COMPARE_OPS
+from app.scim.filter.lexer import KEYWORDS
+from app.scim.filter.lexer import Token
+from app.scim.filter.lexer import clip
+from app.scim.filter.lexer import coerce
+from app.scim.filter.lexer import read_literal
+from app.scim.filter.lexer import syntax_error
+from app.scim.filter.lexer import tokenize
 from app.scim.schema import Attribute
 from app.scim.schema import ResolvedPath
 from app.scim.schema import ResourceSchema
