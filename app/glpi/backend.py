@@ -42,7 +42,7 @@ from app.scim.errors import BackendError
 from app.scim.errors import NotImplementedSCIMError
 from app.scim.errors import SCIMError
 from app.scim.errors import UnavailableError
-from app.scim.patch import PatchResult
+from app.scim.patch.engine import PatchResult
 from app.scim.storage import Context
 from app.scim.storage import SearchQuery
 from app.scim.storage import SearchResult

@@ -1,7 +1,7 @@
 """Group memberships as deltas: which ``Group_User`` rows to add and delete.
 
 A group is never rewritten as a whole. The PATCH engine hands over a
-:class:`~app.scim.patch.MultiValuedDelta` (``added`` elements, ``removed``
+:class:`~app.scim.patch.engine.MultiValuedDelta` (``added`` elements, ``removed``
 values, or a ``replaced`` full set), a PUT hands over the full set; this
 module turns either into the user ids to add and the ``Group_User`` row ids
 to delete, given the group's current static memberships when they are needed.
@@ -19,7 +19,7 @@ from dataclasses import field
 from typing import Any
 
 from app.scim.errors import InvalidValueError
-from app.scim.patch import MultiValuedDelta
+from app.scim.patch.engine import MultiValuedDelta
 
 
 @dataclass
@@ -112,7 +112,7 @@ def plan_delta(
 ) -> tuple[MembershipPlan, list[str]]:
     """Compute the writes for a PATCH delta.
 
-    The engine (:mod:`app.scim.patch_delta`) folds operations in request
+    The engine (:mod:`app.scim.patch.deltas`) folds operations in request
     order: ``added`` and ``removed`` are disjoint, and operations after a
     replace are already inside ``replaced``. This function still reads them
     on top of ``replaced`` and lets a removal win over an add, so a delta

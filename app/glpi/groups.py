@@ -49,8 +49,8 @@ from app.scim.errors import InvalidFilterError
 from app.scim.errors import NotFoundError
 from app.scim.filter.parser import matches
 from app.scim.filter.parser import paths
-from app.scim.patch import MultiValuedDelta
-from app.scim.patch import PatchResult
+from app.scim.patch.engine import MultiValuedDelta
+from app.scim.patch.engine import PatchResult
 from app.scim.storage import Context
 from app.scim.storage import SearchQuery
 from app.scim.storage import SearchResult

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.glpi.profile_rules import ProfileRules
-from app.scim.patch import PatchResult
+from app.scim.patch.engine import PatchResult
 from app.scim.storage import AttributeSelection
 from app.scim.storage import Context
 

@@ -61,7 +61,7 @@ from app.scim.errors import InvalidValueError
 from app.scim.errors import NotFoundError
 from app.scim.filter.parser import matches
 from app.scim.filter.parser import paths
-from app.scim.patch import PatchResult
+from app.scim.patch.engine import PatchResult
 from app.scim.schema import RESOURCES
 from app.scim.storage import Context
 from app.scim.storage import SearchQuery

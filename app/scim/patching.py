@@ -4,10 +4,10 @@
 2. Load the resource from the storage, without the attributes handled as
    deltas: for a Group, ``members`` is excluded from the context so that a
    backend does not read a 10,000-member list to add one member.
-3. Apply the operations with :func:`app.scim.patch.apply_patch`. When the
+3. Apply the operations with :func:`app.scim.patch.engine.apply_patch`. When the
    engine needs the stored members (a filter on ``members`` that names no
    explicit values), reload with them and apply again without deltas.
-4. Hand the :class:`~app.scim.patch.PatchResult` to ``storage.patch``,
+4. Hand the :class:`~app.scim.patch.engine.PatchResult` to ``storage.patch``,
    which writes only what changed. A PATCH that changes nothing writes
    nothing.
 
@@ -37,9 +37,9 @@ from app.scim.errors import InvalidValueError
 from app.scim.etags import check_if_match
 from app.scim.etags import etag_headers
 from app.scim.etags import has_if_match
-from app.scim.patch import NeedsFullAttribute
-from app.scim.patch import PatchResult
-from app.scim.patch import apply_patch
+from app.scim.patch.engine import NeedsFullAttribute
+from app.scim.patch.engine import PatchResult
+from app.scim.patch.engine import apply_patch
 from app.scim.responses import scim_response
 from app.scim.schema import RESOURCES
 from app.scim.schema import ResourceSchema

@@ -22,7 +22,7 @@ from typing import Any
 
 if TYPE_CHECKING:
     from app.scim.filter.parser import Node
-    from app.scim.patch import PatchResult
+    from app.scim.patch.engine import PatchResult
 
 
 @dataclass(frozen=True)

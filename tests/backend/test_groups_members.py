@@ -11,7 +11,7 @@ from app.glpi.group_members import needs_current_members
 from app.glpi.group_members import parse_user_ids
 from app.glpi.group_members import plan_delta
 from app.scim.errors import InvalidValueError
-from app.scim.patch import MultiValuedDelta
+from app.scim.patch.engine import MultiValuedDelta
 
 CURRENT = {10: 100, 11: 101, 12: 102}
 

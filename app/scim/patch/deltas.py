@@ -2,7 +2,7 @@
 
 A group's ``members`` can hold thousands of values; the backend does not read
 them to apply a PATCH. Operations on such an attribute are folded, in request
-order, into one :class:`~app.scim.patch.MultiValuedDelta` per attribute:
+order, into one :class:`~app.scim.patch.engine.MultiValuedDelta` per attribute:
 
 * ``add`` values go to ``added`` (deduplicated on ``value``);
 * removals by value go to ``removed``;

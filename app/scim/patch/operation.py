@@ -1,6 +1,6 @@
 """One PATCH operation applied to a resource dict in place (RFC 7644 §3.5.2.1-3).
 
-The caller (:func:`app.scim.patch.apply_patch`) works on a deep copy, so an
+The caller (:func:`app.scim.patch.engine.apply_patch`) works on a deep copy, so an
 error half-way leaves the original resource untouched: RFC 7644 §3.5.2 "A
 PATCH request, regardless of the number of operations, SHALL be treated as
 atomic. If a single operation encounters an error condition, the original
@@ -14,14 +14,14 @@ from typing import Any
 from app.scim.errors import InvalidValueError
 from app.scim.errors import MutabilityError
 from app.scim.errors import NoTargetError
-from app.scim.patch_path import PatchPath
-from app.scim.patch_path import element_matches
-from app.scim.patch_path import filter_equalities
-from app.scim.patch_values import coerce_element
-from app.scim.patch_values import coerce_elements
-from app.scim.patch_values import coerce_scalar
-from app.scim.patch_values import coerce_single_complex
-from app.scim.patch_values import same_element
+from app.scim.patch.path import PatchPath
+from app.scim.patch.path import element_matches
+from app.scim.patch.path import filter_equalities
+from app.scim.patch.values import coerce_element
+from app.scim.patch.values import coerce_elements
+from app.scim.patch.values import coerce_scalar
+from app.scim.patch.values import coerce_single_complex
+from app.scim.patch.values import same_element
 from app.scim.schema import Attribute
 
 

@@ -27,13 +27,13 @@ from app.scim.errors import InvalidValueError
 from app.scim.errors import NoTargetError
 from app.scim.errors import SCIMError
 from app.scim.filter import parser as scim_filter
-from app.scim.patch_apply import apply_operation
-from app.scim.patch_delta import DeltaRecorder
-from app.scim.patch_delta import values_of
-from app.scim.patch_path import ExtensionPath
-from app.scim.patch_path import PatchPath
-from app.scim.patch_path import parse_path
-from app.scim.patch_values import coerce_elements
+from app.scim.patch.deltas import DeltaRecorder
+from app.scim.patch.deltas import values_of
+from app.scim.patch.operation import apply_operation
+from app.scim.patch.path import ExtensionPath
+from app.scim.patch.path import PatchPath
+from app.scim.patch.path import parse_path
+from app.scim.patch.values import coerce_elements
 from app.scim.schema import ResourceSchema
 
 OPERATIONS = ("add", "remove", "replace")
