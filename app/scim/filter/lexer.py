@@ -1,6 +1,6 @@
 """Tokens and typed literals of the SCIM filter language (RFC 7644 §3.4.2.2).
 
-The lexical half of :mod:`app.scim.filter.parser`: splitting the text into tokens,
+The lexical half of :mod:`app.scim.filter`: splitting the text into tokens,
 reading ``compValue`` (JSON strings, numbers, ``true``/``false``/``null``)
 and checking that a value and an operator fit the attribute's type. Every
 failure is an :class:`InvalidFilterError` whose detail names the position.

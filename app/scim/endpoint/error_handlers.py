@@ -19,8 +19,8 @@ from flask import Response
 from werkzeug.exceptions import HTTPException
 
 from app.scim.constants import ERROR_SCHEMA
+from app.scim.endpoint.responses import scim_response
 from app.scim.errors import SCIMError
-from app.scim.responses import scim_response
 
 log = logging.getLogger(__name__)
 

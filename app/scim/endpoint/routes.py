@@ -1,10 +1,10 @@
 """The SCIM 2.0 endpoint under ``/scim/v2``: one short view per (resource, verb).
 
-Every request is authenticated first (:func:`app.scim.auth.authenticate_request`).
+Every request is authenticated first (:func:`app.scim.endpoint.auth.authenticate_request`).
 Unknown query parameters are ignored on every route: Entra appends
 ``?aadOptscim062020`` when the flag is set in the tenant URL. Unknown paths,
 and methods a route does not serve (405, e.g. writes on discovery
-endpoints), are answered with SCIM Error bodies by :mod:`app.scim.handlers`.
+endpoints), are answered with SCIM Error bodies by :mod:`app.scim.endpoint.error_handlers`.
 """
 
 from __future__ import annotations
@@ -13,25 +13,25 @@ from flask import Blueprint
 from flask import Flask
 from flask import Response
 
-from app.scim import discovery
-from app.scim.auth import TENANT_BLUEPRINT
-from app.scim.auth import authenticate_request
-from app.scim.auth import give_url_tenant
-from app.scim.auth import take_url_tenant
-from app.scim.bulk import process_bulk
 from app.scim.constants import GROUP
 from app.scim.constants import USER
+from app.scim.endpoint import discovery
+from app.scim.endpoint.auth import TENANT_BLUEPRINT
+from app.scim.endpoint.auth import authenticate_request
+from app.scim.endpoint.auth import give_url_tenant
+from app.scim.endpoint.auth import take_url_tenant
+from app.scim.endpoint.bulk import process_bulk
+from app.scim.endpoint.patch_request import patch_resource
+from app.scim.endpoint.root_search import search_root
+from app.scim.endpoint.service import create_resource
+from app.scim.endpoint.service import delete_resource
+from app.scim.endpoint.service import get_resource
+from app.scim.endpoint.service import list_resources
+from app.scim.endpoint.service import max_results
+from app.scim.endpoint.service import query_params
+from app.scim.endpoint.service import replace_resource
+from app.scim.endpoint.service import search_params
 from app.scim.errors import NotImplementedSCIMError
-from app.scim.patching import patch_resource
-from app.scim.root_search import search_root
-from app.scim.service import create_resource
-from app.scim.service import delete_resource
-from app.scim.service import get_resource
-from app.scim.service import list_resources
-from app.scim.service import max_results
-from app.scim.service import query_params
-from app.scim.service import replace_resource
-from app.scim.service import search_params
 
 BASE_PATH = "/scim/v2"
 

@@ -21,15 +21,15 @@ from flask import Response
 from flask import request
 from flask import url_for
 
-from app.scim.auth import current_tenant
-from app.scim.bulk import limits as bulk_limits
 from app.scim.constants import RESOURCE_TYPE_SCHEMA
 from app.scim.constants import SCHEMA_SCHEMA
 from app.scim.constants import SERVICE_PROVIDER_CONFIG_SCHEMA
+from app.scim.endpoint.auth import current_tenant
+from app.scim.endpoint.bulk import limits as bulk_limits
+from app.scim.endpoint.responses import list_response
+from app.scim.endpoint.responses import scim_response
 from app.scim.errors import ForbiddenError
 from app.scim.errors import NotFoundError
-from app.scim.responses import list_response
-from app.scim.responses import scim_response
 from app.scim.schema import RESOURCES
 from app.scim.schema import SCHEMAS
 from app.scim.schema import Attribute
@@ -48,7 +48,7 @@ def _refuse_filter() -> None:
 def service_provider_config(max_results: int) -> dict:
     """Build the ServiceProviderConfig (RFC 7643 §5).
 
-    ``bulk.maxPayloadSize`` is the limit :mod:`app.scim.bulk` enforces: the
+    ``bulk.maxPayloadSize`` is the limit :mod:`app.scim.endpoint.bulk` enforces: the
     smaller of ``scim.bulk_max_payload_bytes`` and ``server.max_body_bytes``.
     """
     bulk_operations, bulk_payload = bulk_limits()

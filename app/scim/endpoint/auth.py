@@ -13,7 +13,7 @@ say which of these it was.
 
 **Tenant prefix.** A request is routed by its credential. An IdP that
 wants a distinct URL per tenant may use ``/scim/v2/t/<tenant>/...`` instead
-(the same routes, registered a second time by :func:`app.scim.routes.init_app`).
+(the same routes, registered a second time by :func:`app.scim.endpoint.routes.init_app`).
 The prefix then has to name the tenant the credential belongs to, or the
 answer is the same 401: a token of tenant A under ``/t/B`` is refused, and
 the answer does not say whether tenant B exists.

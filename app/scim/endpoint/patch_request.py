@@ -32,24 +32,24 @@ from flask import request
 
 from app.scim.constants import GROUP
 from app.scim.constants import PATCH_OP_SCHEMA
+from app.scim.endpoint.etags import check_if_match
+from app.scim.endpoint.etags import etag_headers
+from app.scim.endpoint.etags import has_if_match
+from app.scim.endpoint.responses import scim_response
+from app.scim.endpoint.service import VERSION_ONLY
+from app.scim.endpoint.service import context
+from app.scim.endpoint.service import present
+from app.scim.endpoint.service import query_selection
+from app.scim.endpoint.service import read_json
+from app.scim.endpoint.service import storage
+from app.scim.endpoint.service import written
 from app.scim.errors import InvalidSyntaxError
 from app.scim.errors import InvalidValueError
-from app.scim.etags import check_if_match
-from app.scim.etags import etag_headers
-from app.scim.etags import has_if_match
 from app.scim.patch.engine import NeedsFullAttribute
 from app.scim.patch.engine import PatchResult
 from app.scim.patch.engine import apply_patch
-from app.scim.responses import scim_response
 from app.scim.schema import RESOURCES
 from app.scim.schema import ResourceSchema
-from app.scim.service import VERSION_ONLY
-from app.scim.service import context
-from app.scim.service import present
-from app.scim.service import query_selection
-from app.scim.service import read_json
-from app.scim.service import storage
-from app.scim.service import written
 from app.scim.storage import AttributeSelection
 
 #: Multi-valued attributes a backend receives as deltas, per resource type.

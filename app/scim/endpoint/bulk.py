@@ -43,13 +43,13 @@ from flask import request
 from werkzeug.test import EnvironBuilder
 
 from app.scim.constants import SCIM_CONTENT_TYPE
+from app.scim.endpoint.responses import scim_response
+from app.scim.endpoint.service import read_json
+from app.scim.endpoint.service import settings
 from app.scim.errors import InvalidSyntaxError
 from app.scim.errors import InvalidValueError
 from app.scim.errors import PayloadTooLargeError
 from app.scim.errors import SCIMError
-from app.scim.responses import scim_response
-from app.scim.service import read_json
-from app.scim.service import settings
 
 BULK_REQUEST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 BULK_RESPONSE_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"

@@ -21,6 +21,12 @@ from __future__ import annotations
 
 from flask import Response
 
+from app.scim.endpoint.responses import list_response
+from app.scim.endpoint.responses import scim_response
+from app.scim.endpoint.service import context
+from app.scim.endpoint.service import max_results
+from app.scim.endpoint.service import present
+from app.scim.endpoint.service import storage
 from app.scim.errors import InvalidFilterError
 from app.scim.errors import InvalidValueError
 from app.scim.filter.parser import And
@@ -34,14 +40,8 @@ from app.scim.filter.parser import parse
 from app.scim.projection import selection_for
 from app.scim.query import ListParams
 from app.scim.query import page_size
-from app.scim.responses import list_response
-from app.scim.responses import scim_response
 from app.scim.schema import RESOURCES
 from app.scim.schema import ResourceSchema
-from app.scim.service import context
-from app.scim.service import max_results
-from app.scim.service import present
-from app.scim.service import storage
 from app.scim.storage import SearchQuery
 
 #: Resource types a root search covers, in the order of the results.

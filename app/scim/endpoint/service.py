@@ -1,6 +1,6 @@
 """The work behind the SCIM resource views: one function per verb, for any resource type.
 
-Views in :mod:`app.scim.routes` stay a line or two long; this module reads
+Views in :mod:`app.scim.endpoint.routes` stay a line or two long; this module reads
 the request (body, parameters), calls the tenant's storage and shapes the
 answer (projection, ``meta.location``, ``meta.resourceType``, status,
 ``Location``). It knows SCIM and the :class:`~app.scim.storage.Storage`
@@ -20,21 +20,21 @@ from flask import request
 from flask import url_for
 
 from app.scim.constants import SEARCH_REQUEST_SCHEMA
+from app.scim.endpoint.etags import check_if_match
+from app.scim.endpoint.etags import etag_headers
+from app.scim.endpoint.etags import has_if_match
+from app.scim.endpoint.etags import not_modified
+from app.scim.endpoint.responses import list_response
+from app.scim.endpoint.responses import scim_response
 from app.scim.errors import InvalidSyntaxError
 from app.scim.errors import InvalidValueError
 from app.scim.errors import SCIMError
-from app.scim.etags import check_if_match
-from app.scim.etags import etag_headers
-from app.scim.etags import has_if_match
-from app.scim.etags import not_modified
 from app.scim.payload import load_resource
 from app.scim.projection import project
 from app.scim.projection import selection_for
 from app.scim.query import ListParams
 from app.scim.query import build_search
 from app.scim.query import load_params
-from app.scim.responses import list_response
-from app.scim.responses import scim_response
 from app.scim.schema import RESOURCES
 from app.scim.schema import Attribute
 from app.scim.storage import AttributeSelection
