@@ -2,7 +2,7 @@
 
 :data:`CALLS` maps an operation to the exact sequence of ``(method, endpoint)``
 GLPI calls the bridge makes for it (ids replaced by ``:id``, as in
-:func:`app.glpi.session.endpoint_template`), once the per-process look-ups are
+:func:`app.glpi.client.session.endpoint_template`), once the per-process look-ups are
 warm (one ``initSession``, the entity tree, the default profile and the bridge
 account's id). Each entry has a scenario in :data:`SCENARIOS` that prepares the
 state and then performs the operation, so that the same table is asserted:

@@ -25,13 +25,13 @@ from typing import Any
 
 from app.activity.recorder import note
 from app.glpi.cache import BackendCaches
-from app.glpi.client import GlpiClient
-from app.glpi.errors import GlpiAuthError
-from app.glpi.errors import GlpiError
-from app.glpi.errors import GlpiNotFoundError
-from app.glpi.errors import GlpiRightError
-from app.glpi.errors import GlpiSessionError
-from app.glpi.errors import GlpiUnavailableError
+from app.glpi.client.errors import GlpiAuthError
+from app.glpi.client.errors import GlpiError
+from app.glpi.client.errors import GlpiNotFoundError
+from app.glpi.client.errors import GlpiRightError
+from app.glpi.client.errors import GlpiSessionError
+from app.glpi.client.errors import GlpiUnavailableError
+from app.glpi.client.items import GlpiClient
 from app.glpi.groups import GroupStore
 from app.glpi.profile_hooks import ProfileRuleHooks
 from app.glpi.profile_rules import ProfileRules

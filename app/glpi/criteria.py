@@ -2,7 +2,7 @@
 
 GLPI's ``contains`` is a case- and accent-insensitive ``LIKE`` in which ``%``
 stays a wildcard, values are trimmed and ``^``/``$`` are anchors
-(``app.glpi.encoding``). No criterion can therefore promise exactly the SCIM
+(``app.glpi.client.encoding``). No criterion can therefore promise exactly the SCIM
 semantics. The rule here is one-sided: **the rows GLPI returns are always a
 superset of the rows the filter matches**, and the backend verifies every
 candidate with :func:`app.scim.filter.parser.matches`. What cannot be narrowed
@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.glpi.encoding import like_value
+from app.glpi.client.encoding import like_value
 from app.glpi.mapping import DEPARTMENT
 from app.glpi.mapping import EMPLOYEE_NUMBER
 from app.glpi.mapping import OPT_EMAILS

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from app.glpi.encoding import like_value
+from app.glpi.client.encoding import like_value
 from app.glpi.group_mapping import EXTERNAL_ID_SEARCH_OPTIONS
 from app.glpi.group_mapping import GROUP_OPTION_DATE_CREATION
 from app.glpi.group_mapping import GROUP_OPTION_DATE_MOD

@@ -28,8 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.glpi.errors import GlpiNotFoundError
-from app.glpi.errors import GlpiRightError
+from app.glpi.client.errors import GlpiNotFoundError
+from app.glpi.client.errors import GlpiRightError
 from app.glpi.group_mapping import LDAP_ONLY_COLUMNS
 from app.scim.errors import InvalidFilterError
 from app.scim.filter.parser import Compare
@@ -55,7 +55,7 @@ class ListRequest:
 class GroupItemReader:
     """Reads a tenant's group rows (every column) with ``GET /Group`` and ``GET /Group/:id``.
 
-    :param client: the tenant's :class:`~app.glpi.client.GlpiClient`.
+    :param client: the tenant's :class:`~app.glpi.client.items.GlpiClient`.
     :param scope: the tenant's :class:`~app.glpi.scope.TenantScope`.
     :param scan_limit: most candidate rows read for one filter.
     """

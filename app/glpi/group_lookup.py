@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from app.glpi import group_criteria as gc
-from app.glpi.encoding import like_value
+from app.glpi.client.encoding import like_value
 from app.glpi.group_mapping import GROUP_OPTION_ID
 from app.glpi.group_mapping import GROUP_OPTION_NAME
 

@@ -84,7 +84,7 @@ def glpi_to_scim_group(
     """Map a ``glpi_groups`` row (GET item, or a normalised search row) to a SCIM Group.
 
     The client already decoded GLPI 10's HTML-entity storage
-    (:func:`app.glpi.encoding.decode_tree`), so values are used as they are.
+    (:func:`app.glpi.client.encoding.decode_tree`), so values are used as they are.
 
     :param members: SCIM member dicts to include, or None to leave ``members``
         out (the client excluded it, or it was not loaded).

@@ -30,11 +30,11 @@ from app.glpi import group_criteria as gc
 from app.glpi.chunks import ChunkPolicy
 from app.glpi.chunks import run_chunks
 from app.glpi.chunks import split
-from app.glpi.errors import GlpiBadRequestError
-from app.glpi.errors import GlpiPartialError
-from app.glpi.errors import GlpiRangeError
-from app.glpi.errors import ItemResult
-from app.glpi.errors import is_duplicate_entry
+from app.glpi.client.errors import GlpiBadRequestError
+from app.glpi.client.errors import GlpiPartialError
+from app.glpi.client.errors import GlpiRangeError
+from app.glpi.client.errors import ItemResult
+from app.glpi.client.errors import is_duplicate_entry
 from app.glpi.group_mapping import member_of
 from app.glpi.group_members import MembershipPlan
 from app.scim.errors import BackendError
@@ -138,7 +138,7 @@ class MembershipWriter:
 
     def _logins_of_group(self, group_id: int) -> dict[int, str]:
         """User id → login of the group's members (``/search/User``, groups option 13 by id)."""
-        from app.glpi.encoding import decode_text
+        from app.glpi.client.encoding import decode_text
 
         criteria = [{"field": gc.USER_OPTION_GROUPS, "searchtype": "equals", "value": group_id}]
         names: dict[int, str] = {}

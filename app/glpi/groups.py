@@ -88,7 +88,7 @@ def name_lock(tenant: str, name: str) -> Iterator[bool]:
 class GroupStore:
     """The Group half of the GLPI backend.
 
-    :param client: the tenant's :class:`~app.glpi.client.GlpiClient`.
+    :param client: the tenant's :class:`~app.glpi.client.items.GlpiClient`.
     :param tenant: the tenant's validated configuration.
     :param scope: the tenant's :class:`~app.glpi.scope.TenantScope` (entity
         ids, and the criteria of its users: a member id is valid exactly

@@ -25,7 +25,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from app.glpi.errors import GlpiNotFoundError
+from app.glpi.client.errors import GlpiNotFoundError
 from app.glpi.mapping import NICKNAME
 from app.glpi.mapping import OPT_ID
 

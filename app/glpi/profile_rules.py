@@ -37,9 +37,9 @@ from typing import Any
 
 from app.glpi import group_criteria as gc
 from app.glpi.cache import BackendCaches
-from app.glpi.errors import GlpiBadRequestError
-from app.glpi.errors import GlpiPartialError
-from app.glpi.errors import GlpiRightError
+from app.glpi.client.errors import GlpiBadRequestError
+from app.glpi.client.errors import GlpiPartialError
+from app.glpi.client.errors import GlpiRightError
 from app.glpi.row_ledger import RowLedger
 from app.glpi.row_ledger import Target
 from app.glpi.user_writes import find_by_name

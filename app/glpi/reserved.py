@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from app.glpi.encoding import like_value
+from app.glpi.client.encoding import like_value
 
 #: Search options of ``User`` used here.
 OPT_LOGIN = 1

@@ -30,7 +30,7 @@ from typing import Any
 
 from app.glpi import group_criteria as gc
 from app.glpi.cache import BackendCaches
-from app.glpi.errors import GlpiError
+from app.glpi.client.errors import GlpiError
 from app.glpi.reserved import MAX_RESERVED_HOLDERS
 from app.glpi.reserved import OPT_PROFILES
 from app.glpi.reserved import hidden_criteria

@@ -35,10 +35,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.glpi.cache import BackendCaches
-from app.glpi.encoding import like_value
-from app.glpi.errors import GlpiBadRequestError
-from app.glpi.errors import GlpiNotFoundError
-from app.glpi.errors import GlpiRightError
+from app.glpi.client.encoding import like_value
+from app.glpi.client.errors import GlpiBadRequestError
+from app.glpi.client.errors import GlpiNotFoundError
+from app.glpi.client.errors import GlpiRightError
 from app.glpi.mapping import OPT_ID
 from app.glpi.mapping import OPT_LOGIN
 from app.glpi.mapping import OPT_PROFILES

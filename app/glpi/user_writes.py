@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.glpi.cache import BackendCaches
-from app.glpi.errors import GlpiBadRequestError
-from app.glpi.errors import GlpiNotFoundError
-from app.glpi.errors import GlpiPartialError
-from app.glpi.errors import is_duplicate_entry
+from app.glpi.client.errors import GlpiBadRequestError
+from app.glpi.client.errors import GlpiNotFoundError
+from app.glpi.client.errors import GlpiPartialError
+from app.glpi.client.errors import is_duplicate_entry
 from app.glpi.mapping import DROPDOWN_BY_COLUMN
 from app.glpi.mapping import NICKNAME
 from app.glpi.mapping import OPT_EMAILS
@@ -182,7 +182,7 @@ class DropdownResolver:
 
 def find_by_name(client: Any, itemtype: str, name: str) -> int | None:
     """Id of the ``itemtype`` row named exactly ``name`` (case-insensitive), or None."""
-    from app.glpi.encoding import like_value
+    from app.glpi.client.encoding import like_value
 
     value = like_value(name, client.version)
     criteria = [{"field": 1, "searchtype": "contains", "value": value or "^"}]

@@ -19,7 +19,7 @@ adds one ``getMultipleItems`` per 50 of them (:mod:`app.glpi.nicknames`): a
 user by id, a filter hit and a PATCH take one more call, a page of 100 two; a
 miss, a POST, a PUT and a DELETE none.
 
-Every GLPI failure leaves as a :class:`~app.glpi.errors.GlpiError`; the
+Every GLPI failure leaves as a :class:`~app.glpi.client.errors.GlpiError`; the
 backend (:mod:`app.glpi.backend`) translates them.
 """
 
@@ -35,10 +35,10 @@ from app.glpi import nicknames
 from app.glpi import user_passwords as up
 from app.glpi import user_writes as uw
 from app.glpi.cache import BackendCaches
+from app.glpi.client.errors import GlpiBadRequestError
+from app.glpi.client.errors import GlpiNotFoundError
 from app.glpi.criteria import combine
 from app.glpi.criteria import translate
-from app.glpi.errors import GlpiBadRequestError
-from app.glpi.errors import GlpiNotFoundError
 from app.glpi.group_lookup import UserGroups
 from app.glpi.mapping import MANAGER
 from app.glpi.mapping import NICKNAME

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from app.glpi import nicknames
-from app.glpi.errors import GlpiNotFoundError
+from app.glpi.client.errors import GlpiNotFoundError
 from app.glpi.mapping import NICKNAME
 from app.glpi.mapping import UserMapping
 from app.glpi.mapping import glpi_to_scim_user

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.glpi.encoding import decode_text
+from app.glpi.client.encoding import decode_text
 from app.glpi.mapping import ReadContext
 from app.glpi.mapping import UserMapping
 from app.glpi.mapping import glpi_to_scim_user

@@ -19,8 +19,8 @@ import redis
 from app import create_app
 from app.config import ConfigError
 from app.config import load_config
-from app.glpi.errors import GlpiPartialError
-from app.glpi.errors import ItemResult
+from app.glpi.client.errors import GlpiPartialError
+from app.glpi.client.errors import ItemResult
 from app.glpi.row_ledger import Entries
 from app.glpi.row_ledger import RedisLedger
 from app.glpi.row_ledger import SqliteLedger

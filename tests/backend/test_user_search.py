@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.glpi.cache import BackendCaches
-from app.glpi.client import SearchResult as GlpiSearch
+from app.glpi.client.items import SearchResult as GlpiSearch
 from app.glpi.scope import TenantScope
 from app.glpi.user_conflicts import collate
 from app.glpi.users import UserStore

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from app.glpi import group_criteria as gc
-from app.glpi.client import SearchResult
-from app.glpi.errors import GlpiNotFoundError
+from app.glpi.client.errors import GlpiNotFoundError
+from app.glpi.client.items import SearchResult
 from app.glpi.group_items import GroupItemReader
 from app.glpi.group_items import ListRequest
 from app.glpi.group_items import reads_items

@@ -1,10 +1,10 @@
 """Item-level calls of GLPI's legacy REST API: read, search, add, update, delete.
 
-:class:`GlpiClient` builds on :class:`~app.glpi.session.GlpiSession`
+:class:`GlpiClient` builds on :class:`~app.glpi.client.session.GlpiSession`
 (transport, retries, single-flight sessions, hooks). It knows GLPI and
 nothing of SCIM: it returns GLPI rows with ``< > &`` decoded for the
-detected version (:mod:`app.glpi.encoding`), raises the typed errors of
-:mod:`app.glpi.errors`, and turns GLPI's odd success shapes into plain
+detected version (:mod:`app.glpi.client.encoding`), raises the typed errors of
+:mod:`app.glpi.client.errors`, and turns GLPI's odd success shapes into plain
 values (no ``data`` key on a search without hits, ``200 [[]]``, a range
 past the end).
 """
@@ -17,15 +17,15 @@ from collections.abc import Mapping
 from typing import Any
 from typing import NamedTuple
 
-from app.glpi.encoding import decode_tree
-from app.glpi.encoding import major_version
-from app.glpi.errors import GlpiBadRequestError
-from app.glpi.errors import GlpiRangeError
-from app.glpi.errors import ItemResult
-from app.glpi.errors import parse_item_results
-from app.glpi.session import CallRecord
-from app.glpi.session import GlpiSession
-from app.glpi.session import endpoint_template
+from app.glpi.client.encoding import decode_tree
+from app.glpi.client.encoding import major_version
+from app.glpi.client.errors import GlpiBadRequestError
+from app.glpi.client.errors import GlpiRangeError
+from app.glpi.client.errors import ItemResult
+from app.glpi.client.errors import parse_item_results
+from app.glpi.client.session import CallRecord
+from app.glpi.client.session import GlpiSession
+from app.glpi.client.session import endpoint_template
 
 __all__ = ["CallRecord", "GlpiClient", "SearchResult", "endpoint_template", "flatten_params"]
 
@@ -90,7 +90,7 @@ class GlpiClient(GlpiSession):
     :param version: ``"auto"`` (read ``cfg_glpi.version`` once, lazily),
         ``"10"`` or ``"11"``.
 
-    Other parameters: see :class:`~app.glpi.session.GlpiSession`.
+    Other parameters: see :class:`~app.glpi.client.session.GlpiSession`.
     """
 
     def __init__(self, url: str, *, version: str = "auto", **kwargs: Any):
@@ -395,7 +395,7 @@ class GlpiClient(GlpiSession):
 
         GLPI can answer 200 and still refuse a field (a rename to a taken
         login): the :class:`ItemResult` is ``ok`` with a ``message``; see
-        :func:`~app.glpi.errors.refused_updates`. Retried like any PUT,
+        :func:`~app.glpi.client.errors.refused_updates`. Retried like any PUT,
         except when the input adds rows (``_useremails`` ``-N`` keys).
 
         :raises GlpiBadRequestError: refused, unknown id (``ERROR_GLPI_UPDATE``),

@@ -6,7 +6,7 @@ every thread of a process. Every call has connect/read timeouts, JSON
 headers, the ``App-Token`` when one is configured, and ends in a
 :class:`CallRecord` given to each hook in :attr:`GlpiSession.hooks` (call
 counting in tests, metrics). Failures become the typed errors of
-:mod:`app.glpi.errors`.
+:mod:`app.glpi.client.errors`.
 
 GLPI's only reliable signal that a session expired is
 ``401 ERROR_SESSION_TOKEN_INVALID`` (sessions are PHP session files whose
@@ -42,14 +42,14 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from app.glpi.errors import DEFAULT_RETRY_AFTER
-from app.glpi.errors import PARTIAL_CODES
-from app.glpi.errors import GlpiAuthError
-from app.glpi.errors import GlpiError
-from app.glpi.errors import GlpiResponseError
-from app.glpi.errors import GlpiSessionError
-from app.glpi.errors import GlpiUnavailableError
-from app.glpi.errors import error_from_response
+from app.glpi.client.errors import DEFAULT_RETRY_AFTER
+from app.glpi.client.errors import PARTIAL_CODES
+from app.glpi.client.errors import GlpiAuthError
+from app.glpi.client.errors import GlpiError
+from app.glpi.client.errors import GlpiResponseError
+from app.glpi.client.errors import GlpiSessionError
+from app.glpi.client.errors import GlpiUnavailableError
+from app.glpi.client.errors import error_from_response
 
 #: Longest response header line accepted from GLPI. GLPI answers a fully
 #: successful array POST with a ``link`` header listing the URL of every new
@@ -127,7 +127,7 @@ def _body(response: requests.Response) -> Any:
 class GlpiSession:
     """Transport and session of one tenant's GLPI, safe to share between threads.
 
-    :class:`app.glpi.client.GlpiClient` adds the item-level calls.
+    :class:`app.glpi.client.items.GlpiClient` adds the item-level calls.
 
     :param url: base URL ending in ``/apirest.php`` (or ``/api.php/v1`` on 11).
     :param app_token: the API client's App-Token; sent only when set.
