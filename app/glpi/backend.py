@@ -37,7 +37,7 @@ from app.glpi.profile_hooks import ProfileRuleHooks
 from app.glpi.profile_rules import ProfileRules
 from app.glpi.row_ledger import build_ledger
 from app.glpi.scope import TenantScope
-from app.glpi.users import UserStore
+from app.glpi.users.store import UserStore
 from app.scim.errors import BackendError
 from app.scim.errors import NotImplementedSCIMError
 from app.scim.errors import SCIMError

@@ -42,7 +42,7 @@ from app.glpi.client.errors import GlpiPartialError
 from app.glpi.client.errors import GlpiRightError
 from app.glpi.row_ledger import RowLedger
 from app.glpi.row_ledger import Target
-from app.glpi.user_writes import find_by_name
+from app.glpi.users.write_calls import find_by_name
 from app.scim.errors import BackendError
 from app.scim.errors import UnavailableError
 

@@ -35,7 +35,7 @@ from app.glpi.reserved import MAX_RESERVED_HOLDERS
 from app.glpi.reserved import OPT_PROFILES
 from app.glpi.reserved import hidden_criteria
 from app.glpi.reserved import reserved_reason
-from app.glpi.user_writes import find_by_name
+from app.glpi.users.write_calls import find_by_name
 from app.scim.errors import BackendError
 
 log = logging.getLogger(__name__)

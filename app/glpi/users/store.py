@@ -15,7 +15,7 @@ bridge account's id) are warm:
 * ``DELETE``: 1 when the user was read in the last minute, else 2.
 
 With ``displayName`` in ``nickname`` (the default), a read that returns users
-adds one ``getMultipleItems`` per 50 of them (:mod:`app.glpi.nicknames`): a
+adds one ``getMultipleItems`` per 50 of them (:mod:`app.glpi.users.nickname_reads`): a
 user by id, a filter hit and a PATCH take one more call, a page of 100 two; a
 miss, a POST, a PUT and a DELETE none.
 
@@ -31,29 +31,29 @@ from datetime import UTC
 from datetime import datetime
 from typing import Any
 
-from app.glpi import nicknames
-from app.glpi import user_passwords as up
-from app.glpi import user_writes as uw
 from app.glpi.cache import BackendCaches
 from app.glpi.client.errors import GlpiBadRequestError
 from app.glpi.client.errors import GlpiNotFoundError
-from app.glpi.criteria import combine
-from app.glpi.criteria import translate
-from app.glpi.group_lookup import UserGroups
-from app.glpi.mapping import MANAGER
-from app.glpi.mapping import NICKNAME
-from app.glpi.mapping import OPT_GROUPS
-from app.glpi.mapping import OPT_ID
-from app.glpi.mapping import OPT_LOGIN
-from app.glpi.mapping import OPT_PROFILES
-from app.glpi.mapping import OPTION_BY_COLUMN
-from app.glpi.mapping import ReadContext
-from app.glpi.mapping import UserMapping
-from app.glpi.mapping import glpi_to_scim_user
-from app.glpi.mapping_write import scim_to_glpi_user
 from app.glpi.scope import TenantScope
-from app.glpi.user_adoption import static_profile_row
-from app.glpi.user_conflicts import ConflictResolver
+from app.glpi.users import nickname_reads as nicknames
+from app.glpi.users import password_refusals as up
+from app.glpi.users import write_calls as uw
+from app.glpi.users.conflicts import ConflictResolver
+from app.glpi.users.criteria import combine
+from app.glpi.users.criteria import translate
+from app.glpi.users.groups_attribute import UserGroups
+from app.glpi.users.mapping import MANAGER
+from app.glpi.users.mapping import NICKNAME
+from app.glpi.users.mapping import OPT_GROUPS
+from app.glpi.users.mapping import OPT_ID
+from app.glpi.users.mapping import OPT_LOGIN
+from app.glpi.users.mapping import OPT_PROFILES
+from app.glpi.users.mapping import OPTION_BY_COLUMN
+from app.glpi.users.mapping import ReadContext
+from app.glpi.users.mapping import UserMapping
+from app.glpi.users.mapping import glpi_to_scim_user
+from app.glpi.users.scim_to_glpi import scim_to_glpi_user
+from app.glpi.users.unfinished_creates import static_profile_row
 from app.scim.errors import ConflictError
 from app.scim.errors import ForbiddenError
 from app.scim.errors import InvalidFilterError
@@ -373,7 +373,7 @@ class UserStore:
         return self.to_scim(new_row, ctx)
 
     def _finish_create(self, ctx: Context, row: dict, write: Any) -> dict:
-        """Finish a create GLPI cut short (:mod:`app.glpi.user_adoption`): the columns and
+        """Finish a create GLPI cut short (:mod:`app.glpi.users.unfinished_creates`): the columns and
         e-mails the request asks for, then the static profile row, **last**: cut again,
         the user is still one to finish, and the IdP's next retry converges."""
         user_id = int(row[str(OPT_ID)])
@@ -462,7 +462,7 @@ class UserStore:
     def _put_user(self, user_id: int, data: dict) -> list:
         """``PUT /User/:id``; a refused password is the IdP's 400, or no change at all.
 
-        See :mod:`app.glpi.user_passwords`: GLPI wrote nothing; when its only reason
+        See :mod:`app.glpi.users.password_refusals`: GLPI wrote nothing; when its only reason
         proves the password sent is the one it holds, the rest is written again
         without it.
         """

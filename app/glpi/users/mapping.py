@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
-from app.glpi.user_rules import GLPI_LANGUAGES
-from app.glpi.user_rules import scim_language
+from app.glpi.users.validation import GLPI_LANGUAGES
+from app.glpi.users.validation import scim_language
 from app.scim.constants import ENTERPRISE_USER_SCHEMA
 from app.scim.constants import USER
 from app.scim.constants import USER_SCHEMA
@@ -65,7 +65,7 @@ OPT_DATE_MOD = 19
 OPT_DATE_CREATION = 121
 
 #: ``glpi_users.nickname`` has no search option in GLPI 10.0.12 or 11.0.6, so a search
-#: row cannot show it: :mod:`app.glpi.nicknames` adds it to the row under this key.
+#: row cannot show it: :mod:`app.glpi.users.nickname_reads` adds it to the row under this key.
 NICKNAME = "nickname"
 
 #: The dropdown itemtype behind a foreign-key column.
@@ -292,7 +292,7 @@ def glpi_to_scim_user(
     """Build the canonical SCIM User from one ``/search/User`` row.
 
     ``displayName`` is the stored value (``nickname``, which
-    :mod:`app.glpi.nicknames` added to the row, or the column it is mapped
+    :mod:`app.glpi.users.nickname_reads` added to the row, or the column it is mapped
     to), or derived when switched off (:func:`display_name`). E-mails come from
     search option 5, which lists addresses without GLPI's default flag: the
     first address is marked ``primary``.
@@ -364,7 +364,7 @@ def display_name(
 
     :param stored: the value of the column ``displayName`` is mapped to, when
         it has a search option (``nickname`` has none: it is read from the row's
-        :data:`NICKNAME` key, which :mod:`app.glpi.nicknames` fills).
+        :data:`NICKNAME` key, which :mod:`app.glpi.users.nickname_reads` fills).
     """
     if mapping.reads_nickname:
         return _scalar(row.get(NICKNAME)) or None

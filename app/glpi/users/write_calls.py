@@ -1,6 +1,6 @@
 """The write half of SCIM Users over GLPI: inputs, diffs, e-mails, dropdowns.
 
-Everything here turns a :class:`~app.glpi.mapping_write.UserWrite` into the fewest
+Everything here turns a :class:`~app.glpi.users.scim_to_glpi.UserWrite` into the fewest
 GLPI calls: a create is **one** ``POST /User`` (e-mails through
 ``_useremails``, the static profile row through ``_profiles_id``); an update
 writes only the columns whose value changes, and touches ``UserEmail`` rows
@@ -17,11 +17,11 @@ from app.glpi.client.errors import GlpiBadRequestError
 from app.glpi.client.errors import GlpiNotFoundError
 from app.glpi.client.errors import GlpiPartialError
 from app.glpi.client.errors import is_duplicate_entry
-from app.glpi.mapping import DROPDOWN_BY_COLUMN
-from app.glpi.mapping import NICKNAME
-from app.glpi.mapping import OPT_EMAILS
-from app.glpi.mapping import OPTION_BY_COLUMN
-from app.glpi.mapping_write import UserWrite
+from app.glpi.users.mapping import DROPDOWN_BY_COLUMN
+from app.glpi.users.mapping import NICKNAME
+from app.glpi.users.mapping import OPT_EMAILS
+from app.glpi.users.mapping import OPTION_BY_COLUMN
+from app.glpi.users.scim_to_glpi import UserWrite
 from app.scim.errors import InvalidValueError
 
 #: Columns whose "no value" GLPI stores as NULL rather than "".
@@ -90,7 +90,7 @@ def changed_fields(write: UserWrite, row: Mapping[str, Any], *, write_nickname: 
     given or changed (``write_nickname``: a read ``displayName`` may be
     derived, and must not be frozen into GLPI by a PATCH of another
     attribute), and then only when it differs from the row's value, if
-    :mod:`app.glpi.nicknames` read it.
+    :mod:`app.glpi.users.nickname_reads` read it.
     """
     current = current_columns(row)
     changes: dict[str, Any] = {}

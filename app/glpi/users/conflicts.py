@@ -23,7 +23,7 @@ login and authtype), the bridge looks the login up to answer precisely
 
 A login held by a user that GLPI left without any profile when it cut a
 create short, and that only the bridge ever touched, is not a conflict: the
-create is finished (:mod:`app.glpi.user_adoption`).
+create is finished (:mod:`app.glpi.users.unfinished_creates`).
 """
 
 from __future__ import annotations
@@ -39,13 +39,13 @@ from app.glpi.client.encoding import like_value
 from app.glpi.client.errors import GlpiBadRequestError
 from app.glpi.client.errors import GlpiNotFoundError
 from app.glpi.client.errors import GlpiRightError
-from app.glpi.mapping import OPT_ID
-from app.glpi.mapping import OPT_LOGIN
-from app.glpi.mapping import OPT_PROFILES
 from app.glpi.scope import TenantScope
-from app.glpi.user_adoption import MAX_LOG_ENTRIES
-from app.glpi.user_adoption import may_finish
-from app.glpi.user_writes import find_by_name
+from app.glpi.users.mapping import OPT_ID
+from app.glpi.users.mapping import OPT_LOGIN
+from app.glpi.users.mapping import OPT_PROFILES
+from app.glpi.users.unfinished_creates import MAX_LOG_ENTRIES
+from app.glpi.users.unfinished_creates import may_finish
+from app.glpi.users.write_calls import find_by_name
 from app.scim.errors import BackendError
 from app.scim.errors import ConflictError
 from app.scim.errors import InvalidValueError
@@ -124,7 +124,7 @@ class ConflictResolver:
 
         :returns: None (the login is free), or the search row of a user whose
             create GLPI cut short, which the caller finishes
-            (:mod:`app.glpi.user_adoption`).
+            (:mod:`app.glpi.users.unfinished_creates`).
         :raises ConflictError: the login is taken, in or outside the tenant.
         """
         self._refuse_reserved(login, [])
@@ -149,7 +149,7 @@ class ConflictResolver:
 
     def unfinished_create(self, row: dict) -> bool:
         """True when ``row`` (an unscoped search row) is a user the bridge created and
-        GLPI left without any profile: see :func:`app.glpi.user_adoption.may_finish`.
+        GLPI left without any profile: see :func:`app.glpi.users.unfinished_creates.may_finish`.
 
         Two reads (``GET /User/:id`` and its history), only on this conflict path.
         """

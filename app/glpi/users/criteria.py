@@ -21,15 +21,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.glpi.client.encoding import like_value
-from app.glpi.mapping import DEPARTMENT
-from app.glpi.mapping import EMPLOYEE_NUMBER
-from app.glpi.mapping import OPT_EMAILS
-from app.glpi.mapping import OPT_ID
-from app.glpi.mapping import OPTION_BY_COLUMN
-from app.glpi.mapping import PHONE_COLUMN_BY_TYPE
-from app.glpi.mapping import UserMapping
-from app.glpi.user_rules import glpi_language
-from app.glpi.user_rules import scim_language
+from app.glpi.users.mapping import DEPARTMENT
+from app.glpi.users.mapping import EMPLOYEE_NUMBER
+from app.glpi.users.mapping import OPT_EMAILS
+from app.glpi.users.mapping import OPT_ID
+from app.glpi.users.mapping import OPTION_BY_COLUMN
+from app.glpi.users.mapping import PHONE_COLUMN_BY_TYPE
+from app.glpi.users.mapping import UserMapping
+from app.glpi.users.validation import glpi_language
+from app.glpi.users.validation import scim_language
 from app.scim.filter.parser import And
 from app.scim.filter.parser import Compare
 from app.scim.filter.parser import Node

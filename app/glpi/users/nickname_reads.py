@@ -16,7 +16,7 @@ two calls, a user or a filter hit one.
 
 A tenant that wants no extra call maps ``displayName`` to a searchable
 column instead (``mapping.user.displayName: comment``), or derives it
-(``null``): :class:`app.glpi.mapping.UserMapping`.
+(``null``): :class:`app.glpi.users.mapping.UserMapping`.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from app.glpi.client.errors import GlpiNotFoundError
-from app.glpi.mapping import NICKNAME
-from app.glpi.mapping import OPT_ID
+from app.glpi.users.mapping import NICKNAME
+from app.glpi.users.mapping import OPT_ID
 
 log = logging.getLogger(__name__)
 

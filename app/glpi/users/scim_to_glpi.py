@@ -1,9 +1,9 @@
 """SCIM User → GLPI ``User`` inputs: pure functions, no I/O.
 
-The write half of :mod:`app.glpi.mapping`: it checks every value against what
-GLPI can store before any call (:mod:`app.glpi.user_rules`) and says which
+The write half of :mod:`app.glpi.users.mapping`: it checks every value against what
+GLPI can store before any call (:mod:`app.glpi.users.validation`) and says which
 ``glpi_users`` columns, e-mails, dropdown names and manager a SCIM User asks
-for. :mod:`app.glpi.user_writes` turns that into the fewest GLPI calls.
+for. :mod:`app.glpi.users.write_calls` turns that into the fewest GLPI calls.
 """
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
-from app.glpi.mapping import DEPARTMENT
-from app.glpi.mapping import EMPLOYEE_NUMBER
-from app.glpi.mapping import MANAGER
-from app.glpi.mapping import PHONE_COLUMN_BY_TYPE
-from app.glpi.mapping import PHONE_TYPE_BY_COLUMN
-from app.glpi.mapping import UserMapping
-from app.glpi.user_rules import check_length
-from app.glpi.user_rules import check_login
-from app.glpi.user_rules import glpi_language
-from app.glpi.user_rules import valid_email
+from app.glpi.users.mapping import DEPARTMENT
+from app.glpi.users.mapping import EMPLOYEE_NUMBER
+from app.glpi.users.mapping import MANAGER
+from app.glpi.users.mapping import PHONE_COLUMN_BY_TYPE
+from app.glpi.users.mapping import PHONE_TYPE_BY_COLUMN
+from app.glpi.users.mapping import UserMapping
+from app.glpi.users.validation import check_length
+from app.glpi.users.validation import check_login
+from app.glpi.users.validation import glpi_language
+from app.glpi.users.validation import valid_email
 from app.scim.constants import ENTERPRISE_USER_SCHEMA
 from app.scim.errors import InvalidValueError
 
@@ -51,7 +51,7 @@ def scim_to_glpi_user(resource: Mapping[str, Any], mapping: UserMapping) -> User
     """Translate a full SCIM User (POST or PUT body, or a patched resource).
 
     Every value is checked against what GLPI can store before any call:
-    logins (:func:`app.glpi.user_rules.check_login`), column lengths, and
+    logins (:func:`app.glpi.users.validation.check_login`), column lengths, and
     e-mail addresses (GLPI silently drops an invalid one).
 
     :raises InvalidValueError: on a value GLPI would refuse, cut or drop.
