@@ -32,7 +32,7 @@ from app.glpi.client.errors import GlpiRightError
 from app.glpi.client.errors import GlpiSessionError
 from app.glpi.client.errors import GlpiUnavailableError
 from app.glpi.client.items import GlpiClient
-from app.glpi.groups import GroupStore
+from app.glpi.groups.store import GroupStore
 from app.glpi.profile_hooks import ProfileRuleHooks
 from app.glpi.profile_rules import ProfileRules
 from app.glpi.row_ledger import build_ledger

@@ -35,11 +35,11 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
-from app.glpi import group_criteria as gc
 from app.glpi.cache import BackendCaches
 from app.glpi.client.errors import GlpiBadRequestError
 from app.glpi.client.errors import GlpiPartialError
 from app.glpi.client.errors import GlpiRightError
+from app.glpi.groups import criteria as gc
 from app.glpi.row_ledger import RowLedger
 from app.glpi.row_ledger import Target
 from app.glpi.users.write_calls import find_by_name

@@ -13,7 +13,7 @@ in a tenant's scope when it holds at least one ``Profile_User`` row whose
 That is GLPI search option 80 ("Entities (Profile)"), and the criteria built
 here are the only definition of the scope: the ``userName eq`` filter, reads
 by id, the uniqueness check after a refused create, and group member checks
-(``app.glpi.groups``) all use them, so they see exactly the same users. A
+(``app.glpi.groups.store``) all use them, so they see exactly the same users. A
 user without any profile row is in no tenant's scope.
 
 The criterion is ``under <entity>`` for a recursive tenant (GLPI expands it
@@ -28,9 +28,9 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from app.glpi import group_criteria as gc
 from app.glpi.cache import BackendCaches
 from app.glpi.client.errors import GlpiError
+from app.glpi.groups import criteria as gc
 from app.glpi.reserved import MAX_RESERVED_HOLDERS
 from app.glpi.reserved import OPT_PROFILES
 from app.glpi.reserved import hidden_criteria

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from app.glpi import group_criteria as gc
 from app.glpi.client.encoding import like_value
-from app.glpi.group_mapping import GROUP_OPTION_ID
-from app.glpi.group_mapping import GROUP_OPTION_NAME
+from app.glpi.groups import criteria as gc
+from app.glpi.groups.mapping import GROUP_OPTION_ID
+from app.glpi.groups.mapping import GROUP_OPTION_NAME
 
 #: Group search option of the complete name (``Parent > Child``).
 GROUP_OPTION_COMPLETENAME = 1

@@ -24,7 +24,7 @@ EXTERNAL_ID_SEARCH_OPTIONS = {"code": 74, "ldap_group_dn": 5, "ldap_value": 4, "
 
 #: Columns whose search option GLPI declares only while an LDAP directory is
 #: configured (``AuthLDAP::useAuthLdap()``, GLPI 10 and 11): groups of a tenant
-#: keeping ``externalId`` there are read with ``GET /Group`` (:mod:`app.glpi.group_items`).
+#: keeping ``externalId`` there are read with ``GET /Group`` (:mod:`app.glpi.groups.item_reads`).
 LDAP_ONLY_COLUMNS = frozenset({"ldap_group_dn", "ldap_value"})
 
 #: Group search options the bridge reads (``listSearchOptions/Group``).

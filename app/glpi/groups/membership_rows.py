@@ -6,7 +6,7 @@
 * Adding k users is ``ceil(k / chunk_rows)`` array ``POST /Group_User``;
   removing k is ``ceil(k / chunk_rows)`` array ``DELETE /Group_User`` of row
   ids, found with one read of the group's rows. Chunks run in parallel within
-  the tenant's time budget (:mod:`app.glpi.chunks`); what does not fit is
+  the tenant's time budget (:mod:`app.glpi.groups.membership_chunks`); what does not fit is
   answered 429 with ``Retry-After``, and the IdP's retry, computed again
   against GLPI's rows, completes it.
 * Before any write, the user ids to add are verified with one ``/search/User``
@@ -26,17 +26,17 @@ from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
-from app.glpi import group_criteria as gc
-from app.glpi.chunks import ChunkPolicy
-from app.glpi.chunks import run_chunks
-from app.glpi.chunks import split
 from app.glpi.client.errors import GlpiBadRequestError
 from app.glpi.client.errors import GlpiPartialError
 from app.glpi.client.errors import GlpiRangeError
 from app.glpi.client.errors import ItemResult
 from app.glpi.client.errors import is_duplicate_entry
-from app.glpi.group_mapping import member_of
-from app.glpi.group_members import MembershipPlan
+from app.glpi.groups import criteria as gc
+from app.glpi.groups.mapping import member_of
+from app.glpi.groups.membership_chunks import ChunkPolicy
+from app.glpi.groups.membership_chunks import run_chunks
+from app.glpi.groups.membership_chunks import split
+from app.glpi.groups.membership_plan import MembershipPlan
 from app.scim.errors import BackendError
 from app.scim.errors import InvalidValueError
 from app.scim.errors import TooManyRequestsError
@@ -175,7 +175,7 @@ class MembershipWriter:
 
     def _existing(self, user_ids: list[int]) -> set[int]:
         """The ids among ``user_ids`` that are users of the tenant: a few searches by id
-        range or id list (:func:`~app.glpi.group_criteria.user_id_searches`), run
+        range or id list (:func:`~app.glpi.groups.criteria.user_id_searches`), run
         ``policy.concurrency`` at a time; their cost grows with ``len(user_ids)``,
         not with the tenant's size."""
         scope = self._user_scope()

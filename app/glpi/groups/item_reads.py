@@ -30,7 +30,7 @@ from typing import Any
 
 from app.glpi.client.errors import GlpiNotFoundError
 from app.glpi.client.errors import GlpiRightError
-from app.glpi.group_mapping import LDAP_ONLY_COLUMNS
+from app.glpi.groups.mapping import LDAP_ONLY_COLUMNS
 from app.scim.errors import InvalidFilterError
 from app.scim.filter.parser import Compare
 from app.scim.filter.parser import Node
@@ -98,7 +98,7 @@ class GroupItemReader:
         """Every in-scope row that may match ``node`` (all of them for None), sorted.
 
         :param narrowing: ``searchText`` that can only widen ``node``
-            (:func:`~app.glpi.group_criteria.text_narrowing`).
+            (:func:`~app.glpi.groups.criteria.text_narrowing`).
 
         :raises InvalidFilterError: GLPI holds more candidates than the scan limit.
         """

@@ -14,12 +14,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from app.glpi.client.encoding import like_value
-from app.glpi.group_mapping import EXTERNAL_ID_SEARCH_OPTIONS
-from app.glpi.group_mapping import GROUP_OPTION_DATE_CREATION
-from app.glpi.group_mapping import GROUP_OPTION_DATE_MOD
-from app.glpi.group_mapping import GROUP_OPTION_ENTITY
-from app.glpi.group_mapping import GROUP_OPTION_ID
-from app.glpi.group_mapping import GROUP_OPTION_NAME
+from app.glpi.groups.mapping import EXTERNAL_ID_SEARCH_OPTIONS
+from app.glpi.groups.mapping import GROUP_OPTION_DATE_CREATION
+from app.glpi.groups.mapping import GROUP_OPTION_DATE_MOD
+from app.glpi.groups.mapping import GROUP_OPTION_ENTITY
+from app.glpi.groups.mapping import GROUP_OPTION_ID
+from app.glpi.groups.mapping import GROUP_OPTION_NAME
 from app.scim.filter.parser import And
 from app.scim.filter.parser import Compare
 from app.scim.filter.parser import Node

@@ -10,7 +10,7 @@ Call budget per SCIM operation (asserted in ``tests/backend/test_groups_*``):
   search brings the new row), plus 2 when it carries members (the answer's
   members are the ids just added: no ``Group_User`` read).
 * A tenant whose ``externalId`` column has no search option (GLPI without
-  LDAP, :mod:`app.glpi.group_items`) reads with ``GET /Group/:id`` and
+  LDAP, :mod:`app.glpi.groups.item_reads`) reads with ``GET /Group/:id`` and
   ``GET /Group`` instead of ``/search/Group``, at the same counts.
 * PATCH members, after the view's read of the group, with r =
   ``groups.membership.chunk_rows`` (``docs/groups.md``, "Call budget"):
@@ -29,19 +29,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from app.glpi import group_criteria as gc
-from app.glpi import group_mapping as gm
-from app.glpi.chunks import ChunkPolicy
-from app.glpi.group_items import GroupItemReader
-from app.glpi.group_items import ListRequest
-from app.glpi.group_items import reads_items
-from app.glpi.group_members import MembershipPlan
-from app.glpi.group_members import diff_full_set
-from app.glpi.group_members import member_values
-from app.glpi.group_members import needs_current_members
-from app.glpi.group_members import parse_user_ids
-from app.glpi.group_members import plan_delta
-from app.glpi.group_membership_io import MembershipWriter
+from app.glpi.groups import criteria as gc
+from app.glpi.groups import mapping as gm
+from app.glpi.groups.item_reads import GroupItemReader
+from app.glpi.groups.item_reads import ListRequest
+from app.glpi.groups.item_reads import reads_items
+from app.glpi.groups.membership_chunks import ChunkPolicy
+from app.glpi.groups.membership_plan import MembershipPlan
+from app.glpi.groups.membership_plan import diff_full_set
+from app.glpi.groups.membership_plan import member_values
+from app.glpi.groups.membership_plan import needs_current_members
+from app.glpi.groups.membership_plan import parse_user_ids
+from app.glpi.groups.membership_plan import plan_delta
+from app.glpi.groups.membership_rows import MembershipWriter
 from app.ops.shared import RedisShared
 from app.ops.shared import shared
 from app.scim.errors import ConflictError
@@ -137,7 +137,7 @@ class GroupStore:
     @property
     def _reads_items(self) -> bool:
         """The externalId column has no search option (GLPI without LDAP): read rows
-        with ``GET /Group`` (:mod:`app.glpi.group_items`)."""
+        with ``GET /Group`` (:mod:`app.glpi.groups.item_reads`)."""
         return reads_items(self.external_id_column)
 
     def _load_row(self, group_id: str) -> dict:
@@ -205,7 +205,7 @@ class GroupStore:
         return SearchResult(len(verified), [self._to_scim(row, ctx) for row in page])
 
     def _search_items(self, ctx: Context, query: SearchQuery, order: str) -> SearchResult:
-        """:meth:`search` through ``GET /Group`` (see :mod:`app.glpi.group_items`)."""
+        """:meth:`search` through ``GET /Group`` (see :mod:`app.glpi.groups.item_reads`)."""
         column = self.external_id_column
         sort = gc.sort_column(query.sort_by, column)
         start = query.start_index - 1
