@@ -29,7 +29,7 @@ from app.glpi.client.errors import GlpiNotFoundError
 from app.glpi.client.errors import GlpiRightError
 from app.glpi.client.errors import GlpiUnavailableError
 from app.glpi.client.items import GlpiClient
-from app.glpi.row_ledger import build_ledger
+from app.glpi.profiles.ledger import build_ledger
 from app.scim.errors import UnavailableError
 
 READ, UPDATE, CREATE, DELETE, PURGE = 1, 2, 4, 8, 16

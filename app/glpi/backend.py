@@ -33,9 +33,9 @@ from app.glpi.client.errors import GlpiSessionError
 from app.glpi.client.errors import GlpiUnavailableError
 from app.glpi.client.items import GlpiClient
 from app.glpi.groups.store import GroupStore
-from app.glpi.profile_hooks import ProfileRuleHooks
-from app.glpi.profile_rules import ProfileRules
-from app.glpi.row_ledger import build_ledger
+from app.glpi.profiles.hooks import ProfileRuleHooks
+from app.glpi.profiles.ledger import build_ledger
+from app.glpi.profiles.rules import ProfileRules
 from app.glpi.scope import TenantScope
 from app.glpi.users.store import UserStore
 from app.scim.errors import BackendError

@@ -10,7 +10,7 @@ keeps exactly the rows the rules imply (docs/profile-rules.md):
 * a row is removed when no rule grants its target any more;
 * only rows the rules **created** are ever removed. GLPI stores no author
   on ``Profile_User``, so the id of every row a rule creates is written to
-  the tenant's :mod:`~app.glpi.row_ledger`; a row made by hand, even one
+  the tenant's :mod:`~app.glpi.profiles.ledger`; a row made by hand, even one
   identical to a rule's target, is never in it, and is never touched.
   When a rule starts to match and the user already holds its target (by
   hand), nothing is added and nothing is owned: the hand-made row stays
@@ -40,8 +40,8 @@ from app.glpi.client.errors import GlpiBadRequestError
 from app.glpi.client.errors import GlpiPartialError
 from app.glpi.client.errors import GlpiRightError
 from app.glpi.groups import criteria as gc
-from app.glpi.row_ledger import RowLedger
-from app.glpi.row_ledger import Target
+from app.glpi.profiles.ledger import RowLedger
+from app.glpi.profiles.ledger import Target
 from app.glpi.users.write_calls import find_by_name
 from app.scim.errors import BackendError
 from app.scim.errors import UnavailableError

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from app.glpi.profile_rules import ProfileRules
+from app.glpi.profiles.rules import ProfileRules
 from app.scim.patch.engine import PatchResult
 from app.scim.storage import AttributeSelection
 from app.scim.storage import Context
