@@ -3,7 +3,7 @@
 **GLPI's own accounts** (``reserved``: GLPI's default accounts, the bridge's
 own API account, holders of reserved profiles) are kept out of the user
 criteria, so every read sees the same users without them
-(:mod:`app.glpi.reserved`).
+(:mod:`app.glpi.reserved_accounts`).
 
 **Entity membership of a user.** GLPI has no "user belongs to entity" column
 (``glpi_users.entities_id`` is only a default-entity preference). A user is
@@ -31,10 +31,10 @@ from typing import Any
 from app.glpi.cache import BackendCaches
 from app.glpi.client.errors import GlpiError
 from app.glpi.groups import criteria as gc
-from app.glpi.reserved import MAX_RESERVED_HOLDERS
-from app.glpi.reserved import OPT_PROFILES
-from app.glpi.reserved import hidden_criteria
-from app.glpi.reserved import reserved_reason
+from app.glpi.reserved_accounts import MAX_RESERVED_HOLDERS
+from app.glpi.reserved_accounts import OPT_PROFILES
+from app.glpi.reserved_accounts import hidden_criteria
+from app.glpi.reserved_accounts import reserved_reason
 from app.glpi.users.write_calls import find_by_name
 from app.scim.errors import BackendError
 
