@@ -7,20 +7,20 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from app.simulator import options as catalog
-from app.simulator import search as engine
-from app.simulator.crud import Context
-from app.simulator.crud import can_read
+from app.simulator.context import Context
+from app.simulator.context import can_read
+from app.simulator.context import sees_all
+from app.simulator.context import to_int
+from app.simulator.context import visible
 from app.simulator.crud import canonical
 from app.simulator.crud import parse_range
 from app.simulator.crud import sample_columns
-from app.simulator.crud import sees_all
-from app.simulator.crud import to_int
-from app.simulator.crud import visible
 from app.simulator.http import ApiError
 from app.simulator.http import flag
 from app.simulator.http import json_response
-from app.simulator.textmatch import sort_key
+from app.simulator.search import engine
+from app.simulator.search import options as catalog
+from app.simulator.search.textmatch import sort_key
 
 #: Results are cached only for big tables (benchmarks): small test tables are always
 #: scanned afresh, so a test that edits a stored row directly sees it at once.

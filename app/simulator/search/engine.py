@@ -10,13 +10,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from app.simulator.options import FK_TABLES
-from app.simulator.options import options_for
-from app.simulator.options import Option
+from app.simulator.search.options import FK_TABLES
+from app.simulator.search.options import Option
+from app.simulator.search.options import options_for
+from app.simulator.search.textmatch import compile_like
+from app.simulator.search.textmatch import html_decode
+from app.simulator.search.textmatch import text_equals
 from app.simulator.state import Simulator
-from app.simulator.textmatch import compile_like
-from app.simulator.textmatch import html_decode
-from app.simulator.textmatch import text_equals
 
 
 class Resolver:
