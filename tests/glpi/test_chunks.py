@@ -1,4 +1,7 @@
-"""Chunked, parallel membership writes within a time budget (``app.glpi.groups.membership_chunks``)."""
+"""Chunked, parallel membership writes within a time budget.
+
+``app.glpi.groups.membership_chunks``.
+"""
 
 from __future__ import annotations
 

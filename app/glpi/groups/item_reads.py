@@ -10,13 +10,16 @@ column whatever GLPI's configuration, so such a tenant reads its groups
 through them (whether LDAP is configured or not: one behaviour, which an
 administrator adding or removing a directory cannot change):
 
-* by id: ``GET /Group/:id`` (1 call), its entity checked against the tenant's;
+* by id: ``GET /Group/:id``, its entity checked against the tenant's;
 * a filter: one ``GET /Group`` whose ``searchText`` narrows on ``name`` and the
   externalId column (exact-ish ``LIKE``, verified in Python), every candidate
-  in GLPI's sight up to the scan limit, scoped and paged in Python (1 call);
+  in GLPI's sight up to the scan limit, scoped and paged in Python;
 * a page without filter: GLPI pages and counts (``Content-Range``) when a
   ``searchText`` on ``entities_id`` says the tenant's scope exactly (one
-  entity, or the root with recursion); otherwise as a filter (1 call).
+  entity, or the root with recursion); otherwise as a filter.
+
+Each costs what the ``/search/Group`` it replaces costs (the call-count
+table in docs/mapping.md).
 
 ``GET /Group`` restricts rows to the session's active entities only, and
 includes the recursive groups of parent entities: the tenant's scope is

@@ -3,13 +3,14 @@
 * Reading members pages ``GET /Group/:id/Group_User`` with GLPI ranges of
   :data:`MEMBER_PAGE` rows, so a 10,000-member group is read in small answers,
   never one huge one.
-* Adding k users is ``ceil(k / chunk_rows)`` array ``POST /Group_User``;
-  removing k is ``ceil(k / chunk_rows)`` array ``DELETE /Group_User`` of row
-  ids, found with one read of the group's rows. Chunks run in parallel within
+* Adding users is array ``POST /Group_User`` calls of ``chunk_rows`` rows;
+  removing them array ``DELETE /Group_User`` calls of row ids, found with a
+  read of the group's rows (the counts: the call-count table in
+  docs/mapping.md). Chunks run in parallel within
   the tenant's time budget (:mod:`app.glpi.groups.membership_chunks`); what does not fit is
   answered 429 with ``Retry-After``, and the IdP's retry, computed again
   against GLPI's rows, completes it.
-* Before any write, the user ids to add are verified with one ``/search/User``
+* Before any write, the user ids to add are verified with a ``/search/User``
   restricted to the tenant's scope: unknown or out-of-scope ids give 400
   ``invalidValue`` naming them, and nothing is written.
 * GLPI answers a bulk call item by item (``207 ERROR_GLPI_PARTIAL_*``, or

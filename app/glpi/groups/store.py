@@ -1,24 +1,16 @@
 """SCIM Groups over GLPI ``Group`` and ``Group_User``: the storage operations.
 
-Call budget per SCIM operation (asserted in ``tests/backend/test_groups_*``):
-
-* ``GET /Groups/{id}?excludedAttributes=members``: 1 (``/search/Group`` by id,
-  within the tenant's entities); members add one ``Group_User`` page per 1,000.
-* ``GET /Groups?filter=displayName eq "x"``: 1 (``/search/Group``).
-* ``POST /Groups``: 3 (uniqueness search, ``POST /Group``, then the read back
-  with Redis, or without Redis the name checked again after the write, whose
-  search brings the new row), plus 2 when it carries members (the answer's
-  members are the ids just added: no ``Group_User`` read).
-* A tenant whose ``externalId`` column has no search option (GLPI without
-  LDAP, :mod:`app.glpi.groups.item_reads`) reads with ``GET /Group/:id`` and
-  ``GET /Group`` instead of ``/search/Group``, at the same counts.
-* PATCH members, after the view's read of the group, with r =
-  ``groups.membership.chunk_rows`` (``docs/groups.md``, "Call budget"):
-  adding k users costs one search verifying the ids and ``ceil(k / r)``
-  array ``POST /Group_User``, plus one read of the group's rows when k > r
-  (then k counts only the users not yet members); removing k costs one read
-  of the row ids and ``ceil(k / r)`` array ``DELETE /Group_User``.
-* ``DELETE /Groups/{id}``: 2 (scope check, purge).
+A group is read with ``/search/Group`` within the tenant's entities (or, for
+a tenant whose ``externalId`` column has no search option, GLPI without LDAP,
+with ``GET /Group/:id`` and ``GET /Group``: :mod:`app.glpi.groups.item_reads`),
+its members in ``Group_User`` pages. A create checks the name's uniqueness
+around the write (again after it without Redis) and answers the members it
+just added without reading them. Members are written as deltas in array calls
+of ``groups.membership.chunk_rows`` rows, after a search verifying the ids
+(docs/groups.md). What each SCIM operation costs in GLPI calls (with and
+without Redis, with and without members) is the call-count table in
+docs/mapping.md, generated from ``tests/call_counts.py`` and asserted by the
+tests; it is not repeated here.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ With rules (docs/profile-rules.md):
   a rule group changed: added or removed members, every member when the
   group is renamed into or out of a rule's name, or deleted;
 * reads of one User add ``roles``, read back from the rows it holds, when
-  role rules exist (one ``Profile_User`` read); lists do not, to stay at
-  one GLPI call a page.
+  role rules exist (a ``Profile_User`` read); lists do not, so a page keeps
+  the cost in the call-count table of docs/mapping.md.
 """
 
 from __future__ import annotations

@@ -3,10 +3,10 @@
 GLPI's unique key on users is ``(name, authtype, auths_id)``: a local or
 LDAP ``jdoe`` does not stop GLPI from adding an SSO ``jdoe`` next to it,
 and GLPI's logins then find either (glpi-api.md §3.2). So before each create
-the bridge looks the login up across every authtype (one search,
-:meth:`ConflictResolver.refuse_taken_login`); the create itself is one more
-call. When GLPI still refuses the create (a trashed user with the same
-login and authtype), the bridge looks the login up to answer precisely
+the bridge looks the login up across every authtype
+(:meth:`ConflictResolver.refuse_taken_login`), then creates. When GLPI still
+refuses the create (a trashed user with the same login and authtype), the
+bridge looks the login up to answer precisely
 (issue 4, "Scope and uniqueness"):
 
 1. an in-scope user with that login is in GLPI's trash → it is restored

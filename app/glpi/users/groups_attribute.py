@@ -3,7 +3,7 @@
 A ``/search/User`` row already carries the user's groups in column 13, as
 GLPI group *complete names* (``Parent > Child``), not ids. One
 ``/search/Group`` over the tenant's groups maps those names to ids, so a page
-of 100 users costs one extra call instead of one per user (narrowed to the
+of users shares that look-up instead of paying one per user (narrowed to the
 names seen when there are few of them). A name GLPI does
 not make unique (two groups of the tenant with the same complete name) is
 resolved for the users concerned through their ``Group_User`` rows, which

@@ -1,6 +1,6 @@
 """SCIM User ↔ GLPI ``User`` mapping: pure functions, no I/O.
 
-The bridge reads users with ``/search/User`` (one call, e-mails included), so
+The bridge reads users with ``/search/User`` (e-mails in the same answer), so
 a user is read as a *search row*: a dict keyed by search-option id
 (``{"2": 9, "1": "jdoe", "5": ["a@x", "b@x"], ...}``). It writes them with
 ``POST``/``PUT /User`` inputs keyed by ``glpi_users`` column. This module is
@@ -394,10 +394,11 @@ def make_version(row: Mapping[str, Any], mapping: UserMapping) -> str:
     GLPI keeps no revision counter, and ``date_mod`` has a one-second
     resolution and is set by GLPI's clock, which the bridge does not see
     after a write (a write is answered without reading the user back, to
-    keep PATCH at two calls). A digest of the values the representation is
-    built from is the same whether it is computed from GLPI's row or from
-    the row the bridge just wrote, and changes whenever a mapped value
-    changes, in SCIM or directly in GLPI. RFC 7232 §2.1: a weak validator
+    keep PATCH within its budget in the call-count table of docs/mapping.md).
+    A digest of the values the representation is built from is the same
+    whether it is computed from GLPI's row or from the row the bridge just
+    wrote, and changes whenever a mapped value changes, in SCIM or directly in
+    GLPI. RFC 7232 §2.1: a weak validator
     only promises semantically equivalent representations, which is what
     the columns outside the mapping (and memberships, read separately) leave.
     """

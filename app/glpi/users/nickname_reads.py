@@ -4,15 +4,15 @@
 "Nickname", shown instead of an agent's name when an entity anonymises
 agents). GLPI 10.0.12 and 11.0.6 give it **no search option**, so the one
 ``/search/User`` call every read is cannot show it. A read that returns users
-therefore takes one more call, ``GET /getMultipleItems`` with the users of the
-answer, which returns their ``glpi_users`` rows, ``nickname`` included. Nothing
-is added when the answer is empty (a filter that misses).
+therefore also sends ``GET /getMultipleItems`` with the users of the answer,
+which returns their ``glpi_users`` rows, ``nickname`` included. Nothing is
+added when the answer is empty (a filter that misses).
 
 Measured on the real GLPIs (docs/mapping.md#displayname): the call takes
 10-20 ms for 5 users and 65-120 ms for 100, against 120-250 ms for the search
 of a page of 100. It is sent per :data:`CHUNK` users, to keep its URL under
-4 KB (a front server refuses request lines over 8 KB): a page of 100 costs
-two calls, a user or a filter hit one.
+4 KB (a front server refuses request lines over 8 KB); what that adds to each
+read is in the call-count table of docs/mapping.md.
 
 A tenant that wants no extra call maps ``displayName`` to a searchable
 column instead (``mapping.user.displayName: comment``), or derives it

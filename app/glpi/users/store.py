@@ -1,23 +1,17 @@
 """SCIM Users over GLPI ``User``: the storage operations.
 
-GLPI calls per SCIM operation (asserted in ``tests/backend/test_user_calls.py``),
-once the per-process look-ups (session, entity tree, default profile, the
-bridge account's id) are warm:
+Reads are ``/search/User`` with every column (e-mails included), and a page
+of users shares one look-up of their ``groups``. A create looks the login up
+across authtypes, then carries e-mails and the static profile row in the
+``POST /User`` itself; re-provisioning a trashed user restores it with a
+``PUT``, and nothing is read back after a write. With ``displayName`` in
+``nickname`` (the default), a read that returns users also reads their
+nicknames (:mod:`app.glpi.users.nickname_reads`); a miss and a write do not.
 
-* ``GET /Users/{id}``: 1 (``/search/User`` with every column, e-mails included).
-* ``GET /Users?filter=userName eq "x"``, hit or miss: 1.
-* a page of up to 100 users: 1 (plus 1 for the ``groups`` of the whole page when one is in a group).
-* ``POST /Users``: 2 (the login look-up across authtypes, ``POST /User`` with ``_useremails`` and ``_profiles_id``);
-  re-provisioning a trashed user: 5 (login look-up, refused create, in-scope live
-  and trashed look-ups, the restoring ``PUT``), nothing read back.
-* ``PATCH`` of ``active``: 2 (the read of the PATCH flow, one ``PUT /User``).
-* ``PUT``: 2 (the read, then one ``PUT /User``, or the nickname read when no column changes).
-* ``DELETE``: 1 when the user was read in the last minute, else 2.
-
-With ``displayName`` in ``nickname`` (the default), a read that returns users
-adds one ``getMultipleItems`` per 50 of them (:mod:`app.glpi.users.nickname_reads`): a
-user by id, a filter hit and a PATCH take one more call, a page of 100 two; a
-miss, a POST, a PUT and a DELETE none.
+What each SCIM operation costs in GLPI calls, once the per-process look-ups
+(session, entity tree, default profile, the bridge account's id) are warm, is
+the call-count table in docs/mapping.md, generated from ``tests/call_counts.py``
+and asserted by the tests; it is not repeated here.
 
 Every GLPI failure leaves as a :class:`~app.glpi.client.errors.GlpiError`; the
 backend (:mod:`app.glpi.backend`) translates them.
@@ -373,9 +367,9 @@ class UserStore:
         return self.to_scim(new_row, ctx)
 
     def _finish_create(self, ctx: Context, row: dict, write: Any) -> dict:
-        """Finish a create GLPI cut short (:mod:`app.glpi.users.unfinished_creates`): the columns and
-        e-mails the request asks for, then the static profile row, **last**: cut again,
-        the user is still one to finish, and the IdP's next retry converges."""
+        """Finish a create GLPI cut short (:mod:`app.glpi.users.unfinished_creates`): the
+        columns and e-mails the request asks for, then the static profile row, **last**: cut
+        again, the user is still one to finish, and the IdP's next retry converges."""
         user_id = int(row[str(OPT_ID)])
         manager_login = self._check_manager(write.manager_id)
         self._update(user_id, row, write, extra={}, write_nickname=True)

@@ -1,8 +1,8 @@
 """The write half of SCIM Users over GLPI: inputs, diffs, e-mails, dropdowns.
 
 Everything here turns a :class:`~app.glpi.users.scim_to_glpi.UserWrite` into the fewest
-GLPI calls: a create is **one** ``POST /User`` (e-mails through
-``_useremails``, the static profile row through ``_profiles_id``); an update
+GLPI calls: a create carries its e-mails (``_useremails``) and the static
+profile row (``_profiles_id``) in the ``POST /User`` itself; an update
 writes only the columns whose value changes, and touches ``UserEmail`` rows
 only when the set of addresses or the default one changes.
 """

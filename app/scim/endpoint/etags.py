@@ -17,7 +17,7 @@ understood.
   resource as the storage reads it just before the write; when it does not
   match, 412 (RFC 7644 §3.14: "the service provider MUST return HTTP status
   code 412 (Precondition Failed)" when the versions do not match). The read
-  and the write are two GLPI calls: GLPI has no conditional update, so a
+  and the write are separate GLPI calls: GLPI has no conditional update, so a
   change landing between them is not detected.
 """
 
