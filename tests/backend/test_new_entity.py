@@ -2,7 +2,7 @@
 freeze a session's active entities at login and count them in
 ``Session::canViewAllEntities()``, so the bridge's older session may no longer purge a user
 (``User::canDeleteItem``). The bridge logs in again once and replays the refused call
-(``app.glpi.session``); the simulator refuses as GLPI does (``app.simulator.writes``).
+(``app.glpi.client.session``); the simulator refuses as GLPI does (``app.simulator.writes``).
 The real lane runs the same scenario: ``tests/real/test_entities.py``.
 """
 
@@ -113,7 +113,7 @@ def test_a_refusal_that_persists_after_the_new_login_is_todays_error(glpi_sim, g
 
 
 def _entity(running, name: str) -> int:
-    from app.glpi.client import GlpiClient
+    from app.glpi.client.items import GlpiClient
 
     admin = GlpiClient(running.url, app_token=running.app_token, user_token=running.user_token)
     try:

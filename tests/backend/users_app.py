@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from app import create_app
-from app.glpi.client import GlpiClient
-from app.glpi.session import endpoint_template
+from app.glpi.client.items import GlpiClient
+from app.glpi.client.session import endpoint_template
 
 TOKEN = "users-test-token-0000001"
 #: GLPI's own accounts in the simulator, invisible to SCIM by default (``reserved.logins``).

@@ -7,13 +7,13 @@ import threading
 
 import pytest
 
-from app.glpi.client import GlpiClient
-from app.glpi.errors import GlpiAuthError
-from app.glpi.errors import GlpiBadRequestError
-from app.glpi.errors import GlpiError
-from app.glpi.errors import GlpiPartialError
-from app.glpi.errors import GlpiSessionError
-from app.glpi.errors import GlpiUnavailableError
+from app.glpi.client.errors import GlpiAuthError
+from app.glpi.client.errors import GlpiBadRequestError
+from app.glpi.client.errors import GlpiError
+from app.glpi.client.errors import GlpiPartialError
+from app.glpi.client.errors import GlpiSessionError
+from app.glpi.client.errors import GlpiUnavailableError
+from app.glpi.client.items import GlpiClient
 
 
 def _client(running, **options) -> GlpiClient:
