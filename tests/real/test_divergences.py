@@ -26,13 +26,16 @@ EXCLUDE_MEMBERS = {"excludedAttributes": "members"}
 # -- 1. Group externalId without LDAP --------------------------------------------------------
 
 
-@pytest.mark.parametrize("column", [None, "ldap_group_dn", "ldap_value"])
+@pytest.mark.parametrize("column", [
+    # GLPI 11's default column is code, searchable (covered by the others).
+    pytest.param(None, marks=pytest.mark.real_glpi_versions("10")),
+    "ldap_group_dn",
+    "ldap_value",
+])
 def test_group_external_id_reads_back_without_ldap(real_glpi, real_bridge, column):
     """GLPI declares Group search options 3/4/5 only with an LDAP directory configured:
     ``externalId`` kept in ``ldap_group_dn`` (GLPI 10's default) or ``ldap_value`` must still
     read back by id, in a page, and through an exact ``externalId eq`` filter."""
-    if column is None and real_glpi.major == "11":
-        pytest.skip("GLPI 11's default column is code, searchable (covered by the others)")
     tenant = {"mapping": {"group": {"externalId": column}}} if column else {}
     bridge = real_bridge(**tenant)
     name = unique_name("dv-grp")
@@ -170,13 +173,12 @@ def test_sending_the_held_password_again_changes_nothing_and_succeeds(real_glpi,
     assert _password_hash(real_glpi, user["id"]) == held
 
 
+@pytest.mark.real_glpi_versions("11")  # GLPI 10 keeps no password history
 def test_a_password_refused_by_glpi_history_is_400_and_changes_nothing(real_glpi, bridge):
     """With ``non_reusable_passwords_count`` above 1, "used too recently" cannot tell the
     held password from an older one: 400 ``invalidValue`` with GLPI's reason, no secret,
     nothing written. The kit's GLPI is shared, so its configuration is not changed: the
     bridge is given that setting through its cached copy of ``getGlpiConfig``."""
-    if real_glpi.major == "10":
-        pytest.skip("GLPI 10 keeps no password history")
     login = unique_name("dv-pw")
     user = bridge.create(login, password=PASSWORD)
     bridge.storage.caches.ids_by_name.put(("glpi-config",), {"non_reusable_passwords_count": "3"})
@@ -305,11 +307,10 @@ def test_a_profileless_user_made_by_someone_else_is_never_taken(real_glpi, real_
     assert _static_rows(real_glpi, made["id"]) == []
 
 
+@pytest.mark.real_glpi_versions("10")  # GLPI 11 refuses the cut create; its scope misses the user
 def test_the_next_write_to_a_user_left_without_profile_finishes_it(real_glpi, real_bridge):
     """GLPI 10 answers 201 when the profile row failed, and a root tenant (``under`` 0)
     still sees the user: the IdP then writes to it by id. That write adds the profile row."""
-    if real_glpi.major != "10":
-        pytest.skip("GLPI 11 refuses the cut create, and its scope misses the user")
     prefix = unique_name("dvcut")
     login = f"{prefix}-u1"
     with profile_rows_fail_for(real_glpi, prefix):
