@@ -21,11 +21,10 @@ from app.glpi.mapping import DROPDOWN_BY_COLUMN
 from app.glpi.mapping import NICKNAME
 from app.glpi.mapping import OPT_EMAILS
 from app.glpi.mapping import OPTION_BY_COLUMN
+from app.glpi.mapping import user_language
 from app.glpi.mapping_write import UserWrite
 from app.scim.errors import InvalidValueError
 
-#: Columns whose "no value" GLPI stores as NULL rather than "".
-_NULLABLE = frozenset({"language"})
 
 
 def create_input(
@@ -83,14 +82,45 @@ def current_columns(row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def changed_fields(write: UserWrite, row: Mapping[str, Any], *, write_nickname: bool) -> dict:
+def stored_language(stored: Any, wanted: str | None) -> Any:
+    """The ``language`` GLPI holds after an update writes ``wanted`` (``""``/None: none).
+
+    GLPI compares with PHP's ``!=`` (``CommonDBTM::update``): ``""`` does not
+    replace NULL, so a user on GLPI's default language (NULL) keeps it when the
+    IdP removes the attribute.
+    """
+    if not wanted and stored in (None, ""):
+        return stored
+    return wanted or ""
+
+
+def language_changes(stored: Any, wanted: str | None, default_language: str | None) -> bool:
+    """Whether writing ``wanted`` changes the language a user reads back as.
+
+    ``en_GB`` written over NULL on an ``en_GB`` instance is no change: GLPI would
+    store NULL again (:func:`app.glpi.mapping.user_language`).
+    """
+    if isinstance(stored, list):
+        stored = stored[0] if stored else None
+    after = stored_language(stored, wanted)
+    return user_language(after, default_language) != user_language(stored, default_language)
+
+
+def changed_fields(
+    write: UserWrite,
+    row: Mapping[str, Any],
+    *,
+    write_nickname: bool,
+    default_language: str | None = None,
+) -> dict:
     """The plain columns of ``write`` whose value differs from the search row.
 
     ``nickname`` is written only when the caller says ``displayName`` was
     given or changed (``write_nickname``: a read ``displayName`` may be
     derived, and must not be frozen into GLPI by a PATCH of another
     attribute), and then only when it differs from the row's value, if
-    :mod:`app.glpi.nicknames` read it.
+    :mod:`app.glpi.nicknames` read it. ``language`` is compared as the locale
+    it stands for, NULL being ``default_language`` (:func:`language_changes`).
     """
     current = current_columns(row)
     changes: dict[str, Any] = {}
@@ -101,12 +131,16 @@ def changed_fields(write: UserWrite, row: Mapping[str, Any], *, write_nickname: 
                 changes[column] = value
             continue
         old = current.get(column)
+        if column == "language":
+            if language_changes(old, value, default_language):
+                changes[column] = value or ""
+            continue
         if column == "is_active":
             if int(str(old).strip() in ("1", "True", "true")) != int(value):
                 changes[column] = int(value)
             continue
         if (old or "") != (value or ""):
-            changes[column] = None if (column in _NULLABLE and not value) else value
+            changes[column] = value
     return changes
 
 

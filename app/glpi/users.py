@@ -86,6 +86,14 @@ SORT_OPTIONS = {
 }
 
 
+#: A ``getGlpiConfig`` answer younger than this (the version detection's) fills the cache.
+CONFIG_REUSE_SECONDS = 60.0
+
+
+def _scalar(value: Any) -> Any:
+    return (value[0] if value else None) if isinstance(value, list) else value
+
+
 @dataclass(frozen=True)
 class UserFacts:
     """What the last read of a user showed: its row, for the write that follows."""
@@ -204,7 +212,23 @@ class UserStore:
                 groups = known.get(int(row[str(OPT_ID)]))
             if self.mapping.column(MANAGER) and wants(MANAGER.rsplit(":", 1)[0]):
                 manager = self._manager_of(row)
-        return glpi_to_scim_user(row, self.mapping, ReadContext(groups=groups, manager=manager))
+        context = ReadContext(
+            groups=groups, manager=manager, default_language=self._language_default(row)
+        )
+        return glpi_to_scim_user(row, self.mapping, context)
+
+    def _language_default(self, row: dict | None) -> str | None:
+        """GLPI's default language when ``row``'s ``language`` is NULL (which stands for
+        it), else None: the configuration is read only for such a row (cached)."""
+        option = self.mapping.option("preferredLanguage")
+        if option is None or (row is not None and _scalar(row.get(str(option))) is not None):
+            return None
+        return self.default_language()
+
+    def default_language(self) -> str | None:
+        """``cfg_glpi.language``: GLPI's default language (read with GLPI's configuration,
+        once per cache lifetime)."""
+        return str(self._glpi_config().get("language") or "") or None
 
     def _manager_of(self, row: dict) -> dict | None:
         """``users_id_supervisor`` as ``{"value": id}`` (option 99 shows the login: resolved)."""
@@ -230,7 +254,9 @@ class UserStore:
         GLPI pages and counts; otherwise every candidate (at most
         ``users.filter_scan_limit``) is fetched in one call and verified.
         """
-        translation = translate(query.filter, self.mapping, self._client.version)
+        translation = translate(
+            query.filter, self.mapping, self._client.version, self.default_language
+        )
         if translation.nothing:
             return SearchResult(0, [])
         criteria = combine(self._scope.user_criteria(), translation)
@@ -404,7 +430,9 @@ class UserStore:
         row = self.load_row(user_id, display=False)
         self._check_protected(row)
         write = scim_to_glpi_user(resource, self.mapping)
-        if not uw.changed_fields(write, row, write_nickname=False):
+        if not uw.changed_fields(
+            write, row, write_nickname=False, default_language=self._language_default(row)
+        ):
             self._with_nicknames([row])  # no PUT /User unless the nickname changed
         return self._apply(ctx, row, write, NICKNAME in write.fields)
 
@@ -436,7 +464,10 @@ class UserStore:
         self, user_id: int, row: dict, write: Any, *, extra: dict, write_nickname: bool
     ) -> dict:
         """Write only what changed: one ``PUT /User`` (if any column changed), then e-mails."""
-        data = {**uw.changed_fields(write, row, write_nickname=write_nickname), **extra}
+        changed = uw.changed_fields(
+            write, row, write_nickname=write_nickname, default_language=self._language_default(row)
+        )
+        data = {**changed, **extra}
         for column, name in uw.changed_dropdowns(write, row).items():
             data[column] = self._dropdowns.resolve(column, name)
         if write.manager_set and self._manager_changed(row, write.manager_id):
@@ -486,9 +517,10 @@ class UserStore:
             raise InvalidValueError(up.refusal_detail(reasons))
 
     def _glpi_config(self) -> dict:
-        """GLPI's ``cfg_glpi`` (read once per cache lifetime, only when a password is sent)."""
+        """GLPI's ``cfg_glpi`` (read once per cache lifetime, when a password is sent or a
+        user's language is NULL); the copy the version detection just read is reused."""
         return self._caches.ids_by_name.get_or_load(
-            ("glpi-config",), self._client.get_glpi_config
+            ("glpi-config",), lambda: self._client.get_glpi_config(max_age=CONFIG_REUSE_SECONDS)
         )
 
     def _manager_changed(self, row: dict, manager_id: int | None) -> bool:
@@ -516,7 +548,10 @@ class UserStore:
         """The search row GLPI would now return, built from what was written (no read back)."""
         new = dict(row or {})
         for column, value in write.fields.items():
-            if column in OPTION_BY_COLUMN:
+            if column == "language":
+                key = str(OPTION_BY_COLUMN[column])
+                new[key] = uw.stored_language(_scalar(new.get(key)), value)
+            elif column in OPTION_BY_COLUMN:
                 new[str(OPTION_BY_COLUMN[column])] = value
         for column, name in write.dropdowns.items():
             new[str(OPTION_BY_COLUMN[column])] = name

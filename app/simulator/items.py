@@ -334,6 +334,8 @@ def update_user(sim: Simulator, session: Session, uid: int, data: dict) -> tuple
                 # 10 drops a refused password and updates the rest; the API's answer
                 # carries the policy's last message. The held password is dropped silently.
                 message = message or refused[-1]
+    if "language" in changes:
+        changes["language"] = stored_language(sim, row.get("language"), changes["language"])
     for key, column in (("entities_id", "entities_id"), ("profiles_id", "profiles_id")):
         if key in changes and not any(
             str(pu[column]) == str(changes[key]) for pu in sim.user_profiles(uid)
@@ -352,6 +354,21 @@ def update_user(sim: Simulator, session: Session, uid: int, data: dict) -> tuple
         history.updated(sim, session, before, row)
     _set_emails(sim, uid, data.get("_useremails"), data.get("_default_email"), creating=False)
     return True, message
+
+
+def stored_language(sim: Simulator, current: Any, wanted: Any) -> Any:
+    """The ``language`` an update leaves in a user's row.
+
+    ``User::prepareInputForUpdate`` (10.0.12 and 11.0.6) stores a preference equal to the
+    instance's own (``$CFG_GLPI['language']``) as NULL; ``prepareInputForAdd`` does not, so
+    a create keeps it. That ``"NULL"`` replaces any value; otherwise ``CommonDBTM::update``
+    compares with PHP's ``!=``, where NULL and ``""`` are equal: neither replaces the other.
+    """
+    if wanted is not None and wanted == sim.default_language:
+        return None
+    if current in (None, "") and wanted in (None, ""):
+        return current
+    return wanted
 
 
 def _refused_password(sim: Simulator, row: dict, password: str) -> list[str]:

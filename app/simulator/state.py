@@ -115,6 +115,9 @@ class Simulator:
         #: install: e.g. ``{"min_length": 8, "need_number": True, "need_letter": True,
         #: "need_caps": True, "need_symbol": True}``.
         self.password_policy: dict | None = None
+        #: GLPI's ``$CFG_GLPI['language']`` (``getGlpiConfig``), ``en_GB`` as on the kit. A
+        #: user's language equal to it is stored as NULL by an update (items.stored_language).
+        self.default_language = "en_GB"
         #: ``glpi_logs`` of users (history.py): entries in id order.
         self.history: list[dict] = []
         self.history_seq = 0
