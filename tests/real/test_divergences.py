@@ -455,3 +455,43 @@ def test_glpi_restarts_during_a_provisioning_run_leave_every_row_right(real_glpi
             assert user["usertitles_id"], login
     finally:
         server.kill()
+
+
+# -- 5. GLPI stores a user's language equal to its default as NULL ------------------------------
+
+
+def test_glpis_default_language_reads_back_though_glpi_stores_it_as_null(real_glpi, bridge):
+    """A ``preferredLanguage`` equal to GLPI's default (``en_GB`` on the kit) is stored as
+    NULL by an update: it read back absent. NULL now reads as that default, a filter on it
+    matches NULL, and a removal (stored as "") reads back absent."""
+    default = real_glpi.api.json("GET", "/getGlpiConfig")["cfg_glpi"]["language"]
+    tag = default.replace("_", "-")
+    other = "de-DE" if default == "fr_FR" else "fr-FR"
+    prefix = unique_name("dv-lang")
+    user = bridge.create(f"{prefix}-set", preferredLanguage=other)
+    answer = bridge.patch(user["id"], [
+        {"op": "replace", "path": "preferredLanguage", "value": tag}])
+    assert answer.status_code == 200 and answer.json["preferredLanguage"] == tag
+    assert real_glpi.api.get("User", user["id"])["language"] is None
+    read = bridge.get(f"/Users/{user['id']}")
+    assert read.json["preferredLanguage"] == tag
+    assert read.headers["ETag"] == answer.headers["ETag"]
+
+    never = bridge.create(f"{prefix}-never")
+    assert never["preferredLanguage"] == tag
+    assert real_glpi.api.get("User", never["id"])["language"] is None
+    french = bridge.create(f"{prefix}-other", preferredLanguage=other)
+    removed = bridge.create(f"{prefix}-removed", preferredLanguage=other)
+    gone = bridge.patch(removed["id"], [{"op": "remove", "path": "preferredLanguage"}])
+    assert gone.status_code == 200 and "preferredLanguage" not in gone.json
+    assert real_glpi.api.get("User", removed["id"])["language"] == ""
+    assert "preferredLanguage" not in bridge.get(f"/Users/{removed['id']}").json
+
+    def found(language: str) -> list[str]:
+        expression = f'preferredLanguage eq "{language}" and userName sw "{prefix}"'
+        answer = bridge.get("/Users", query_string={"filter": expression})
+        assert answer.status_code == 200, answer.json
+        return sorted(u["id"] for u in answer.json["Resources"])
+
+    assert found(tag) == sorted([user["id"], never["id"]])
+    assert found(other) == [french["id"]]
