@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC
-from datetime import datetime
 from typing import Any
 
 from app.glpi import nicknames
@@ -347,6 +345,10 @@ class UserStore:
         manager_login = self._check_manager(write.manager_id)
         dropdowns = {c: self._dropdowns.resolve(c, n) for c, n in write.dropdowns.items() if n}
         data = uw.create_input(write, self._tenant, self._conflicts.default_profile_id(), dropdowns)
+        # GLPI keeps a create's own dates (CommonDBTM::add stamps only missing ones): the
+        # answer then shows what GLPI holds, on GLPI's clock, without reading it back.
+        stamp = self._client.glpi_now()
+        data.update(date_creation=stamp, date_mod=stamp)
         try:
             user_id = self._client.add("User", data)
         except GlpiBadRequestError as exc:
@@ -357,7 +359,7 @@ class UserStore:
             if found.restore:
                 return self._restore(ctx, found.row, write)
             return self._finish_create(ctx, found.row, write)
-        row = self._written_row(user_id, None, write, manager_login)
+        row = self._written_row(user_id, None, write, manager_login, stamp=stamp)
         self._caches.user_facts.put(user_id, UserFacts(row))
         return self.to_scim(row, ctx)
 
@@ -543,9 +545,19 @@ class UserStore:
         return login
 
     def _written_row(
-        self, user_id: int, row: dict | None, write: Any, manager_login: str | None
+        self,
+        user_id: int,
+        row: dict | None,
+        write: Any,
+        manager_login: str | None,
+        *,
+        stamp: str | None = None,
     ) -> dict:
-        """The search row GLPI would now return, built from what was written (no read back)."""
+        """The search row GLPI would now return, built from what was written (no read back).
+
+        :param stamp: the dates a create wrote; an update's ``date_mod`` is GLPI's own,
+            estimated on GLPI's clock (:meth:`~app.glpi.session.GlpiSession.glpi_now`).
+        """
         new = dict(row or {})
         for column, value in write.fields.items():
             if column == "language":
@@ -559,7 +571,7 @@ class UserStore:
             new["5"] = [a for a, _ in uw.primary_first(write.emails)]
         if write.manager_set:
             new[str(OPTION_BY_COLUMN["users_id_supervisor"])] = manager_login
-        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        stamp = stamp or self._client.glpi_now()
         new.update({str(OPT_ID): user_id, "19": stamp})
         new.setdefault("121", stamp)
         if row is None:

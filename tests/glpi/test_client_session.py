@@ -12,6 +12,7 @@ from app.glpi.errors import GlpiAuthError
 from app.glpi.errors import GlpiError
 from app.glpi.errors import GlpiSessionError
 from app.glpi.errors import GlpiUnavailableError
+from app.glpi.session import clock_offset
 
 
 def _client(running, **options) -> GlpiClient:
@@ -226,3 +227,18 @@ def test_secrets_never_reach_logs_errors_or_reprs(
     assert len(session_tokens) == 2
     assert [s for s in secrets if s in blob] == []
     assert "GLPI" in blob
+
+
+@pytest.mark.parametrize(
+    ("glpi_time", "sent", "received", "offset"),
+    [
+        ("2026-12-04 10:00:00", 1796378400.2, 1796378400.4, 0.0),  # same clock
+        ("2026-12-04 10:00:00", 1796378400.9, 1796378401.1, 0.0),  # a second boundary
+        ("2026-12-04 12:00:00", 1796378400.2, 1796378400.4, 7200.0),  # GLPI on UTC+2
+        ("2026-12-04 05:00:07", 1796378400.2, 1796378400.4, -17993.0),  # UTC-5, 7 s ahead
+        ("not a time", 1796378400.2, 1796378400.4, 0.0),
+        (None, 1796378400.2, 1796378400.4, 0.0),
+    ],
+)
+def test_clock_offset_follows_glpis_clock_and_time_zone(glpi_time, sent, received, offset):
+    assert clock_offset(glpi_time, sent, received) == offset
