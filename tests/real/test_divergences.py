@@ -495,3 +495,38 @@ def test_glpis_default_language_reads_back_though_glpi_stores_it_as_null(real_gl
 
     assert found(tag) == sorted([user["id"], never["id"]])
     assert found(other) == [french["id"]]
+
+
+# -- 6. A create's meta is GLPI's, not the bridge's clock -------------------------------------
+
+
+def test_a_creates_meta_is_what_a_following_read_shows(real_glpi, real_bridge):
+    """The answer to ``POST /Users`` carried the bridge's clock, taken after GLPI answered.
+    GLPI's answer to each create is made to arrive 1.5 s late here, so that the bridge's
+    clock cannot agree with GLPI's stamp by chance."""
+    bridge = real_bridge()
+    add = bridge.glpi.add
+
+    def slow(itemtype, inputs):
+        result = add(itemtype, inputs)
+        if itemtype in ("User", "Group"):
+            time.sleep(1.5)
+        return result
+
+    bridge.glpi.add = slow
+    login = unique_name("dv-dates")
+    bridge.reset_calls()
+    user = bridge.post({"userName": login})
+    assert user.status_code == 201, user.json
+    assert [c for c in bridge.calls() if c != ("GET", "/getGlpiConfig")][-1] == ("POST", "/User/")
+    read = bridge.get(f"/Users/{user.json['id']}")
+    assert (user.json["meta"]["created"], user.json["meta"]["lastModified"]) == (
+        read.json["meta"]["created"], read.json["meta"]["lastModified"])
+    stored = real_glpi.api.get("User", user.json["id"])
+    assert user.json["meta"]["created"] == stored["date_creation"].replace(" ", "T") + "Z"
+
+    group = bridge.post_group({"displayName": login, "members": [{"value": user.json["id"]}]})
+    assert group.status_code == 201, group.json
+    again = bridge.get(f"/Groups/{group.json['id']}")
+    assert group.json["meta"]["created"] == again.json["meta"]["created"]
+    assert group.json["meta"]["lastModified"] == again.json["meta"]["lastModified"]
