@@ -38,7 +38,6 @@ def create_input(
     (glpi #21077). ``password2`` always goes with ``password``: without it
     GLPI 10.0.12 and 11.0.6 store the password in clear text.
     """
-    users = tenant.get("users") or {}
     entity = tenant.get("entity") or {}
     data = {k: v for k, v in write.fields.items() if v not in ("", None)}
     data.update(
@@ -48,9 +47,7 @@ def create_input(
         data["users_id_supervisor"] = write.manager_id
     if write.password:
         data["password"] = data["password2"] = write.password
-        data["authtype"] = int(users.get("authtype_with_password", 1))
-    else:
-        data["authtype"] = int(users.get("authtype_without_password", 4))
+    data["authtype"] = authtype_for(write, tenant)
     data.update(
         {
             "entities_id": int(entity.get("id", 0)),
@@ -64,6 +61,15 @@ def create_input(
         data["_useremails"] = {key: address for address, key in keys.items()}
         data["_default_email"] = keys[next(a for a, p in write.emails if p)]
     return data
+
+
+def authtype_for(write: UserWrite, tenant: Mapping[str, Any]) -> int:
+    """The authtype a create gives: ``users.authtype_with_password`` (1, local) when a
+    password is sent, else ``users.authtype_without_password`` (4, external)."""
+    users = tenant.get("users") or {}
+    if write.password:
+        return int(users.get("authtype_with_password", 1))
+    return int(users.get("authtype_without_password", 4))
 
 
 def primary_first(emails: list[tuple[str, bool]]) -> list[tuple[str, bool]]:

@@ -7,9 +7,10 @@ bridge account's id) are warm:
 * ``GET /Users/{id}``: 1 (``/search/User`` with every column, e-mails included).
 * ``GET /Users?filter=userName eq "x"``, hit or miss: 1.
 * a page of up to 100 users: 1 (plus 1 for the ``groups`` of the whole page when one is in a group).
-* ``POST /Users``: 2 (the login look-up across authtypes, ``POST /User`` with ``_useremails`` and ``_profiles_id``);
-  re-provisioning a trashed user: 5 (login look-up, refused create, in-scope live
-  and trashed look-ups, the restoring ``PUT``), nothing read back.
+* ``POST /Users``: 3 (the login look-ups across authtypes among live and trashed users,
+  ``POST /User`` with ``_useremails`` and ``_profiles_id``); re-provisioning a trashed
+  user: 4 (the live look-up, the trash looked up across GLPI then in scope, the restoring
+  ``PUT``), nothing read back.
 * ``PATCH`` of ``active``: 2 (the read of the PATCH flow, one ``PUT /User``).
 * ``PUT``: 2 (the read, then one ``PUT /User``, or the nickname read when no column changes).
 * ``DELETE``: 1 when the user was read in the last minute, else 2.
@@ -342,6 +343,9 @@ class UserStore:
         unfinished = self._conflicts.refuse_taken_login(write.fields["name"])
         if unfinished is not None:
             return self._finish_create(ctx, unfinished, write)
+        trashed = self._conflicts.trashed_to_restore(write.fields["name"])
+        if trashed is not None:
+            return self._restore(ctx, trashed.row, write)
         manager_login = self._check_manager(write.manager_id)
         dropdowns = {c: self._dropdowns.resolve(c, n) for c, n in write.dropdowns.items() if n}
         data = uw.create_input(write, self._tenant, self._conflicts.default_profile_id(), dropdowns)
@@ -390,12 +394,16 @@ class UserStore:
         """Take a trashed user with the same login back (no 409 loop on re-provisioning).
 
         The trashed user's search row plus what was written is the answer: nothing
-        is read back (issue 13: the restore read the user again).
+        is read back (issue 13: the restore read the user again). It gets the authtype a
+        create would give: GLPI blanks the password of a user moved off local
+        authentication, so a user trashed while local and re-provisioned without a
+        password cannot log in with its old one.
         """
         user_id = int(row[str(OPT_ID)])
         manager_login = self._check_manager(write.manager_id)
         write.fields.setdefault("is_active", 1)
-        self._update(user_id, row, write, extra={"is_deleted": 0}, write_nickname=True)
+        extra = {"is_deleted": 0, "authtype": uw.authtype_for(write, self._tenant)}
+        self._update(user_id, row, write, extra=extra, write_nickname=True)
         new_row = self._written_row(user_id, row, write, manager_login)
         self._caches.user_facts.put(user_id, UserFacts(new_row))
         return self.to_scim(new_row, ctx)

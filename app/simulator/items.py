@@ -336,6 +336,9 @@ def update_user(sim: Simulator, session: Session, uid: int, data: dict) -> tuple
                 message = message or refused[-1]
     if "language" in changes:
         changes["language"] = stored_language(sim, row.get("language"), changes["language"])
+    # User::prepareInputForUpdate: "blank password when authtype changes" (off local)
+    blank = "authtype" in changes and _int(changes["authtype"], 1) not in (
+        1, _int(row.get("authtype"), 1))
     for key, column in (("entities_id", "entities_id"), ("profiles_id", "profiles_id")):
         if key in changes and not any(
             str(pu[column]) == str(changes[key]) for pu in sim.user_profiles(uid)
@@ -347,6 +350,8 @@ def update_user(sim: Simulator, session: Session, uid: int, data: dict) -> tuple
         )
     except SqlTooLong as exc:
         return False, str(exc)
+    if blank:
+        row["password"] = ""
     if row.get("user_dn"):
         row["user_dn_hash"] = hashlib.md5(str(row["user_dn"]).encode()).hexdigest()
     if row != before:  # CommonDBTM::update stamps date_mod only when a field changed
