@@ -16,6 +16,11 @@ Without either, no test module of the lane is collected but
 ``-ra`` summary shows ONE line saying why. With ``GLPISCIM_REAL_URL``, the
 tests of the other GLPI version are deselected.
 
+On the kit, the run's first use of each version reinstalls it (``up N
+--fresh``) and checks issue 15's first page on that stock GLPI
+(:mod:`tests.real.stock`); ``GLPISCIM_REAL_FRESH=0`` keeps the kit's data and
+leaves ``test_stock_glpi.py`` out.
+
 Tests clean up what they create (``real_bridge`` purges every user and
 group created through it), give everything a :func:`unique_name`, and
 never assume an empty GLPI: it may hold thousands of rows from earlier runs.
@@ -29,6 +34,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.real import stock
 from tests.real.bridge import RealBridge
 from tests.real.bridge import unique_name
 from tests.real.glpi import ENV_URL
@@ -44,6 +50,9 @@ _FOUND: dict[str, RealGlpi | str] = {}
 if lane_skip_reason() is not None:
     collect_ignore_glob = [p.name for p in Path(__file__).parent.glob("test_*.py")
                            if p.name != "test_available.py"]
+elif os.environ.get(ENV_URL) or not stock.fresh_enabled():
+    # A stock GLPI exists only right after the kit's ``up --fresh`` (tests/real/stock.py).
+    collect_ignore_glob = ["test_stock_glpi.py"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -31,6 +31,8 @@ from typing import Any
 import pytest
 import requests
 
+from tests.real import stock
+
 REPO = Path(__file__).resolve().parents[2]
 KIT = REPO.parent / "shared" / "glpi-real"
 VERSIONS = ("10", "11")
@@ -91,13 +93,20 @@ class GlpiReader:
             return self._token
 
     def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """One call with the reader's session (``path`` after apirest.php); re-login on 401."""
+        """One call with the reader's session (``path`` after apirest.php).
+
+        Logs in again and retries once on ``401``, and on a refusal for rights: GLPI
+        freezes a session's entities at login, and GLPI 10 and 11 decide "all
+        entities" by counting them (``Session::canViewAllEntities``), so once another
+        test (another xdist worker) creates an entity, this older session may no longer
+        purge a user whose profile row is recursive on the root entity.
+        """
         token = self._session()
         for _ in range(2):
             answer = self._http.request(
                 method, self.url + path, headers=self._headers(token), timeout=60, **kwargs
             )
-            if answer.status_code != 401:
+            if answer.status_code != 401 and not _refused_for_rights(answer):
                 return answer
             token = self._session(stale=token)
         return answer
@@ -202,6 +211,10 @@ class GlpiReader:
         self._http.close()
 
 
+def _refused_for_rights(answer: requests.Response) -> bool:
+    return answer.status_code in (400, 403) and "have permission" in answer.text
+
+
 def _has_trash(found: list[dict], itemtype: str) -> bool:
     """Whether ``itemtype`` has a trash bin (its rows carry ``is_deleted``)."""
     return not found or "is_deleted" in found[0]
@@ -285,24 +298,31 @@ def _unescape(cell: str) -> str:
 
 
 def _kit_connection(version: str) -> dict:
-    """Start (or find running) the kit's GLPI ``version``.
+    """Start (or find running) the kit's GLPI ``version``, fresh once per run (:mod:`.stock`).
 
     ``up`` is idempotent and serialised per version; the xdist workers also
     serialise ``up 10`` against ``up 11`` (a lock on the script itself), since on
-    a bare machine both would run apt-get and start MariaDB at once.
+    a bare machine both would run apt-get and start MariaDB at once. The lock is
+    held through the run's first ``--fresh`` and stock check, so no worker sees
+    the GLPI half-installed.
     """
     with open(KIT / "up", "rb") as script:
         fcntl.flock(script.fileno(), fcntl.LOCK_EX)
-        done = subprocess.run(
-            [str(KIT / "up"), version],
-            capture_output=True,
-            text=True,
-            timeout=900,
-            stdin=subprocess.DEVNULL,
-        )
+        return stock.prepared_kit(version, _run_up)
+
+
+def _run_up(version: str, *flags: str) -> dict:
+    done = subprocess.run(
+        [str(KIT / "up"), version, *flags],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        stdin=subprocess.DEVNULL,
+    )
     if done.returncode != 0:
         tail = "\n".join(done.stderr.strip().splitlines()[-15:])
-        raise RuntimeError(f"{KIT / 'up'} {version} failed (exit {done.returncode}):\n{tail}")
+        raise RuntimeError(f"{KIT / 'up'} {version} {' '.join(flags)} failed "
+                           f"(exit {done.returncode}):\n{tail}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -371,4 +391,5 @@ def locate(major: str) -> RealGlpi | str:
         conn=conn,
         mysql=mysql,
         state_dir=Path(conn["state_dir"]) if conn.get("state_dir") else None,
+        extra={"stock": conn.get("stock")},
     )
