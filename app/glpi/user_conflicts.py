@@ -238,20 +238,19 @@ class ConflictResolver:
         :raises ConflictError: the login is taken.
         :raises InvalidValueError: GLPI refused for another reason.
         """
-        # The trash first: re-provisioning is the common reason of a refusal, and the
-        # look-up before the create saw no live user with the login (a live user made
-        # since by a racing create is the same race as two creates, see the module doc).
+        # The look-ups before the create saw the login neither live nor in the trash:
+        # a racing create of the same login is the common reason of a refusal.
+        if self.find_login(login, scoped=True) is not None:
+            raise ConflictError(
+                f"A user with userName {login!r} already exists "
+                "(GLPI compares logins without case nor accents)."
+            ) from exc
         trashed = self.find_login(login, scoped=True, is_deleted=True)
         if trashed is not None:
             try:
                 return self._restorable(login, trashed)
             except ConflictError as conflict:
                 raise conflict from exc
-        if self.find_login(login, scoped=True) is not None:
-            raise ConflictError(
-                f"A user with userName {login!r} already exists "
-                "(GLPI compares logins without case nor accents)."
-            ) from exc
         outside = self.find_login(login, scoped=False)
         if outside is not None and self.unfinished_create(outside):
             return Takeover(outside, restore=False)
