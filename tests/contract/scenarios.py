@@ -973,23 +973,28 @@ TRASHED_OTHER_AUTHTYPE = [
          "/User/", body={"input": {"name": "scim-rec-{tag}-auth", "authtype": 4}},
          save={"v": _id}),
     purge("DELETE /User/:id?force_purge=true (the second user)", "/User/{v}"),
+    Step("PUT /User/:id restore with the create's authtype (4)", "PUT", "/User/{u}",
+         body={"input": {"is_deleted": 0, "authtype": 4}}),
+    Step("GET /User/:id restored, external", "GET", "/User/{u}", trim=_user_brief),
 ]
 
 #: A create may carry its own ``date_creation`` and ``date_mod`` (``CommonDBTM::add`` sets
 #: them only when the input has none): the bridge's create answer then shows what GLPI keeps.
+def _dates(body: Any) -> Any:
+    keep = ("id", "date_creation", "date_mod")
+    return {key: body[key] for key in keep} if isinstance(body, dict) else body
+
+
 CREATE_DATES = [
-    Step("POST /User with date_creation and date_mod", "POST", "/User/",
-         body={"input": {"name": "scim-rec-{tag}-dates", "date_creation": "2026-01-02 03:04:05",
-                         "date_mod": "2026-01-02 03:04:05"}}, save={"d": _id}),
-    Step("GET /User/:id keeps them", "GET", "/User/{d}",
-         trim=lambda b: {k: b[k] for k in ("id", "date_creation", "date_mod")}
-         if isinstance(b, dict) else b),
-    Step("POST /Group with date_creation and date_mod", "POST", "/Group/",
-         body={"input": {"name": "scim-rec-{tag}-dates", "date_creation": "2026-01-02 03:04:05",
-                         "date_mod": "2026-01-02 03:04:05"}}, save={"g": _id}),
-    Step("GET /Group/:id keeps them", "GET", "/Group/{g}",
-         trim=lambda b: {k: b[k] for k in ("id", "date_creation", "date_mod")}
-         if isinstance(b, dict) else b),
+    step
+    for itemtype, saved in (("User", "d"), ("Group", "g"))
+    for step in (
+        Step(f"POST /{itemtype} with date_creation and date_mod", "POST", f"/{itemtype}/",
+             body={"input": {"name": "scim-rec-{tag}-dates",
+                             "date_creation": "2026-01-02 03:04:05",
+                             "date_mod": "2026-01-02 03:04:05"}}, save={saved: _id}),
+        Step(f"GET /{itemtype}/:id keeps them", "GET", f"/{itemtype}/{{{saved}}}", trim=_dates),
+    )
 ]
 
 
