@@ -92,10 +92,13 @@ CALLS: dict[str, Budget] = {
         " whole page, in one call)",
     ),
     "user.create": Budget(
-        "users", "`POST /Users`", (SEARCH_USER, SEARCH_USER, ("POST", "/User/")),
+        "users", "`POST /Users` with an e-mail",
+        (SEARCH_USER, SEARCH_USER, ("POST", "/User/"), ("GET", "/User/:id")),
         "the login looked up across authtypes among live users, then in the trash (GLPI's"
         " search shows one or the other; a user trashed with another authtype would not stop"
-        " GLPI's create), the create (e-mails, static profile and dates included)",
+        " GLPI's create), the create (e-mails, static profile and dates included), then"
+        " `date_mod`, which GLPI sets anew when it adds the e-mails; without e-mails the create"
+        " is the last call (as with a `title` below)",
         201,
     ),
     "user.create.title.new": Budget(

@@ -8,7 +8,8 @@ bridge account's id) are warm:
 * ``GET /Users?filter=userName eq "x"``, hit or miss: 1.
 * a page of up to 100 users: 1 (plus 1 for the ``groups`` of the whole page when one is in a group).
 * ``POST /Users``: 3 (the login look-ups across authtypes among live and trashed users,
-  ``POST /User`` with ``_useremails`` and ``_profiles_id``); re-provisioning a trashed
+  ``POST /User`` with ``_useremails`` and ``_profiles_id``), 4 with e-mails (GLPI's new
+  ``date_mod``, which it sets when it adds them, is read back); re-provisioning a trashed
   user: 4 (the live look-up, the trash looked up across GLPI then in scope, the restoring
   ``PUT``), nothing read back.
 * ``PATCH`` of ``active``: 2 (the read of the PATCH flow, one ``PUT /User``).
@@ -37,10 +38,12 @@ from app.glpi.cache import BackendCaches
 from app.glpi.criteria import combine
 from app.glpi.criteria import translate
 from app.glpi.errors import GlpiBadRequestError
+from app.glpi.errors import GlpiError
 from app.glpi.errors import GlpiNotFoundError
 from app.glpi.group_lookup import UserGroups
 from app.glpi.mapping import MANAGER
 from app.glpi.mapping import NICKNAME
+from app.glpi.mapping import OPT_DATE_MOD
 from app.glpi.mapping import OPT_GROUPS
 from app.glpi.mapping import OPT_ID
 from app.glpi.mapping import OPT_LOGIN
@@ -364,8 +367,24 @@ class UserStore:
                 return self._restore(ctx, found.row, write)
             return self._finish_create(ctx, found.row, write)
         row = self._written_row(user_id, None, write, manager_login, stamp=stamp)
+        if write.emails:
+            row[str(OPT_DATE_MOD)] = self._date_mod_after_emails(user_id, stamp)
         self._caches.user_facts.put(user_id, UserFacts(row))
         return self.to_scim(row, ctx)
+
+    def _date_mod_after_emails(self, user_id: int, stamp: str) -> str:
+        """GLPI's ``date_mod`` of a user just created with e-mails (one ``GET /User/:id``).
+
+        ``User::post_addItem`` adds the e-mails, then sets ``date_mod`` to the request's
+        own time, whatever the input gave (10.0.12 and 11.0.6): only a read tells it. The
+        user exists: a failing read answers the date sent rather than an error.
+        """
+        try:
+            item = self._client.get_item("User", user_id)
+        except GlpiError as exc:
+            log.info("user %s created; its date_mod could not be read: %r", user_id, exc)
+            return stamp
+        return str(item.get("date_mod") or stamp)
 
     def preview(self, resource: dict) -> dict:
         """What ``create`` would send to GLPI for ``resource``, without writing anything.

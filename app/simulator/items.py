@@ -281,11 +281,22 @@ def _add_profile_on_create(sim: Simulator, session: Session, uid: int, data: dic
 
 
 def _set_emails(sim: Simulator, uid: int, emails: Any, default_key: Any, creating: bool) -> None:
-    """``User::updateUserEmails``: add new keys, change or delete (``""``) existing ids."""
+    """``User::updateUserEmails``: add new keys, change or delete (``""``) existing ids.
+
+    When a row changed, GLPI then updates the user's ``date_mod`` to the request's time
+    (``glpi_currenttime``), on a create too, whatever ``date_mod`` the input gave.
+    """
     if isinstance(emails, list):
         emails = {str(index): value for index, value in enumerate(emails)}
     if not isinstance(emails, dict):
         return
+    before = [dict(r) for r in sim.children("UserEmail", uid)]
+    _write_emails(sim, uid, emails, default_key, creating)
+    if [dict(r) for r in sim.children("UserEmail", uid)] != before:
+        sim.tables["User"][uid]["date_mod"] = now_text()
+
+
+def _write_emails(sim: Simulator, uid: int, emails: dict, default_key: Any, creating: bool) -> None:
     for key, address in emails.items():
         is_default = default_key is not None and str(default_key) == str(key)
         existing = sim.tables["UserEmail"].get(int(key)) if str(key).isdigit() else None

@@ -85,3 +85,16 @@ def test_the_dates_follow_glpis_clock_not_the_bridges(bridge, monkeypatch):
 
 def _epoch(text: str) -> float:
     return time.mktime(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
+
+
+def test_a_create_with_e_mails_answers_the_date_glpi_stamps_when_it_adds_them(bridge):
+    """``User::post_addItem`` adds the e-mails, then sets ``date_mod`` to the request's own
+    time, whatever the input said. GLPI here handles the create 1.5 s after it was sent."""
+    bridge.sim.fail_next("POST", "/User", status=None, delay_ms=1500, when="before")
+    created = bridge.post({"userName": "dates.mail",
+                           "emails": [{"value": "dates.mail@example.org", "primary": True}]})
+    assert created.status_code == 201, created.json
+    read = bridge.get(f"/Users/{created.json['id']}")
+    assert _meta(created) == _meta(read)
+    row = bridge.glpi_row("User", id=int(created.json["id"]))[0]
+    assert row["date_mod"] > row["date_creation"]

@@ -59,9 +59,9 @@ def test_post_is_a_login_check_and_one_create_with_emails_and_static_profile(bri
         }
     )
     assert answer.status_code == 201
-    assert glpi_calls(bridge.sim) == expected("user.create")
+    assert glpi_calls(bridge.sim) == expected("user.create", answer.json["id"])
     assert expected("user.create") == [
-        ("GET", "/search/User"), ("GET", "/search/User"), ("POST", "/User/")]
+        ("GET", "/search/User"), ("GET", "/search/User"), ("POST", "/User/"), ("GET", "/User/:id")]
     uid = int(answer.json["id"])
     assert {r["email"]: r["is_default"] for r in bridge.glpi_row("UserEmail", users_id=uid)} == {
         "p@x.org": 1,
