@@ -6,6 +6,7 @@ and reads GLPI's state back through its own API (or MariaDB for hashes).
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import os
 import random
@@ -503,8 +504,9 @@ def test_glpis_default_language_reads_back_though_glpi_stores_it_as_null(real_gl
 
 def test_a_creates_meta_is_what_a_following_read_shows(real_glpi, real_bridge):
     """The answer to ``POST /Users`` carried the bridge's clock, taken after GLPI answered.
-    GLPI's answer to each create is made to arrive 1.5 s late here, so that the bridge's
-    clock cannot agree with GLPI's stamp by chance."""
+    Here GLPI's answer to each create arrives 1.5 s late, and the bridge's estimate of GLPI's
+    clock is an hour off, so no date can agree by chance: the dates a create sends are the
+    ones GLPI keeps, and ``date_mod``, which GLPI sets anew when it adds e-mails, is read."""
     bridge = real_bridge()
     add = bridge.glpi.add
 
@@ -515,18 +517,26 @@ def test_a_creates_meta_is_what_a_following_read_shows(real_glpi, real_bridge):
         return result
 
     bridge.glpi.add = slow
-    login = unique_name("dv-dates")
-    bridge.reset_calls()
-    user = bridge.post({"userName": login})
-    assert user.status_code == 201, user.json
-    assert [c for c in bridge.calls() if c != ("GET", "/getGlpiConfig")][-1] == ("POST", "/User/")
-    read = bridge.get(f"/Users/{user.json['id']}")
-    assert (user.json["meta"]["created"], user.json["meta"]["lastModified"]) == (
-        read.json["meta"]["created"], read.json["meta"]["lastModified"])
-    stored = real_glpi.api.get("User", user.json["id"])
-    assert user.json["meta"]["created"] == stored["date_creation"].replace(" ", "T") + "Z"
+    now = bridge.glpi.glpi_now
+    shape = "%Y-%m-%d %H:%M:%S"
+    bridge.glpi.glpi_now = lambda: time.strftime(  # an hour behind GLPI's clock
+        shape, time.gmtime(calendar.timegm(time.strptime(now(), shape)) - 3600))
+    prefix = unique_name("dv-dates")
+    for login, mail in ((f"{prefix}-bare", []), (f"{prefix}-mail", [f"{prefix}@example.org"])):
+        bridge.reset_calls()
+        user = bridge.post({"userName": login, "emails": [
+            {"value": m, "type": "work", "primary": True} for m in mail]})
+        assert user.status_code == 201, user.json
+        after = bridge.calls()[bridge.calls().index(("POST", "/User/")) + 1:]
+        assert [c for c in after if c != ("GET", "/getGlpiConfig")] == (
+            [("GET", "/User/:id")] if mail else [])
+        read = bridge.get(f"/Users/{user.json['id']}")
+        assert (user.json["meta"]["created"], user.json["meta"]["lastModified"]) == (
+            read.json["meta"]["created"], read.json["meta"]["lastModified"]), login
+        stored = real_glpi.api.get("User", user.json["id"])
+        assert user.json["meta"]["created"] == stored["date_creation"].replace(" ", "T") + "Z"
 
-    group = bridge.post_group({"displayName": login, "members": [{"value": user.json["id"]}]})
+    group = bridge.post_group({"displayName": prefix, "members": [{"value": user.json["id"]}]})
     assert group.status_code == 201, group.json
     again = bridge.get(f"/Groups/{group.json['id']}")
     assert group.json["meta"]["created"] == again.json["meta"]["created"]
