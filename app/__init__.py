@@ -39,8 +39,8 @@ def create_app(
     from app import oauth
     from app import ops
     from app import tenants
-    from app.scim import handlers
-    from app.scim import routes
+    from app.scim.endpoint import error_handlers as handlers
+    from app.scim.endpoint import routes
 
     ops.init_app(app)
     oauth.init_app(app)

@@ -21,15 +21,15 @@ from urllib.parse import urlsplit
 from urllib.parse import urlunsplit
 
 from app.config import load_for_command
-from app.glpi.client import GlpiClient
-from app.glpi.encoding import like_value
-from app.glpi.encoding import major_version
-from app.glpi.errors import GlpiAuthError
-from app.glpi.errors import GlpiError
-from app.glpi.errors import GlpiNotFoundError
-from app.glpi.errors import GlpiRightError
-from app.glpi.errors import GlpiUnavailableError
-from app.glpi.row_ledger import build_ledger
+from app.glpi.client.encoding import like_value
+from app.glpi.client.encoding import major_version
+from app.glpi.client.errors import GlpiAuthError
+from app.glpi.client.errors import GlpiError
+from app.glpi.client.errors import GlpiNotFoundError
+from app.glpi.client.errors import GlpiRightError
+from app.glpi.client.errors import GlpiUnavailableError
+from app.glpi.client.items import GlpiClient
+from app.glpi.profiles.ledger import build_ledger
 from app.scim.errors import UnavailableError
 
 READ, UPDATE, CREATE, DELETE, PURGE = 1, 2, 4, 8, 16

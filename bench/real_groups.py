@@ -229,11 +229,11 @@ def measured(scim: Scim, glpi: Glpi, name: str, group_id: int, alone: float | No
         time.sleep(int(answer.headers.get("Retry-After", "1")))
 
 
-def glpi_alone(glpi: Glpi, prefix: str, users: list[int]) -> tuple[list[list[object]], dict]:
+def glpi_alone(glpi: Glpi, prefix: str, users: list[int]) -> list[list[object]]:
     """GLPI's own rates: 1,000 rows added in one call, in chunks one at a time, 4 at a time;
     deleted 4 at a time. Each into a group of its own (purged at the end)."""
     sessions = [glpi.session() for _ in range(PARALLEL)]
-    rows, rates, groups = [], {}, []
+    rows, groups = [], []
     n = min(1000, len(users))
 
     def post(sess: requests.Session, gid: int, part: list[int]) -> None:
@@ -251,7 +251,6 @@ def glpi_alone(glpi: Glpi, prefix: str, users: list[int]) -> tuple[list[list[obj
         took = time.perf_counter() - t0
         rows.append([f"POST /Group_User, {n} rows, {label}", took, n / took,
                      glpi.members(gid)[0]])
-        rates["add", width] = n / took
     ids = [int(r[0]) for r in glpi.sql(
         f"SELECT id FROM glpi_groups_users WHERE groups_id = {groups[-1]}")]
     t0 = time.perf_counter()
@@ -262,9 +261,59 @@ def glpi_alone(glpi: Glpi, prefix: str, users: list[int]) -> tuple[list[list[obj
     took = time.perf_counter() - t0
     rows.append([f"DELETE /Group_User, {len(ids)} rows, chunks of {CHUNK}, {PARALLEL} at a time",
                  took, len(ids) / took, glpi.members(groups[-1])[0]])
-    rates["delete", PARALLEL] = len(ids) / took
     purge(glpi, "Group", groups)
-    return rows, rates
+    return rows
+
+
+class Paired:
+    """GLPI alone doing exactly the rows of the bridge's next workload, just before it.
+
+    The same user ids, in chunks of ``CHUNK`` rows ``PARALLEL`` at a time, into a
+    scratch group of its own: the machine's load moves within minutes, so a rate
+    measured once at the start and scaled would compare the bridge with another
+    moment's GLPI. Rows to delete are put in place with SQL (not timed).
+    """
+
+    def __init__(self, glpi: Glpi, prefix: str):
+        self.glpi, self.prefix, self.made = glpi, prefix, 0
+        self.sessions = [glpi.session() for _ in range(PARALLEL)]
+
+    def _scratch(self) -> int:
+        self.made += 1
+        return create_group(self.glpi, self.sessions[0], f"{self.prefix}-paired-{self.made}")
+
+    def _drop(self, gid: int) -> None:
+        self.glpi.sql(f"DELETE FROM glpi_groups_users WHERE groups_id = {gid}")
+        purge(self.glpi, "Group", [gid])
+
+    def add(self, ids: list[int]) -> float:
+        gid = self._scratch()
+        parts = chunks(ids, CHUNK)
+        t0 = time.perf_counter()
+        parallel([lambda k=k: self.sessions[k % PARALLEL].post(
+            self.glpi.url + "/Group_User", timeout=600, json={"input": [
+                {"users_id": u, "groups_id": gid, "is_dynamic": 0} for u in parts[k]]})
+            for k in range(len(parts))], PARALLEL)
+        took = time.perf_counter() - t0
+        self._drop(gid)
+        return took
+
+    def remove(self, ids: list[int]) -> float:
+        if not ids:
+            return 0.0
+        gid = self._scratch()
+        self.glpi.sql("INSERT INTO glpi_groups_users (users_id, groups_id, is_dynamic) VALUES "
+                      + ",".join(f"({u},{gid},0)" for u in ids))
+        rows = [int(r[0]) for r in self.glpi.sql(
+            f"SELECT id FROM glpi_groups_users WHERE groups_id = {gid}")]
+        t0 = time.perf_counter()
+        parallel([lambda part=part, k=k: self.sessions[k % PARALLEL].delete(
+            self.glpi.url + "/Group_User/", timeout=600,
+            json={"input": [{"id": i} for i in part], "force_purge": True})
+            for k, part in enumerate(chunks(rows, CHUNK))], PARALLEL)
+        took = time.perf_counter() - t0
+        self._drop(gid)
+        return took
 
 
 def read_alone(glpi: Glpi, group_id: int, members: int) -> float:
@@ -304,11 +353,11 @@ def main(argv: list[str] | None = None) -> int:
         users = create_users(glpi, prefix, args.users)
         print(f"\nsetup: {len(users)} users created through the API in "
               f"{time.perf_counter() - t0:.0f} s")
-        alone_rows, rates = glpi_alone(glpi, prefix, users)
+        alone_rows = glpi_alone(glpi, prefix, users)
         print(table("GLPI alone (direct API calls, no bridge)",
                     ["calls", "seconds", "rows/s", "rows in GLPI after"], alone_rows))
-        add_rate, delete_rate = rates["add", PARALLEL], rates["delete", PARALLEL]
         rows: list[list[object]] = []
+        paired = Paired(glpi, prefix)
         with served_bridge(conn, args.glpi) as (base, token, proc):
             scim = Scim(base, token)
 
@@ -322,25 +371,26 @@ def main(argv: list[str] | None = None) -> int:
                 return lambda: scim.send("PATCH", f"/Groups/{group_id}", patch_body({
                     "op": "add", "path": "members", "value": [{"value": str(u)} for u in ids]}))
 
-            small, big = new_group("add-small"), new_group("add-big")
+            small, big = new_group("add-first"), new_group("add-second")
             measured(scim, glpi, f"PATCH add {add_small} members", small,
-                     add_small / add_rate, add(small, users[:add_small]), rows)
+                     paired.add(users[:add_small]), add(small, users[:add_small]), rows)
             members = users[:add_big]
-            measured(scim, glpi, f"PATCH add {add_big} members", big, add_big / add_rate,
-                     add(big, members), rows)
+            measured(scim, glpi, f"PATCH add {add_big} members (another group)", big,
+                     paired.add(members), add(big, members), rows)
             gone = members[:remove * 2:2]
             measured(scim, glpi, f"PATCH remove {len(gone)} members", big,
-                     len(gone) / delete_rate,
+                     paired.remove(gone),
                      lambda: scim.send("PATCH", f"/Groups/{big}", patch_body({
                          "op": "remove", "path": "members",
                          "value": [{"value": str(u)} for u in gone]})), rows)
             current = set(members) - set(gone)
             wanted = users[add_big - put // 2: add_big - put // 2 + put]
-            adds, drops = len(set(wanted) - current), len(current - set(wanted))
-            measured(scim, glpi, f"PUT {put}-member list (+{adds} -{drops})", big,
-                     adds / add_rate + drops / delete_rate,
+            to_add = [u for u in wanted if u not in current]
+            to_drop = sorted(current - set(wanted))
+            measured(scim, glpi, f"PUT {put}-member list (+{len(to_add)} -{len(to_drop)})", big,
+                     paired.add(to_add) + paired.remove(to_drop),
                      lambda: scim.send("PUT", f"/Groups/{big}", {
-                         "schemas": [GROUP_SCHEMA], "displayName": f"{prefix}-add-big",
+                         "schemas": [GROUP_SCHEMA], "displayName": f"{prefix}-add-second",
                          "members": [{"value": str(u)} for u in wanted]}), rows)
             everyone = new_group("everyone")
             glpi.sql("INSERT INTO glpi_groups_users (users_id, groups_id, is_dynamic) VALUES "

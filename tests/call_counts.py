@@ -2,7 +2,7 @@
 
 :data:`CALLS` maps an operation to the exact sequence of ``(method, endpoint)``
 GLPI calls the bridge makes for it (ids replaced by ``:id``, as in
-:func:`app.glpi.session.endpoint_template`), once the per-process look-ups are
+:func:`app.glpi.client.session.endpoint_template`), once the per-process look-ups are
 warm (one ``initSession``, the entity tree, the default profile and the bridge
 account's id). Each entry has a scenario in :data:`SCENARIOS` that prepares the
 state and then performs the operation, so that the same table is asserted:
@@ -248,7 +248,7 @@ def group_patch_add(asked: int, new: int | None = None, r: int = 50,
     ids (none when there are none), ``ceil(new / r)`` array POSTs; a retry after a 429 has
     a smaller ``new``. The verification is ``searches`` ``/search/User``: one per run of
     ids spanning under 200 (more than 20 ids), plus one per 20 scattered ids
-    (``app.glpi.group_criteria.user_id_searches``); 1 for up to 20 ids or a run of ids.
+    (``app.glpi.groups.criteria.user_id_searches``); 1 for up to 20 ids or a run of ids.
     """
     new = asked if new is None else new
     if asked <= r:

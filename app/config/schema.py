@@ -165,7 +165,7 @@ class MappingSchema(Schema):
     @validates_schema
     def _user_mapping(self, data: dict, **_: Any) -> None:
         """Check user overrides with the backend's own rules, so a typo is a config error."""
-        from app.glpi.mapping import UserMapping
+        from app.glpi.users.mapping import UserMapping
 
         try:
             UserMapping.build(data.get("user") or {})

@@ -3,7 +3,7 @@
 **GLPI's own accounts** (``reserved``: GLPI's default accounts, the bridge's
 own API account, holders of reserved profiles) are kept out of the user
 criteria, so every read sees the same users without them
-(:mod:`app.glpi.reserved`).
+(:mod:`app.glpi.reserved_accounts`).
 
 **Entity membership of a user.** GLPI has no "user belongs to entity" column
 (``glpi_users.entities_id`` is only a default-entity preference). A user is
@@ -13,7 +13,7 @@ in a tenant's scope when it holds at least one ``Profile_User`` row whose
 That is GLPI search option 80 ("Entities (Profile)"), and the criteria built
 here are the only definition of the scope: the ``userName eq`` filter, reads
 by id, the uniqueness check after a refused create, and group member checks
-(``app.glpi.groups``) all use them, so they see exactly the same users. A
+(``app.glpi.groups.store``) all use them, so they see exactly the same users. A
 user without any profile row is in no tenant's scope.
 
 The criterion is ``under <entity>`` for a recursive tenant (GLPI expands it
@@ -28,14 +28,14 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from app.glpi import group_criteria as gc
 from app.glpi.cache import BackendCaches
-from app.glpi.errors import GlpiError
-from app.glpi.reserved import MAX_RESERVED_HOLDERS
-from app.glpi.reserved import OPT_PROFILES
-from app.glpi.reserved import hidden_criteria
-from app.glpi.reserved import reserved_reason
-from app.glpi.user_writes import find_by_name
+from app.glpi.client.errors import GlpiError
+from app.glpi.groups import criteria as gc
+from app.glpi.reserved_accounts import MAX_RESERVED_HOLDERS
+from app.glpi.reserved_accounts import OPT_PROFILES
+from app.glpi.reserved_accounts import hidden_criteria
+from app.glpi.reserved_accounts import reserved_reason
+from app.glpi.users.write_calls import find_by_name
 from app.scim.errors import BackendError
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 Every failure the protocol layer or a storage backend wants to report to the
 IdP is raised as a :class:`SCIMError` subclass; the Flask error handlers (in
-``app.scim.handlers``) turn it into an Error body. Backends translate their
+``app.scim.endpoint.error_handlers``) turn it into an Error body. Backends translate their
 own failures into these classes, so the handlers never need to know what is
 behind the storage interface.
 """

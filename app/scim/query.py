@@ -30,8 +30,8 @@ from marshmallow import fields
 from marshmallow import pre_load
 
 from app.scim.errors import InvalidValueError
-from app.scim.filter import Node
-from app.scim.filter import parse
+from app.scim.filter.parser import Node
+from app.scim.filter.parser import parse
 from app.scim.projection import selection_for
 from app.scim.schema import ResourceSchema
 from app.scim.storage import AttributeSelection

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 if TYPE_CHECKING:
-    from app.scim.filter import Node
-    from app.scim.patch import PatchResult
+    from app.scim.filter.parser import Node
+    from app.scim.patch.engine import PatchResult
 
 
 @dataclass(frozen=True)

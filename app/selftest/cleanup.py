@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
-from app.glpi import group_criteria as gc
-from app.glpi.encoding import decode_text
-from app.glpi.encoding import like_value
-from app.glpi.errors import GlpiError
-from app.glpi.errors import GlpiNotFoundError
+from app.glpi.client.encoding import decode_text
+from app.glpi.client.encoding import like_value
+from app.glpi.client.errors import GlpiError
+from app.glpi.client.errors import GlpiNotFoundError
+from app.glpi.groups import criteria as gc
 from app.selftest.scenario import Made
 from app.selftest.scenario import Throwaway
 

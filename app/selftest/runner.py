@@ -37,7 +37,7 @@ from typing import Any
 from typing import TextIO
 
 from app.config import load_for_command
-from app.glpi.session import CallRecord
+from app.glpi.client.session import CallRecord
 from app.selftest.cleanup import Cleanup
 from app.selftest.cleanup import purge_run
 from app.selftest.scenario import STEPS

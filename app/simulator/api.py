@@ -17,13 +17,15 @@ from werkzeug.wrappers import Response
 
 from app.simulator import crud
 from app.simulator import schema
-from app.simulator import search_api
+from app.simulator.context import Context
+from app.simulator.context import to_int
 from app.simulator.http import ApiError
 from app.simulator.http import error_response
 from app.simulator.http import flag
 from app.simulator.http import json_response
 from app.simulator.http import parse_body
 from app.simulator.http import parse_query
+from app.simulator.search import endpoints as search_api
 from app.simulator.state import CallRecord
 from app.simulator.state import Session
 from app.simulator.state import Simulator
@@ -131,7 +133,7 @@ class SimulatorApp:
         handler = getattr(self, "r_" + resource, None) if resource in _SESSION_RESOURCES else None
         if handler is not None:
             return handler(session, token, params, request)
-        ctx = crud.Context(self.sim, session, params, api_url, request)
+        ctx = Context(self.sim, session, params, api_url, request)
         if resource == "listSearchOptions":
             return search_api.list_options(ctx, parts[1:])
         if resource == "search":
@@ -264,7 +266,7 @@ class SimulatorApp:
         """``changeActiveProfile``: 400 without ``profiles_id``, 404 for a profile not owned."""
         if "profiles_id" not in params:
             raise ApiError(400, "ERROR", "Bad Request")
-        wanted = crud.to_int(params["profiles_id"])
+        wanted = to_int(params["profiles_id"])
         if not any(pu["profiles_id"] == wanted for pu in self.sim.user_profiles(session.user_id)):
             raise ApiError(404, "ERROR_ITEM_NOT_FOUND")
         session.profile_id = wanted
@@ -313,7 +315,7 @@ class SimulatorApp:
             sim.activate_all(session)
             session.recursive = True if sim.version == "11" else False
             return json_response(200, True)
-        wanted = crud.to_int(params["entities_id"])
+        wanted = to_int(params["entities_id"])
         recursive = params.get("is_recursive", False)
         if not isinstance(recursive, bool):
             raise ApiError(400, "ERROR", "Bad Request")

@@ -1,26 +1,32 @@
-"""Item endpoints (GET/POST/PUT/PATCH/DELETE ``/:itemtype``) and ``/search`` of the simulator."""
+"""Item endpoints (GET/POST/PUT/PATCH/DELETE ``/:itemtype``) of the simulator.
+
+Reads are served here; writes are dispatched to :mod:`app.simulator.writes`.
+Who is calling and what the session may see is :mod:`app.simulator.context`.
+``/search`` is :mod:`app.simulator.search`.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
 
-from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
 
 from app.simulator import history
 from app.simulator import items
 from app.simulator import schema
+from app.simulator import writes
+from app.simulator.context import Context
+from app.simulator.context import can_read
+from app.simulator.context import to_int
+from app.simulator.context import visible
 from app.simulator.http import ApiError
 from app.simulator.http import flag
 from app.simulator.http import json_response
-from app.simulator.state import Session
+from app.simulator.search.textmatch import compile_like
+from app.simulator.search.textmatch import sort_key
 from app.simulator.state import Simulator
-from app.simulator.textmatch import compile_like
-from app.simulator.textmatch import sort_key
 
 LIST_LIMIT = 20
 _CANONICAL = {name.lower(): name for name in schema.ITEMTYPES}
@@ -33,74 +39,12 @@ _PARENT_FK = {
 }
 
 
-@dataclass
-class Context:
-    """One API call: simulator, session, merged parameters and the API base URL."""
-
-    sim: Simulator
-    session: Session
-    params: dict
-    api_url: str
-    request: Request
-
-    def rights(self) -> tuple[bool, bool, bool, bool]:
-        """The (read users, write users, write groups, administer) flags of the active profile."""
-        return schema.PROFILE_RIGHTS.get(self.session.profile_id, (False,) * 4)
-
-
-def to_int(value: Any) -> int:
-    """PHP ``intval``."""
-    match = re.match(r"\s*(-?\d+)", str(value))
-    return int(match.group(1)) if match else 0
-
-
 def canonical(name: str) -> str:
     """Itemtype names are matched case-insensitively; unknown ones are refused."""
     found = _CANONICAL.get(name.lower())
     if found is None:
         raise ApiError(400, "ERROR_RESOURCE_NOT_FOUND_NOR_COMMONDBTM")
     return found
-
-
-# -- visibility ---------------------------------------------------------------------------------
-
-
-def sees_all(ctx: Context) -> bool:
-    """Whether the session's active entities cover every entity (no entity filter)."""
-    return set(ctx.session.active_entities) >= set(ctx.sim.tables["Entity"])
-
-
-def _entity_visible(ctx: Context, entity_id: Any, recursive: Any) -> bool:
-    active = ctx.session.active_entities
-    if entity_id in active:
-        return True
-    if recursive:
-        return any(entity_id in ctx.sim.entity_ancestors(eid) for eid in active)
-    return False
-
-
-def visible(ctx: Context, itemtype: str, row: dict) -> bool:
-    """Whether the session's active entities show ``row``."""
-    if itemtype == "User":
-        if sees_all(ctx):
-            return True
-        return any(
-            _entity_visible(ctx, pu["entities_id"], pu["is_recursive"])
-            for pu in ctx.sim.user_profiles(row["id"])
-        )
-    if itemtype == "Entity":
-        return row["id"] in ctx.session.active_entities
-    if itemtype == "Group":
-        return _entity_visible(ctx, row.get("entities_id"), row.get("is_recursive"))
-    return True
-
-
-def can_read(ctx: Context, itemtype: str) -> bool:
-    """Whether the active profile may read ``itemtype`` (else ``403 ERROR_RIGHT_MISSING``)."""
-    read = ctx.rights()[0]
-    if itemtype in ("User", "UserEmail", "Group_User", "Profile_User", "Group"):
-        return read
-    return True
 
 
 # -- output -----------------------------------------------------------------------------------
@@ -181,8 +125,6 @@ def item_endpoint(ctx: Context, parts: list[str]) -> Response:
             if int(item_id) != 0 or ctx.sim.version == "11" or itemtype == "Entity":
                 return get_item(ctx, itemtype, int(item_id))
         return get_list(ctx, itemtype)
-    from app.simulator import writes
-
     if method == "POST":
         return writes.post(ctx, itemtype)
     if method in ("PUT", "PATCH"):

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.simulator.search.textmatch import html_decode
 from app.simulator.state import Session
 from app.simulator.state import Simulator
 from app.simulator.state import now_text
-from app.simulator.textmatch import html_decode
 
 UPDATE_FIELD = 0
 ADD_SUBITEM = 17
@@ -93,7 +93,7 @@ def created(sim: Simulator, session: Session, uid: int) -> None:
 
 def updated(sim: Simulator, session: Session, before: dict, after: dict) -> None:
     """One entry per changed column that has a User search option."""
-    from app.simulator.options import options_for
+    from app.simulator.search.options import options_for
 
     for option in options_for(sim, "User").values():
         if option.kind != "column" or option.table != "glpi_users":

@@ -261,7 +261,7 @@ class Simulator:
 
     def encode(self, value: Any) -> Any:
         """Store text as this version does (10: ``<>&`` HTML-encoded; 11: raw)."""
-        from app.simulator.textmatch import html_encode
+        from app.simulator.search.textmatch import html_encode
 
         if self.version == "10" and isinstance(value, str):
             return html_encode(value)

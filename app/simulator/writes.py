@@ -9,9 +9,9 @@ from werkzeug.wrappers import Response
 from app.simulator import history
 from app.simulator import items
 from app.simulator import relations
-from app.simulator.crud import Context
-from app.simulator.crud import to_int
-from app.simulator.crud import visible
+from app.simulator.context import Context
+from app.simulator.context import to_int
+from app.simulator.context import visible
 from app.simulator.http import ApiError
 from app.simulator.http import flag
 from app.simulator.http import json_response

@@ -17,7 +17,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.glpi.session import endpoint_template
+from app.glpi.client.session import endpoint_template
 from tests.backend import users_app
 
 TOKEN = "groups-test-token-000001"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from app.glpi.backend import scim_error
-from app.glpi.errors import GlpiAuthError
-from app.glpi.errors import GlpiBadRequestError
-from app.glpi.errors import GlpiNotFoundError
-from app.glpi.errors import GlpiRightError
-from app.glpi.errors import GlpiSessionError
-from app.glpi.errors import GlpiUnavailableError
+from app.glpi.client.errors import GlpiAuthError
+from app.glpi.client.errors import GlpiBadRequestError
+from app.glpi.client.errors import GlpiNotFoundError
+from app.glpi.client.errors import GlpiRightError
+from app.glpi.client.errors import GlpiSessionError
+from app.glpi.client.errors import GlpiUnavailableError
 
 
 @pytest.mark.parametrize(

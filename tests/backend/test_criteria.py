@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.glpi.criteria import combine
-from app.glpi.criteria import translate
-from app.glpi.mapping import UserMapping
-from app.scim.filter import parse
+from app.glpi.users.criteria import combine
+from app.glpi.users.criteria import translate
+from app.glpi.users.mapping import UserMapping
+from app.scim.filter.parser import parse
 from app.scim.schema import RESOURCES
 
 MAPPING = UserMapping.build()

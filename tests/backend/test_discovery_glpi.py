@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.scim.discovery import advertised
+from app.scim.endpoint.discovery import advertised
 from app.scim.schema import Attribute
 from tests.backend.users_app import ENTERPRISE
 from tests.backend.users_app import USER_SCHEMA

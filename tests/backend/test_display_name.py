@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from app.glpi import nicknames
-from app.glpi.errors import GlpiNotFoundError
-from app.glpi.mapping import NICKNAME
-from app.glpi.mapping import UserMapping
-from app.glpi.mapping import glpi_to_scim_user
-from app.glpi.mapping_write import scim_to_glpi_user
+from app.glpi.client.errors import GlpiNotFoundError
+from app.glpi.users import nickname_reads as nicknames
+from app.glpi.users.mapping import NICKNAME
+from app.glpi.users.mapping import UserMapping
+from app.glpi.users.mapping import glpi_to_scim_user
+from app.glpi.users.scim_to_glpi import scim_to_glpi_user
 from tests.backend.users_app import UserBridge
 from tests.backend.users_app import glpi_calls
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.glpi.group_criteria import user_id_searches
+from app.glpi.groups.criteria import user_id_searches
 from tests.backend.groups_app import GROUP_SCHEMA
 from tests.backend.groups_app import Scim
 from tests.backend.groups_app import call_sequence

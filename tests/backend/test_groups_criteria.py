@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.glpi import group_criteria as gc
-from app.scim.filter import parse
+from app.glpi.groups import criteria as gc
+from app.scim.filter.parser import parse
 from app.scim.schema import RESOURCES
 
 GROUP = RESOURCES["Group"]
@@ -125,8 +125,8 @@ def test_user_ids_in_and_name_equals():
     ],
 )
 def test_user_id_searches(ids, shape):
-    from app.glpi.group_criteria import user_id_range
-    from app.glpi.group_criteria import user_id_searches
+    from app.glpi.groups.criteria import user_id_range
+    from app.glpi.groups.criteria import user_id_searches
 
     searches = user_id_searches(list(reversed(ids)), span=1000)
     got = []

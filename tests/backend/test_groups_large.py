@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.glpi.chunks import chunk_count
+from app.glpi.groups.membership_chunks import chunk_count
 from tests.backend.groups_app import GROUP_SCHEMA
 from tests.backend.groups_app import Scim
 from tests.backend.groups_app import call_sequence

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.glpi import group_mapping as gm
+from app.glpi.groups import mapping as gm
 from app.scim.constants import GROUP_SCHEMA
 from app.scim.errors import InvalidValueError
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from app.glpi.group_members import MembershipPlan
-from app.glpi.group_members import diff_full_set
-from app.glpi.group_members import member_values
-from app.glpi.group_members import needs_current_members
-from app.glpi.group_members import parse_user_ids
-from app.glpi.group_members import plan_delta
+from app.glpi.groups.membership_plan import MembershipPlan
+from app.glpi.groups.membership_plan import diff_full_set
+from app.glpi.groups.membership_plan import member_values
+from app.glpi.groups.membership_plan import needs_current_members
+from app.glpi.groups.membership_plan import parse_user_ids
+from app.glpi.groups.membership_plan import plan_delta
 from app.scim.errors import InvalidValueError
-from app.scim.patch import MultiValuedDelta
+from app.scim.patch.engine import MultiValuedDelta
 
 CURRENT = {10: 100, 11: 101, 12: 102}
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from app.glpi.errors import GlpiBadRequestError
-from app.glpi.errors import GlpiPartialError
-from app.glpi.errors import ItemResult
-from app.glpi.group_members import MembershipPlan
-from app.glpi import group_criteria as gc
-from app.glpi.group_membership_io import MembershipWriter
+from app.glpi.client.errors import GlpiBadRequestError
+from app.glpi.client.errors import GlpiPartialError
+from app.glpi.client.errors import ItemResult
+from app.glpi.groups import criteria as gc
+from app.glpi.groups.membership_plan import MembershipPlan
+from app.glpi.groups.membership_rows import MembershipWriter
 from app.scim.errors import BackendError
 from app.scim.errors import InvalidValueError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.glpi.groups import GroupStore
+from app.glpi.groups.store import GroupStore
 from tests.backend.groups_app import GROUP_SCHEMA
 from tests.backend.groups_app import Scim
 from tests.backend.groups_app import calls

@@ -11,8 +11,8 @@ import requests
 
 from app.config import validate_config
 from app.glpi.cache import BackendCaches
-from app.glpi.client import GlpiClient
-from app.glpi.groups import GroupStore
+from app.glpi.client.items import GlpiClient
+from app.glpi.groups.store import GroupStore
 from app.glpi.scope import TenantScope
 from app.scim.errors import ConflictError
 from app.scim.storage import Context

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from app.glpi.encoding import decode_text
-from app.glpi.mapping import ReadContext
-from app.glpi.mapping import UserMapping
-from app.glpi.mapping import glpi_to_scim_user
-from app.glpi.mapping import user_language
-from app.glpi.mapping_write import scim_to_glpi_user
-from app.glpi.user_rules import glpi_language
-from app.glpi.user_writes import language_changes
-from app.glpi.user_writes import stored_language
+from app.glpi.client.encoding import decode_text
+from app.glpi.users.mapping import ReadContext
+from app.glpi.users.mapping import UserMapping
+from app.glpi.users.mapping import glpi_to_scim_user
+from app.glpi.users.mapping import user_language
+from app.glpi.users.scim_to_glpi import scim_to_glpi_user
+from app.glpi.users.validation import glpi_language
+from app.glpi.users.write_calls import language_changes
+from app.glpi.users.write_calls import stored_language
 from app.scim.constants import ENTERPRISE_USER_SCHEMA
 from app.scim.errors import InvalidValueError
 

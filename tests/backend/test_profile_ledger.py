@@ -19,11 +19,11 @@ import redis
 from app import create_app
 from app.config import ConfigError
 from app.config import load_config
-from app.glpi.errors import GlpiPartialError
-from app.glpi.errors import ItemResult
-from app.glpi.row_ledger import Entries
-from app.glpi.row_ledger import RedisLedger
-from app.glpi.row_ledger import SqliteLedger
+from app.glpi.client.errors import GlpiPartialError
+from app.glpi.client.errors import ItemResult
+from app.glpi.profiles.ledger import Entries
+from app.glpi.profiles.ledger import RedisLedger
+from app.glpi.profiles.ledger import SqliteLedger
 from app.scim.errors import UnavailableError
 from tests.backend.test_profile_rules import by_hand
 from tests.backend.test_profile_rules import rules_bridge
@@ -515,7 +515,7 @@ def test_both_stores_settle_intents_by_recording_or_dropping_them(ledger):
 HOLDER = """
 import sys, time
 from pathlib import Path
-from app.glpi.row_ledger import SqliteLedger
+from app.glpi.profiles.ledger import SqliteLedger
 log = Path(sys.argv[2])
 with SqliteLedger(sys.argv[1]).hold("acme", 7):
     log.write_text("first in\\n")

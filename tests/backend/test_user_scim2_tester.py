@@ -21,7 +21,7 @@ from __future__ import annotations
 import pytest
 from scim2_tester.utils import Status
 
-from app.glpi.mapping import ENTERPRISE_USER_SCHEMA
+from app.glpi.users.mapping import ENTERPRISE_USER_SCHEMA
 from tests.backend.users_app import TOKEN
 from tests.backend.users_app import UserBridge
 from tests.scim2_checks import CRUD_AND_PATCH

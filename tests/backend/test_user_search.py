@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from app.glpi.cache import BackendCaches
-from app.glpi.client import SearchResult as GlpiSearch
+from app.glpi.client.items import SearchResult as GlpiSearch
 from app.glpi.scope import TenantScope
-from app.glpi.user_conflicts import collate
-from app.glpi.users import UserStore
-from app.scim.filter import parse
+from app.glpi.users.conflicts import collate
+from app.glpi.users.store import UserStore
+from app.scim.filter.parser import parse
 from app.scim.schema import RESOURCES
 from app.scim.storage import Context
 from app.scim.storage import SearchQuery

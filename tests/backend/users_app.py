@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from app import create_app
-from app.glpi.session import endpoint_template
+from app.glpi.client.session import endpoint_template
 
 TOKEN = "users-test-token-0000001"
 #: GLPI's own accounts in the simulator, invisible to SCIM by default (``reserved.logins``).

@@ -333,7 +333,7 @@ class Replayer:
 
     def decode(self, text: str) -> str:
         """Logins as the API shows them are the stored form (encoded on 10)."""
-        from app.simulator.textmatch import html_decode
+        from app.simulator.search.textmatch import html_decode
 
         return html_decode(text) if self.version == "10" else text
 

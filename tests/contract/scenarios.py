@@ -603,7 +603,7 @@ def narrowed(field: int, searchtype: str, value: Any, link: str = "AND", columns
     }
 
 
-#: The criteria shapes the bridge's SCIM filter translation produces (app/glpi/criteria.py),
+#: The criteria shapes the bridge's SCIM filter translation produces (app/glpi/users/criteria.py),
 #: on two users of the run: one with an e-mail, a group and inactive, one bare.
 FILTER_SHAPES = [
     Step(

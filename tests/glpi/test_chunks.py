@@ -1,4 +1,7 @@
-"""Chunked, parallel membership writes within a time budget (``app.glpi.chunks``)."""
+"""Chunked, parallel membership writes within a time budget.
+
+``app.glpi.groups.membership_chunks``.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,10 @@ import time
 
 import pytest
 
-from app.glpi.chunks import ChunkPolicy
-from app.glpi.chunks import chunk_count
-from app.glpi.chunks import run_chunks
-from app.glpi.chunks import split
+from app.glpi.groups.membership_chunks import ChunkPolicy
+from app.glpi.groups.membership_chunks import chunk_count
+from app.glpi.groups.membership_chunks import run_chunks
+from app.glpi.groups.membership_chunks import split
 
 
 @pytest.mark.parametrize(

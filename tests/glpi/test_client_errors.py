@@ -7,22 +7,22 @@ import time
 
 import pytest
 
-from app.glpi.errors import GlpiAuthError
-from app.glpi.errors import GlpiBadRequestError
-from app.glpi.errors import GlpiError
-from app.glpi.errors import GlpiNotFoundError
-from app.glpi.errors import GlpiPartialError
-from app.glpi.errors import GlpiRangeError
-from app.glpi.errors import GlpiRightError
-from app.glpi.errors import GlpiSessionError
-from app.glpi.errors import GlpiUnavailableError
-from app.glpi.errors import ItemResult
-from app.glpi.errors import error_from_response
-from app.glpi.errors import is_duplicate_entry
-from app.glpi.errors import parse_item_results
-from app.glpi.errors import refused_updates
-from app.glpi.session import SessionToken
-from app.glpi.session import endpoint_template
+from app.glpi.client.errors import GlpiAuthError
+from app.glpi.client.errors import GlpiBadRequestError
+from app.glpi.client.errors import GlpiError
+from app.glpi.client.errors import GlpiNotFoundError
+from app.glpi.client.errors import GlpiPartialError
+from app.glpi.client.errors import GlpiRangeError
+from app.glpi.client.errors import GlpiRightError
+from app.glpi.client.errors import GlpiSessionError
+from app.glpi.client.errors import GlpiUnavailableError
+from app.glpi.client.errors import ItemResult
+from app.glpi.client.errors import error_from_response
+from app.glpi.client.errors import is_duplicate_entry
+from app.glpi.client.errors import parse_item_results
+from app.glpi.client.errors import refused_updates
+from app.glpi.client.session import SessionToken
+from app.glpi.client.session import endpoint_template
 
 DUP_10 = "Duplicate entry '80-17' for key 'unicity'"
 DUP_11 = (

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from app.glpi.client import CallRecord
-from app.glpi.client import GlpiClient
-from app.glpi.errors import GlpiUnavailableError
+from app.glpi.client.errors import GlpiUnavailableError
+from app.glpi.client.items import CallRecord
+from app.glpi.client.items import GlpiClient
 
 
 def _client(running, **options) -> GlpiClient:

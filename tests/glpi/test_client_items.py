@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from app.glpi.client import GlpiClient
-from app.glpi.client import flatten_params
-from app.glpi.errors import GlpiBadRequestError
-from app.glpi.errors import GlpiError
-from app.glpi.errors import GlpiNotFoundError
-from app.glpi.errors import GlpiPartialError
-from app.glpi.errors import parse_item_results
-from app.glpi.errors import refused_updates
+from app.glpi.client.errors import GlpiBadRequestError
+from app.glpi.client.errors import GlpiError
+from app.glpi.client.errors import GlpiNotFoundError
+from app.glpi.client.errors import GlpiPartialError
+from app.glpi.client.errors import parse_item_results
+from app.glpi.client.errors import refused_updates
+from app.glpi.client.items import GlpiClient
+from app.glpi.client.items import flatten_params
 
 
 @pytest.fixture

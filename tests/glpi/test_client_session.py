@@ -7,12 +7,12 @@ import threading
 
 import pytest
 
-from app.glpi.client import GlpiClient
-from app.glpi.errors import GlpiAuthError
-from app.glpi.errors import GlpiError
-from app.glpi.errors import GlpiSessionError
-from app.glpi.errors import GlpiUnavailableError
-from app.glpi.session import clock_offset
+from app.glpi.client.errors import GlpiAuthError
+from app.glpi.client.errors import GlpiError
+from app.glpi.client.errors import GlpiSessionError
+from app.glpi.client.errors import GlpiUnavailableError
+from app.glpi.client.items import GlpiClient
+from app.glpi.client.session import clock_offset
 
 
 def _client(running, **options) -> GlpiClient:

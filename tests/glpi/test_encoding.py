@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from app.glpi.client import GlpiClient
-from app.glpi.encoding import decode_text
-from app.glpi.encoding import decode_tree
-from app.glpi.encoding import encode_search_text
-from app.glpi.encoding import like_value
-from app.glpi.encoding import looks_sanitized
-from app.glpi.encoding import major_version
+from app.glpi.client.encoding import decode_text
+from app.glpi.client.encoding import decode_tree
+from app.glpi.client.encoding import encode_search_text
+from app.glpi.client.encoding import like_value
+from app.glpi.client.encoding import looks_sanitized
+from app.glpi.client.encoding import major_version
+from app.glpi.client.items import GlpiClient
 
 
 @pytest.mark.parametrize(

@@ -6,14 +6,14 @@ from typing import Any
 
 import pytest
 
-from app.glpi import group_criteria as gc
-from app.glpi.client import SearchResult
-from app.glpi.errors import GlpiNotFoundError
-from app.glpi.group_items import GroupItemReader
-from app.glpi.group_items import ListRequest
-from app.glpi.group_items import reads_items
+from app.glpi.client.errors import GlpiNotFoundError
+from app.glpi.client.items import SearchResult
+from app.glpi.groups import criteria as gc
+from app.glpi.groups.item_reads import GroupItemReader
+from app.glpi.groups.item_reads import ListRequest
+from app.glpi.groups.item_reads import reads_items
 from app.scim.errors import InvalidFilterError
-from app.scim.filter import parse
+from app.scim.filter.parser import parse
 from app.scim.schema import RESOURCES
 
 GROUP = RESOURCES["Group"]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.glpi.profile_rules import RowPlan
-from app.glpi.profile_rules import plan_rows
+from app.glpi.profiles.rules import RowPlan
+from app.glpi.profiles.rules import plan_rows
 
 DEFAULT = (1, 1, True)
 TECH = (6, 1, False)

@@ -1,11 +1,11 @@
-"""The pure pieces of GLPI's reserved accounts (app/glpi/reserved.py)."""
+"""The pure pieces of GLPI's reserved accounts (app/glpi/reserved_accounts.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.glpi.reserved import hidden_criteria
-from app.glpi.reserved import reserved_reason
+from app.glpi.reserved_accounts import hidden_criteria
+from app.glpi.reserved_accounts import reserved_reason
 
 
 def test_nothing_reserved_adds_no_criterion():

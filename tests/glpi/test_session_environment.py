@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.glpi.session import GlpiSession
+from app.glpi.client.session import GlpiSession
 
 
 def test_proxy_and_ca_bundle_are_read_once_at_start(monkeypatch, tmp_path) -> None:

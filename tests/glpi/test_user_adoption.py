@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.glpi.user_adoption import author_id
-from app.glpi.user_adoption import may_finish
-from app.glpi.user_adoption import static_profile_row
+from app.glpi.users.unfinished_creates import author_id
+from app.glpi.users.unfinished_creates import may_finish
+from app.glpi.users.unfinished_creates import static_profile_row
 
 TENANT = {"entity": {"id": 3, "recursive": False}, "users": {}}
 ITEM = {"id": 9, "entities_id": 3, "authtype": 4, "is_deleted": 0}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.glpi import user_passwords as up
+from app.glpi.users import password_refusals as up
 
 
 @pytest.mark.parametrize(

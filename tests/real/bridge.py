@@ -4,7 +4,7 @@
 :class:`tests.backend.users_app.UserBridge` (``request``, ``get``, ``post``,
 ``put``, ``patch``, ``delete``, ``find``, ``create``) plus group helpers,
 and counts the GLPI calls the bridge makes through the client's call hooks
-(:class:`app.glpi.session.CallRecord`): :meth:`RealBridge.calls` lists
+(:class:`app.glpi.client.session.CallRecord`): :meth:`RealBridge.calls` lists
 ``(method, endpoint)`` since :meth:`RealBridge.reset_calls`, with numeric
 ids replaced by ``:id`` (``("GET", "/search/User")``, ``("PUT", "/User/:id")``).
 
@@ -23,7 +23,7 @@ import threading
 from typing import Any
 
 from app import create_app
-from app.glpi.session import CallRecord
+from app.glpi.client.session import CallRecord
 from tests.backend.groups_app import GROUP_SCHEMA
 from tests.backend.groups_app import serve_app
 from tests.backend.users_app import ENTERPRISE

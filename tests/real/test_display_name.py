@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from app.glpi import nicknames
+from app.glpi.users import nickname_reads as nicknames
 from tests.backend.test_display_name import MODES
 from tests.backend.test_display_name import NICKS
 from tests.backend.test_display_name import SEARCH

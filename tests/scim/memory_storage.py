@@ -30,8 +30,8 @@ from typing import Any
 from app.scim.errors import ConflictError
 from app.scim.errors import InvalidValueError
 from app.scim.errors import NotFoundError
-from app.scim.filter import matches
-from app.scim.patch import PatchResult
+from app.scim.filter.parser import matches
+from app.scim.patch.engine import PatchResult
 from app.scim.schema import RESOURCES
 from app.scim.storage import Context
 from app.scim.storage import SearchQuery

@@ -17,20 +17,20 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from app.scim.errors import InvalidFilterError
-from app.scim.filter import MAX_DEPTH
-from app.scim.filter import MAX_FILTER_LENGTH
-from app.scim.filter import And
-from app.scim.filter import Compare
-from app.scim.filter import Not
-from app.scim.filter import Or
-from app.scim.filter import Present
-from app.scim.filter import ValuePath
-from app.scim.filter import depth
-from app.scim.filter import matches
-from app.scim.filter import parse
-from app.scim.filter import paths
-from app.scim.filter import to_text
-from app.scim.filter import walk
+from app.scim.filter.parser import MAX_DEPTH
+from app.scim.filter.parser import MAX_FILTER_LENGTH
+from app.scim.filter.parser import And
+from app.scim.filter.parser import Compare
+from app.scim.filter.parser import Not
+from app.scim.filter.parser import Or
+from app.scim.filter.parser import Present
+from app.scim.filter.parser import ValuePath
+from app.scim.filter.parser import depth
+from app.scim.filter.parser import matches
+from app.scim.filter.parser import parse
+from app.scim.filter.parser import paths
+from app.scim.filter.parser import to_text
+from app.scim.filter.parser import walk
 from app.scim.schema import RESOURCES
 
 USER = RESOURCES["User"]

@@ -17,9 +17,9 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from app.scim.errors import SCIMError
-from app.scim.patch import MultiValuedDelta
-from app.scim.patch import NeedsFullAttribute
-from app.scim.patch import apply_patch
+from app.scim.patch.engine import MultiValuedDelta
+from app.scim.patch.engine import NeedsFullAttribute
+from app.scim.patch.engine import apply_patch
 from app.scim.schema import RESOURCES
 
 USER = RESOURCES["User"]

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from app.simulator.options import _REAL_OPTIONS
+from app.simulator.search.options import _REAL_OPTIONS
 from tests.contract.replay import RECORDED
 from tests.contract.replay import VERSIONS
 from tests.simulator.helpers import Glpi

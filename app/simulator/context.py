@@ -1,0 +1,80 @@
+"""The context of one simulated API call, and what its session may see.
+
+Shared by the item endpoints (:mod:`app.simulator.crud`), the writes
+(:mod:`app.simulator.writes`) and ``/search`` (:mod:`app.simulator.search`),
+so that none of them imports another to learn who is calling.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.wrappers import Request
+
+from app.simulator import schema
+from app.simulator.state import Session
+from app.simulator.state import Simulator
+
+
+@dataclass
+class Context:
+    """One API call: simulator, session, merged parameters and the API base URL."""
+
+    sim: Simulator
+    session: Session
+    params: dict
+    api_url: str
+    request: Request
+
+    def rights(self) -> tuple[bool, bool, bool, bool]:
+        """The (read users, write users, write groups, administer) flags of the active profile."""
+        return schema.PROFILE_RIGHTS.get(self.session.profile_id, (False,) * 4)
+
+
+def to_int(value: Any) -> int:
+    """PHP ``intval``."""
+    match = re.match(r"\s*(-?\d+)", str(value))
+    return int(match.group(1)) if match else 0
+
+
+# -- visibility ---------------------------------------------------------------------------------
+
+
+def sees_all(ctx: Context) -> bool:
+    """Whether the session's active entities cover every entity (no entity filter)."""
+    return set(ctx.session.active_entities) >= set(ctx.sim.tables["Entity"])
+
+
+def _entity_visible(ctx: Context, entity_id: Any, recursive: Any) -> bool:
+    active = ctx.session.active_entities
+    if entity_id in active:
+        return True
+    if recursive:
+        return any(entity_id in ctx.sim.entity_ancestors(eid) for eid in active)
+    return False
+
+
+def visible(ctx: Context, itemtype: str, row: dict) -> bool:
+    """Whether the session's active entities show ``row``."""
+    if itemtype == "User":
+        if sees_all(ctx):
+            return True
+        return any(
+            _entity_visible(ctx, pu["entities_id"], pu["is_recursive"])
+            for pu in ctx.sim.user_profiles(row["id"])
+        )
+    if itemtype == "Entity":
+        return row["id"] in ctx.session.active_entities
+    if itemtype == "Group":
+        return _entity_visible(ctx, row.get("entities_id"), row.get("is_recursive"))
+    return True
+
+
+def can_read(ctx: Context, itemtype: str) -> bool:
+    """Whether the active profile may read ``itemtype`` (else ``403 ERROR_RIGHT_MISSING``)."""
+    read = ctx.rights()[0]
+    if itemtype in ("User", "UserEmail", "Group_User", "Profile_User", "Group"):
+        return read
+    return True
