@@ -333,7 +333,8 @@ class GlpiSession:
         full = body.get("session") if isinstance(body, dict) else None
         if isinstance(full, dict) and str(full.get("glpiID") or "").isdigit():
             self._identity = (int(full["glpiID"]), str(full.get("glpiname") or "") or None)
-        if isinstance(full, dict):
+        if isinstance(full, dict) and received - sent <= CLOCK_TOLERANCE:
+            # A slow (retried) login measures nothing: the last offset is kept.
             self._clock_offset = clock_offset(full.get("glpi_currenttime"), sent, received)
         log.info("GLPI session started for tenant %s", self.name)
         return token
