@@ -43,8 +43,14 @@ def _exact(sim, gid, wanted):
     assert {row["users_id"] for row in rows} == set(wanted)
 
 
-def _until_done(send, attempts=20):
-    """The IdP's behaviour: retry the same request while it answers 429 or 5xx."""
+def _until_done(send, attempts=26):
+    """The IdP's behaviour: retry the same request while it answers 429 or 5xx.
+
+    The bound is the progress guarantee, not a guess about speed: every attempt
+    writes at least its first wave (``concurrency`` 4 × 50 rows, ``run_chunks``), so
+    the largest change here (5,000 rows) ends within 25 attempts however slow the
+    machine is; a bridge that stopped making progress would still fail.
+    """
     statuses = []
     for _ in range(attempts):
         answer = send()
