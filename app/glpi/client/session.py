@@ -30,6 +30,7 @@ import copy
 import http.client
 import http.cookiejar
 import logging
+import math
 import os
 import random
 import re
@@ -120,16 +121,17 @@ def clock_offset(glpi_time: Any, sent: float, received: float) -> float:
 
     ``glpi_time`` is the session's ``glpi_currenttime``: GLPI's time (in its own time zone,
     as it writes dates) when it handled the ``initSession`` sent at ``sent`` and answered by
-    ``received`` (epoch seconds). GLPI's whole second is taken at its middle, the request at
-    the middle of the exchange; under :data:`CLOCK_TOLERANCE` the clocks are the same.
+    ``received`` (epoch seconds). The lowest offset those allow is taken (GLPI's whole
+    second, at the answer's arrival), so that a time estimated with it is never ahead of
+    GLPI's clock: a date the bridge writes never follows one GLPI stamps later. Under
+    :data:`CLOCK_TOLERANCE` the clocks are the same.
     """
     try:
         parsed = time.strptime(str(glpi_time).strip(), "%Y-%m-%d %H:%M:%S")
     except ValueError:
         return 0.0
-    glpi = calendar.timegm(parsed) + 0.5
-    offset = glpi - (sent + received) / 2
-    return float(round(offset)) if abs(offset) >= CLOCK_TOLERANCE else 0.0
+    offset = calendar.timegm(parsed) - received
+    return float(math.floor(offset)) if abs(offset) >= CLOCK_TOLERANCE else 0.0
 
 
 def _ca_bundle() -> str | bool:
