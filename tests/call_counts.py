@@ -141,6 +141,14 @@ CALLS: dict[str, Budget] = {
         "the scope check, then the trash",
         204,
     ),
+    "user.delete.new_entity": Budget(
+        "users", "`DELETE /Users/{id}` after an entity was created in GLPI since the bridge's login",
+        (("DELETE", "/User/:id"), ("GET", "/initSession"), ("DELETE", "/User/:id")),
+        "GLPI refuses it to the older session (`Session::canViewAllEntities` counts the"
+        " entities frozen at login), so one new login and the same call again; at most one"
+        " login per 10 s",
+        204,
+    ),
     "user.reprovision": Budget(
         "users", "`POST /Users` of a trashed login, e-mail dropped",
         (SEARCH_USER, SEARCH_USER, SEARCH_USER, ("PUT", "/User/:id"),
@@ -376,6 +384,23 @@ def _user_delete(warm: bool):
     return run
 
 
+def age_session(b: Any) -> None:
+    """Make the bridge's GLPI session older than the age a refusal for rights needs before
+    the bridge logs in again (``RIGHTS_RELOGIN_MIN_AGE``), as a long-lived session is."""
+    from app.glpi.client.session import RIGHTS_RELOGIN_MIN_AGE
+
+    session = b.storage.client.session
+    clock = session.clock
+    session.clock = lambda: clock() + RIGHTS_RELOGIN_MIN_AGE + 1
+
+
+def _user_delete_new_entity(b):
+    user = _user(b)
+    with b.new_entity(unique("entity")):
+        age_session(b)
+        return _then(b, "DELETE", f"/Users/{user['id']}")
+
+
 def _user_reprovision(password: bool):
     def run(b):
         fields = {"password": "Fir5t-Secret!pass"} if password else {
@@ -448,6 +473,7 @@ SCENARIOS: dict[str, Callable[[Any], Any]] = {
     "user.put": _user_put,
     "user.delete.warm": _user_delete(True),
     "user.delete.cold": _user_delete(False),
+    "user.delete.new_entity": _user_delete_new_entity,
     "user.reprovision": _user_reprovision(False),
     "user.reprovision.password": _user_reprovision(True),
     "group.filter": _group_filter,

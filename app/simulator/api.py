@@ -374,7 +374,7 @@ class SimulatorApp:
                 "glpilist_limit": crud.LIST_LIMIT,
                 "glpilanguage": user.get("language") or sim.default_language,
                 "glpishowallentities": 1
-                if crud.LIST_LIMIT and set(session.active_entities) >= set(sim.tables["Entity"])
+                if crud.LIST_LIMIT and sim.can_view_all_entities(session)
                 else 0,
                 "valid_id": token,
                 "glpicrontimer": int(time.time()),

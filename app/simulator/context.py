@@ -43,8 +43,9 @@ def to_int(value: Any) -> int:
 
 
 def sees_all(ctx: Context) -> bool:
-    """Whether the session's active entities cover every entity (no entity filter)."""
-    return set(ctx.session.active_entities) >= set(ctx.sim.tables["Entity"])
+    """Whether the session "can view all entities" (no entity filter), counted as GLPI does
+    (:meth:`~app.simulator.state.Simulator.can_view_all_entities`)."""
+    return ctx.sim.can_view_all_entities(ctx.session)
 
 
 def _entity_visible(ctx: Context, entity_id: Any, recursive: Any) -> bool:

@@ -149,6 +149,10 @@ def add_entity(sim: Simulator, session: Session, data: dict) -> tuple[Any, str]:
     row["id"] = None
     eid = sim.insert("Entity", row)
     _tree_fields(sim, "Entity", row, "entities_id")
+    # Entity::post_addItem adds the new entity to $_SESSION["glpiactiveentities"], but
+    # through the API it does not stick: the recorded 10.0.12 and 11.0.6 sessions that
+    # created an entity get 403 reading it back (02_session_info #22). Every session,
+    # the creating one included, keeps the entities it had at login.
     return eid, friendly_message(sim, "Entity", row)
 
 

@@ -477,6 +477,25 @@ class Simulator:
             if pu["profiles_id"] == session.profile_id
         ]
 
+    def can_view_all_entities(self, session: Session) -> bool:
+        """GLPI's ``Session::canViewAllEntities()`` (10.0.12 and 11.0.6), which counts:
+        ``countElementsInTable("glpi_entities") == count($_SESSION["glpiactiveentities"])``.
+
+        A session's active entities are frozen at login, so an entity created
+        afterwards (by another session) makes this False until a new login, and
+        deleting one entity makes the counts match again.
+        """
+        return len(self.tables["Entity"]) == len(set(session.active_entities))
+
+    def user_entities(self, user_id: int) -> set[int]:
+        """GLPI's ``Profile_User::getUserEntities($id, true)``: the entity of each profile
+        row of the user, plus the entities below it when the row is recursive."""
+        found: set[int] = set()
+        for pu in self.user_profiles(user_id):
+            entity = pu["entities_id"]
+            found.update(self.entity_descendants(entity) if pu["is_recursive"] else [entity])
+        return found
+
     def activate_all(self, session: Session) -> None:
         """Activate every entity of the active profile (``changeActiveEntities`` 'all')."""
         pairs = self.profile_entities(session)

@@ -154,12 +154,30 @@ def _logged_add(sim: Any, session: Any, itemtype: str, added: tuple[Any, str]) -
     return added
 
 
+def _may_delete_user(ctx: Context, row: dict) -> bool:
+    """GLPI's ``User::canDeleteItem()`` (also ``canPurgeItem``), 10.0.12 and 11.0.6:
+    ``Session::canViewAllEntities() || Session::haveAccessToAllOfEntities($this->getEntities())``.
+
+    Unlike a read, it needs **every** entity of the user among the session's active
+    entities, which are frozen at login: once an entity is created, an older session
+    may no longer trash or purge a user whose profile row is recursive on a parent of it.
+    """
+    if not ctx.rights()[1]:
+        return False
+    if ctx.sim.can_view_all_entities(ctx.session):
+        return True
+    return ctx.sim.user_entities(row["id"]) <= set(ctx.session.active_entities)
+
+
 def _delete_one(ctx: Context, itemtype: str, item_id: int, purge: bool) -> tuple[Any, str]:
     sim, session = ctx.sim, ctx.session
     row = sim.tables[itemtype].get(item_id)
     if row is None:
         return False, "Item not found"
-    if not _may_write_row(ctx, itemtype, row):
+    allowed = _may_delete_user(ctx, row) if itemtype == "User" else _may_write_row(
+        ctx, itemtype, row
+    )
+    if not allowed:
         return False, items.NO_RIGHT
     if itemtype in ("UserEmail", "Profile_User") and row.get("users_id") in sim.tables["User"]:
         link, text = _subitem_text(sim, itemtype, row)

@@ -7,9 +7,12 @@ tenant's bearer token; ``glpi_calls`` reads the simulator's call log.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from app import create_app
+from app.glpi.client.items import GlpiClient
 from app.glpi.client.session import endpoint_template
 
 TOKEN = "users-test-token-0000001"
@@ -116,6 +119,25 @@ class UserBridge(ScimUsers):
 
     def reset_calls(self) -> None:
         self.sim.reset_calls()
+
+    @contextlib.contextmanager
+    def new_entity(self, name: str = "New entity") -> Iterator[int]:
+        """An entity created under the root for the ``with`` block, as an administrator
+        would: through GLPI's API, in a session of GLPI's own ``glpi`` account (not the
+        bridge's); removed from the simulator afterwards, without a call in its log. The
+        same helper exists on the real lane's bridge."""
+        admin = GlpiClient(
+            self.running.url, app_token=self.running.app_token,
+            user_token=self.running.user_token,
+        )
+        try:
+            entity_id = int(admin.add("Entity", {"name": name, "entities_id": 0}))
+        finally:
+            admin.close()
+        try:
+            yield entity_id
+        finally:
+            self.sim.delete_row("Entity", entity_id)
 
     def glpi_row(self, itemtype: str, **match: Any) -> list[dict]:
         """Rows of the simulator's table whose columns equal ``match``."""

@@ -20,6 +20,7 @@ from app.glpi.client.errors import ItemResult
 from app.glpi.client.errors import error_from_response
 from app.glpi.client.errors import is_duplicate_entry
 from app.glpi.client.errors import parse_item_results
+from app.glpi.client.errors import refused_for_rights
 from app.glpi.client.errors import refused_updates
 from app.glpi.client.session import SessionToken
 from app.glpi.client.session import endpoint_template
@@ -281,3 +282,60 @@ def test_messages_are_unescaped_for_display() -> None:
     assert added.message == "Item successfully added: R&D <Team> O'Neil"
     error = error_from_response("POST", "/User/", 400, ["ERROR_GLPI_ADD", "a &#60;b&#62;"])
     assert error.message == "a <b>"
+
+
+NO_RIGHT = "You don't have permission to perform this action."
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "refused"),
+    [
+        # the single-item forms GLPI 10.0.12 and 11.0.6 answer (recorded: 07_user_delete)
+        (400, ["ERROR_GLPI_DELETE", NO_RIGHT], True),
+        (400, ["ERROR_GLPI_UPDATE", NO_RIGHT], True),
+        (400, ["ERROR_GLPI_ADD", NO_RIGHT], True),
+        (400, ["ERROR_GLPI_DELETE", "You don&#039;t have permission to perform this action."], True),
+        # the array form: every item refused for rights
+        (400, ["ERROR_GLPI_DELETE", [{"130": False, "message": NO_RIGHT}]], True),
+        (400, ["ERROR_GLPI_ADD", [{"id": False, "message": NO_RIGHT}] * 2], True),
+        # a read GLPI hides: 403
+        (403, ["ERROR_RIGHT_MISSING", NO_RIGHT], True),
+        # not a refusal for rights, or not of the whole call
+        (400, ["ERROR_GLPI_DELETE", "Item not found"], False),
+        (400, ["ERROR_GLPI_DELETE", [{"130": False, "message": NO_RIGHT},
+                                     {"131": False, "message": "Item not found"}]], False),
+        (400, ["ERROR_GLPI_DELETE", [{"130": True, "message": NO_RIGHT}]], False),
+        (400, ["ERROR_GLPI_DELETE", []], False),
+        (207, ["ERROR_GLPI_PARTIAL_DELETE", [{"130": False, "message": NO_RIGHT},
+                                             {"131": True, "message": ""}]], False),
+        (400, ["ERROR_GLPI_UPDATE", "Password was used too recently."], False),
+        (400, ["ERROR_BAD_ARRAY", NO_RIGHT], False),
+        (401, ["ERROR_SESSION_TOKEN_INVALID", "session_token seems invalid"], False),
+        (403, ["ERROR_SOMETHING_ELSE", NO_RIGHT], False),
+        (200, [{"130": True, "message": ""}], False),
+        (400, NO_RIGHT, False),
+        (400, None, False),
+    ],
+)
+def test_refused_for_rights_only_when_the_whole_call_was(status: int, body, refused: bool) -> None:
+    assert refused_for_rights(status, body) is refused
+
+
+def test_renew_if_older_reuses_a_newer_session_and_measures_age_with_its_clock() -> None:
+    now = [100.0]
+    logins: list[int] = []
+
+    def login() -> str:
+        logins.append(1)
+        return f"token-{len(logins)}"
+
+    token = SessionToken(login, lambda _t: None, clock=lambda: now[0])
+    first, generation = token.current()
+    assert token.renew_if_older(10.0, generation) is False  # too young: no login
+    now[0] += 10.5
+    assert token.renew_if_older(10.0, generation) is True
+    assert token.current()[0] == "token-2"
+    # a call that failed with the old generation reuses the new session, without a login
+    assert token.renew_if_older(10.0, generation) is True
+    assert len(logins) == 2
+    assert token.renew_if_older(10.0, token.generation) is False

@@ -8,7 +8,9 @@ import threading
 import pytest
 
 from app.glpi.client.errors import GlpiAuthError
+from app.glpi.client.errors import GlpiBadRequestError
 from app.glpi.client.errors import GlpiError
+from app.glpi.client.errors import GlpiPartialError
 from app.glpi.client.errors import GlpiSessionError
 from app.glpi.client.errors import GlpiUnavailableError
 from app.glpi.client.items import GlpiClient
@@ -138,6 +140,129 @@ def test_refresh_session_is_rate_limited(glpi_sim) -> None:
     assert client.refresh_session(min_age=3600) is False
     assert client.refresh_session(min_age=0) is True
     assert _count(glpi_sim, "/initSession") == 2
+    client.close()
+
+
+# -- a refusal for rights after GLPI gained an entity (Session::canViewAllEntities counts) -----
+
+
+def _new_entity(running, name: str = "Created later") -> int:
+    """An entity added by GLPI's administrator in a session of its own."""
+    admin = _client(running)
+    try:
+        return int(admin.add("Entity", {"name": name, "entities_id": 0}))
+    finally:
+        admin.close()
+
+
+def _aged(client: GlpiClient, seconds: float) -> None:
+    """Move the session's clock on by ``seconds`` (a long-lived session)."""
+    clock = client.session.clock
+    client.session.clock = lambda: clock() + seconds
+
+
+def _calls(running) -> list[tuple[str, str, int | None]]:
+    return [(c.method, c.path.split("apirest.php", 1)[-1], c.status) for c in running.sim.calls]
+
+
+def test_a_purge_refused_after_a_new_entity_is_replayed_in_a_new_session(glpi_sim) -> None:
+    """A user recursive on the root has every entity, the new one included: an older session
+    no longer has them all active, so GLPI refuses the purge until a new login."""
+    sim = glpi_sim.sim
+    uid = sim.seed_user(name="purged.later", _profile=1, _entity=0, _recursive=1)
+    client = _client(glpi_sim)
+    client.get_item("User", uid)
+    _new_entity(glpi_sim)
+    _aged(client, 11)
+    sim.reset_calls()
+    client.delete("User", uid, force_purge=True)
+    assert _calls(glpi_sim) == [
+        ("DELETE", f"/User/{uid}", 400),
+        ("GET", "/initSession", 200),
+        ("DELETE", f"/User/{uid}", 200),
+    ]
+    assert sim.tables["User"].get(uid) is None
+    client.close()
+
+
+def test_an_array_delete_every_item_refused_is_replayed_a_partial_one_never(glpi_sim) -> None:
+    sim = glpi_sim.sim
+    everywhere = [sim.seed_user(name=f"all.{k}", _entity=0, _recursive=1) for k in range(2)]
+    root_only = sim.seed_user(name="root.only", _entity=0, _recursive=0)
+    client = _client(glpi_sim)
+    client.get_item("User", root_only)
+    _new_entity(glpi_sim)
+    _aged(client, 11)
+    sim.reset_calls()
+    with pytest.raises(GlpiPartialError) as partial:
+        client.delete("User", [everywhere[0], root_only], force_purge=True)
+    assert [r.ok for r in partial.value.results] == [False, True]
+    assert _calls(glpi_sim) == [("DELETE", "/User/", 207)]
+    sim.reset_calls()
+    client.delete("User", everywhere, force_purge=True)
+    assert _calls(glpi_sim) == [
+        ("DELETE", "/User/", 400),
+        ("GET", "/initSession", 200),
+        ("DELETE", "/User/", 200),
+    ]
+    assert all(sim.tables["User"].get(u) is None for u in everywhere)
+    client.close()
+
+
+def test_a_user_of_a_new_entity_reads_after_one_new_login(glpi_sim) -> None:
+    """GLPI hides an item of an entity created after the login (403) until a new session."""
+    sim = glpi_sim.sim
+    client = _client(glpi_sim)
+    client.get_item("User", 2)
+    entity = _new_entity(glpi_sim)
+    uid = sim.seed_user(name="in.new.entity", _entity=entity)
+    _aged(client, 11)
+    sim.reset_calls()
+    assert client.get_item("User", uid)["name"] == "in.new.entity"
+    assert [(m, s) for m, _p, s in _calls(glpi_sim)] == [("GET", 403), ("GET", 200), ("GET", 200)]
+    client.close()
+
+
+def test_a_refusal_that_persists_logs_in_at_most_once_per_interval(glpi_sim) -> None:
+    """A genuine refusal (GLPI's account deleting itself, recorded as 07_user_delete's
+    ``DELETE /User/2``) is raised as before. It costs one login and one replay when the
+    session is older than the minimum age, and nothing more while the new session is younger."""
+    sim = glpi_sim.sim
+    client = _client(glpi_sim)
+    own_id = client.session_identity()[0]
+    _aged(client, 11)
+    sim.reset_calls()
+    for _ in range(3):
+        with pytest.raises(GlpiBadRequestError) as refused:
+            client.delete("User", own_id)
+        assert (refused.value.status, refused.value.code, refused.value.message) == (
+            400, "ERROR_GLPI_DELETE", "You don't have permission to perform this action."
+        )
+    assert _calls(glpi_sim) == [
+        ("DELETE", f"/User/{own_id}", 400),
+        ("GET", "/initSession", 200),
+        ("DELETE", f"/User/{own_id}", 400),
+        ("DELETE", f"/User/{own_id}", 400),
+        ("DELETE", f"/User/{own_id}", 400),
+    ]
+    _aged(client, 11)  # the next interval: one login again
+    sim.reset_calls()
+    with pytest.raises(GlpiBadRequestError):
+        client.delete("User", own_id)
+    assert [p for _m, p, _s in _calls(glpi_sim)].count("/initSession") == 1
+    client.close()
+
+
+def test_a_young_session_is_not_renewed_for_a_refusal(glpi_sim) -> None:
+    sim = glpi_sim.sim
+    uid = sim.seed_user(name="kept.away", _entity=0, _recursive=1)
+    client = _client(glpi_sim)
+    client.get_item("User", uid)
+    _new_entity(glpi_sim)
+    sim.reset_calls()
+    with pytest.raises(GlpiBadRequestError):
+        client.delete("User", uid, force_purge=True)
+    assert _calls(glpi_sim) == [("DELETE", f"/User/{uid}", 400)]
     client.close()
 
 

@@ -132,6 +132,11 @@ class RealBridge(ScimUsers):
         assert answer.status_code == 201, answer.json
         return answer.json
 
+    def new_entity(self, name: str | None = None) -> contextlib.AbstractContextManager[int]:
+        """An entity created under the root by GLPI's administrator (the test reader, not
+        the bridge) for the ``with`` block, purged afterwards."""
+        return self.api.entity(name or unique_name("rl-entity"))
+
     # -- serving and clean-up ----------------------------------------------------------------
 
     def serve(self) -> contextlib.AbstractContextManager[str]:

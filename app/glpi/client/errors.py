@@ -47,6 +47,13 @@ PARTIAL_CODES = frozenset(
 #: Default hint, in seconds, for callers that answer 503 with ``Retry-After``.
 DEFAULT_RETRY_AFTER = 5
 
+#: GLPI's sentence for a write it refuses for rights before writing anything
+#: (``API::createItems``/``updateItems``/``deleteItems``, 10.0.12 and 11.0.6), in
+#: English (GLPI's source text; docs/glpi-setup.md asks for an English account).
+NO_RIGHT_MESSAGE = "You don't have permission to perform this action."
+#: The codes under which GLPI answers a write refused as a whole (``400``).
+WRITE_REFUSAL_CODES = frozenset({"ERROR_GLPI_ADD", "ERROR_GLPI_UPDATE", "ERROR_GLPI_DELETE"})
+
 
 @dataclass(frozen=True)
 class ItemResult:
@@ -110,6 +117,32 @@ def refused_updates(results: list[ItemResult]) -> list[ItemResult]:
     other fields. The messages are translated: show them, do not parse them.
     """
     return [r for r in results if not r.ok or r.message]
+
+
+def refused_for_rights(status: int, body: Any) -> bool:
+    """True when GLPI refused a whole call for rights, so that it wrote nothing.
+
+    That is ``403 ERROR_RIGHT_MISSING`` (a read), or ``400 ERROR_GLPI_ADD/UPDATE/
+    DELETE`` whose message is :data:`NO_RIGHT_MESSAGE`: the single-item form
+    ``[CODE, "You don't have permission..."]``, or the array form ``[CODE,
+    [{"130": false, "message": "You don't have permission..."}, ...]]`` where
+    **every** item carries that refusal. GLPI checks ``can()`` before it writes
+    an item, so such an answer proves nothing landed. A ``207`` partial answer,
+    or an array where one item failed for another reason, is never one.
+    """
+    if not (isinstance(body, list) and len(body) == 2 and isinstance(body[0], str)):
+        return False
+    code, message = body
+    if status == 403:
+        return code == "ERROR_RIGHT_MISSING"
+    if status != 400 or code not in WRITE_REFUSAL_CODES:
+        return False
+    if isinstance(message, list):
+        results = parse_item_results(message)
+        return bool(results) and all(
+            not r.ok and r.message.strip() == NO_RIGHT_MESSAGE for r in results
+        )
+    return _message_text(message).strip() == NO_RIGHT_MESSAGE
 
 
 def is_duplicate_entry(message: str | None) -> bool:

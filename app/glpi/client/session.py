@@ -52,6 +52,7 @@ from app.glpi.client.errors import GlpiResponseError
 from app.glpi.client.errors import GlpiSessionError
 from app.glpi.client.errors import GlpiUnavailableError
 from app.glpi.client.errors import error_from_response
+from app.glpi.client.errors import refused_for_rights
 
 #: Longest response header line accepted from GLPI. GLPI answers a fully
 #: successful array POST with a ``link`` header listing the URL of every new
@@ -71,6 +72,17 @@ log = logging.getLogger(__name__)
 #: would create a second row, so it is never retried.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
+
+#: Age, in seconds, a session must have before a refusal for rights makes the
+#: bridge log in again and replay the call (see
+#: :meth:`GlpiSession.request_with_headers`). The refusal it cures comes from
+#: an entity created after the login, which is rare; a genuine refusal (a user
+#: the account may really not delete) persists, and then costs at most one
+#: ``initSession`` per 10 s per process (each writes ``last_login`` and an
+#: event in GLPI), never a login per request. A session younger than that is
+#: not renewed: an entity created within 10 s after a login is refused once
+#: more, and the IdP's next attempt gets the fresh session.
+RIGHTS_RELOGIN_MIN_AGE = 10.0
 
 _ERRNO_RE = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
 
@@ -203,6 +215,7 @@ class GlpiSession:
         self._identity: tuple[int, str | None] | None = None
         self._clock_offset = 0.0
         self.session = SessionToken(self._init_session, self._kill_session)
+        self.rights_relogin_min_age = RIGHTS_RELOGIN_MIN_AGE
 
     def __repr__(self) -> str:
         name = type(self).__name__
@@ -393,9 +406,9 @@ class GlpiSession:
 
         GLPI 10.0.12 and 11 freeze the active entities when a session starts:
         an entity created later is invisible (``403``) until a new session.
-        Use this after such a 403 on an entity the bridge is configured for;
-        ``min_age`` bounds it to one re-login per interval, so a genuine
-        rights problem cannot turn into a login storm.
+        :meth:`request_with_headers` does this itself after a refusal for
+        rights; ``min_age`` bounds it to one re-login per interval, so a
+        genuine rights problem cannot turn into a login storm.
         """
         return self.session.renew_if_older(min_age)
 
@@ -427,11 +440,32 @@ class GlpiSession:
         (single-flight across threads) and the call replayed once: GLPI
         rejects an invalid token before doing any work, so this replay is
         safe even for a POST.
+
+        On a refusal for rights of the **whole** call (see
+        :func:`app.glpi.client.errors.refused_for_rights`: ``403 ERROR_RIGHT_MISSING``,
+        or ``400 ERROR_GLPI_ADD/UPDATE/DELETE`` whose every item is "You don't
+        have permission to perform this action."), the session is renewed
+        once, when it is older than :attr:`rights_relogin_min_age`, and the
+        call replayed once. GLPI 10.0.12 and 11.0.6 freeze a session's active
+        entities at login, and decide "can view all entities" by counting
+        them: ``Session::canViewAllEntities()`` is
+        ``countElementsInTable("glpi_entities") ==
+        count($_SESSION["glpiactiveentities"])``. So once an administrator
+        creates any entity, an older session no longer "sees all": purging or
+        trashing a user (``User::canDeleteItem()``: ``canViewAllEntities() ||
+        haveAccessToAllOfEntities($this->getEntities())``) is refused as soon
+        as the user's entities include the new one (a profile row recursive
+        on a parent), and items in the new entity are invisible (``403``),
+        until a new login. GLPI checks rights before it writes, so such an
+        answer wrote nothing and the replay is safe for any method; a ``207``
+        partial answer is never replayed. A refusal that persists after the
+        new session is GLPI's real answer, raised as before.
         """
         method = method.upper()
         may_retry = method in IDEMPOTENT_METHODS if retry is None else (retry and method != "POST")
         token, generation = self.session.current()
-        for replay in (False, True):
+        renewed_expired = renewed_for_rights = False
+        while True:
             response = self._send(
                 method,
                 path,
@@ -441,27 +475,46 @@ class GlpiSession:
                 retry=may_retry,
             )
             body = _body(response)
-            expired = (
-                response.status_code == 401
-                and isinstance(body, list)
-                and body
-                and body[0] == "ERROR_SESSION_TOKEN_INVALID"
-            )
-            if expired and not replay:
+            if _session_expired(response.status_code, body):
+                if renewed_expired:
+                    raise GlpiSessionError(
+                        "session refused right after a new login",
+                        method=method,
+                        path=endpoint_template(path),
+                        status=401,
+                        code="ERROR_SESSION_TOKEN_INVALID",
+                    )
+                renewed_expired = True
                 log.info("GLPI session expired for tenant %s; logging in again", self.name)
                 token, generation = self.session.renew(generation)
                 continue
-            if expired:
-                raise GlpiSessionError(
-                    "session refused right after a new login",
-                    method=method,
-                    path=endpoint_template(path),
-                    status=401,
-                    code="ERROR_SESSION_TOKEN_INVALID",
+            if (
+                not renewed_for_rights
+                and refused_for_rights(response.status_code, body)
+                and self.session.renew_if_older(self.rights_relogin_min_age, generation)
+            ):
+                renewed_for_rights = True
+                log.info(
+                    "GLPI refused %s %s for rights (tenant %s); replaying it in a new session,"
+                    " which sees the entities created since the last login",
+                    method,
+                    endpoint_template(path),
+                    self.name,
                 )
+                token, generation = self.session.current()
+                continue
             self._raise_for(method, path, response, body)
             return body, response.headers
-        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _session_expired(status: int, body: Any) -> bool:
+    """GLPI's only reliable signal that a session expired: ``401 ERROR_SESSION_TOKEN_INVALID``."""
+    return (
+        status == 401
+        and isinstance(body, list)
+        and bool(body)
+        and body[0] == "ERROR_SESSION_TOKEN_INVALID"
+    )
 
 
 class SessionToken:
@@ -471,10 +524,18 @@ class SessionToken:
         must not send any old ``Session-Token``.
     :param logout: performs ``killSession`` for a token (errors ignored by
         the caller of :meth:`close`).
+    :param clock: seconds of a monotonic clock; the age of the session
+        (:meth:`renew_if_older`) is measured with it.
     """
 
-    def __init__(self, login: Callable[[], str], logout: Callable[[str], None]):
+    def __init__(
+        self,
+        login: Callable[[], str],
+        logout: Callable[[str], None],
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self._login = login
+        self.clock = clock
         self._logout = logout
         self._lock = threading.Lock()
         self._state: tuple[str | None, int] = (None, 0)
@@ -522,17 +583,21 @@ class SessionToken:
                 self._failure = exc
                 raise
             self._failure = None
-            self._started = time.monotonic()
+            self._started = self.clock()
             self._state = (new_token, generation + 1)
             return new_token, generation + 1
 
-    def renew_if_older(self, min_age: float) -> bool:
+    def renew_if_older(self, min_age: float, seen_generation: int | None = None) -> bool:
         """Renew the session when it started more than ``min_age`` seconds ago.
 
+        :param seen_generation: the generation a failed call used; when a newer
+            session exists already, it is reused (no login).
         :returns: True when this call (or a concurrent one) started a new session.
         """
         token, generation = self._state
-        if token is not None and time.monotonic() - self._started < min_age:
+        if seen_generation is not None and generation != seen_generation:
+            return True
+        if token is not None and self.clock() - self._started < min_age:
             return False
         with self._lock:
             if self._state[1] != generation:

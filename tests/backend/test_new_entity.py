@@ -1,0 +1,122 @@
+"""An entity created in GLPI after the bridge logged in (issue 13): GLPI 10.0.12 and 11.0.6
+freeze a session's active entities at login and count them in
+``Session::canViewAllEntities()``, so the bridge's older session may no longer purge a user
+(``User::canDeleteItem``). The bridge logs in again once and replays the refused call
+(``app.glpi.client.session``); the simulator refuses as GLPI does (``app.simulator.writes``).
+The real lane runs the same scenario: ``tests/real/test_entities.py``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.backend.users_app import UserBridge
+from tests.call_counts import SEARCH_USER
+from tests.call_counts import age_session
+from tests.call_counts import calls_on
+from tests.call_counts import warm_up
+
+pytestmark = pytest.mark.glpi_versions("10", "11")
+
+REFUSED = "You don't have permission to perform this action."
+
+
+@pytest.fixture
+def bridge(glpi_sim):
+    bridge = UserBridge(glpi_sim, deprovisioning="purge")
+    warm_up(bridge)
+    return bridge
+
+
+def test_purge_after_a_new_entity_is_204_and_the_user_is_gone(bridge, glpi_version):
+    user = bridge.create("purged.after.entity", emails=[{"value": "p@x.org", "primary": True}])
+    uid = int(user["id"])
+    assert bridge.glpi_row("Profile_User", users_id=uid, entities_id=0, is_recursive=1)
+    with bridge.new_entity("Created by an admin"):
+        age_session(bridge)
+        bridge.reset_calls()
+        answer = bridge.delete(user["id"])
+        calls = bridge.calls()
+    assert answer.status_code == 204, answer.json
+    assert calls == calls_on("user.delete.new_entity", glpi_version) == [
+        ("DELETE", "/User/:id"), ("GET", "/initSession"), ("DELETE", "/User/:id")
+    ]
+    assert [c.status for c in bridge.sim.calls] == [400, 200, 200]
+    for itemtype in ("User", "Profile_User", "UserEmail"):
+        key = "id" if itemtype == "User" else "users_id"
+        assert bridge.glpi_row(itemtype, **{key: uid}) == [], itemtype
+    assert bridge.get(f"/Users/{user['id']}").status_code == 404
+
+
+def test_without_a_new_entity_a_purge_is_one_call(bridge):
+    """The replay is only on the refused path: an ordinary purge by an old session is one call."""
+    user = bridge.create("purged.plainly")
+    age_session(bridge)
+    bridge.reset_calls()
+    assert bridge.delete(user["id"]).status_code == 204
+    assert bridge.calls() == [("DELETE", "/User/:id")]
+
+
+def _refused_as_today(answer) -> None:
+    assert answer.status_code == 502, (answer.status_code, answer.data)
+    assert answer.json["detail"] == f"GLPI refused DELETE /User/:id: {REFUSED}"
+
+
+def test_a_refusal_in_a_young_session_is_todays_error_without_a_login(bridge, glpi_version):
+    """A session younger than RIGHTS_RELOGIN_MIN_AGE is not renewed: the refusal is the answer
+    (a 502 naming GLPI's reason, the user read back), with today's calls."""
+    user = bridge.create("refused.young")
+    with bridge.new_entity("Created after the login"):
+        bridge.reset_calls()
+        answer = bridge.delete(user["id"])
+        calls = bridge.calls()
+        assert bridge.glpi_row("User", id=int(user["id"]))
+        age_session(bridge)
+        bridge.reset_calls()
+        older = bridge.delete(user["id"])
+        older_calls = bridge.calls()
+    _refused_as_today(answer)
+    assert calls == [("DELETE", "/User/:id"), SEARCH_USER]
+    # once older, one login and the replay; the refusal dropped the cached row (scope read first)
+    assert older.status_code == 204
+    assert older_calls == [SEARCH_USER, *calls_on("user.delete.new_entity", glpi_version)]
+    assert bridge.glpi_row("User", id=int(user["id"])) == []
+
+
+def test_a_refusal_that_persists_after_the_new_login_is_todays_error(glpi_sim, glpi_version):
+    """A sub-entity tenant's account may not purge a user who also has a profile outside its
+    entity (``haveAccessToAllOfEntities`` fails in every session): one new login and one replay,
+    then GLPI's refusal as before; the next refusal within the interval makes no login."""
+    sim = glpi_sim.sim
+    child = _entity(glpi_sim, "Tenant")
+    token = sim.add_user_token("child.admin", profile=4, entity=child, recursive=True)
+    glpi = {"url": glpi_sim.url, "app_token": glpi_sim.app_token, "user_token": token,
+            "version": glpi_version}
+    bridge = UserBridge(glpi_sim, deprovisioning="purge", entity={"id": child}, glpi=glpi)
+    warm_up(bridge)
+    uid = sim.seed_user(name="two.entities", _profile=1, _entity=child)
+    sim.insert("Profile_User", {"id": None, "users_id": uid, "profiles_id": 1,
+                                "entities_id": 0, "is_recursive": 0, "is_dynamic": 0,
+                                "is_default_profile": 0})
+    age_session(bridge)
+    bridge.reset_calls()
+    first = bridge.delete(str(uid))
+    first_calls = bridge.calls()
+    bridge.reset_calls()
+    second = bridge.delete(str(uid))
+    _refused_as_today(first)
+    _refused_as_today(second)
+    today = [SEARCH_USER, ("DELETE", "/User/:id"), SEARCH_USER]
+    assert first_calls == today[:2] + [("GET", "/initSession"), ("DELETE", "/User/:id")] + today[2:]
+    assert bridge.calls() == today
+    assert bridge.glpi_row("User", id=uid)
+
+
+def _entity(running, name: str) -> int:
+    from app.glpi.client.items import GlpiClient
+
+    admin = GlpiClient(running.url, app_token=running.app_token, user_token=running.user_token)
+    try:
+        return int(admin.add("Entity", {"name": name, "entities_id": 0}))
+    finally:
+        admin.close()
