@@ -92,19 +92,25 @@ CALLS: dict[str, Budget] = {
         " whole page, in one call)",
     ),
     "user.create": Budget(
-        "users", "`POST /Users`", (SEARCH_USER, ("POST", "/User/")),
-        "the login look-up across authtypes, the create (e-mails and static profile included)",
+        "users", "`POST /Users` with an e-mail",
+        (SEARCH_USER, SEARCH_USER, ("POST", "/User/"), ("GET", "/User/:id")),
+        "the login looked up across authtypes among live users, then in the trash (GLPI's"
+        " search shows one or the other; a user trashed with another authtype would not stop"
+        " GLPI's create), the create (e-mails, static profile and dates included), then"
+        " `date_mod`, which GLPI sets anew when it adds the e-mails; without e-mails the create"
+        " is the last call (as with a `title` below)",
         201,
     ),
     "user.create.title.new": Budget(
         "users", "`POST /Users` with a `title` GLPI does not have yet",
-        (SEARCH_USER, ("GET", "/search/UserTitle"), ("POST", "/UserTitle/"), ("POST", "/User/")),
+        (SEARCH_USER, SEARCH_USER, ("GET", "/search/UserTitle"), ("POST", "/UserTitle/"),
+         ("POST", "/User/")),
         "the title is looked up, then created",
         201,
     ),
     "user.create.title.cached": Budget(
         "users", "`POST /Users` with a `title` already used",
-        (SEARCH_USER, ("GET", "/UserTitle/:id"), ("POST", "/User/")),
+        (SEARCH_USER, SEARCH_USER, ("GET", "/UserTitle/:id"), ("POST", "/User/")),
         "the cached title id is verified before it is written",
         201,
     ),
@@ -145,15 +151,16 @@ CALLS: dict[str, Budget] = {
     ),
     "user.reprovision": Budget(
         "users", "`POST /Users` of a trashed login, e-mail dropped",
-        (SEARCH_USER, ("POST", "/User/"), SEARCH_USER, ("PUT", "/User/:id"),
+        (SEARCH_USER, SEARCH_USER, SEARCH_USER, ("PUT", "/User/:id"),
          ("GET", "/User/:id/UserEmail"), ("DELETE", "/UserEmail/:id")),
-        "the look-up, the create GLPI refuses, the trashed user found, the restore with the"
-        " update, the e-mails diffed; nothing read back",
+        "the live look-up, the trash looked up across GLPI, then in the tenant's scope, the"
+        " restore with the update and the create's authtype, the e-mails diffed; no create,"
+        " nothing read back",
         201,
     ),
     "user.reprovision.password": Budget(
         "users", "`POST /Users` of a trashed login, with a new password",
-        (SEARCH_USER, ("POST", "/User/"), SEARCH_USER, ("PUT", "/User/:id")),
+        (SEARCH_USER, SEARCH_USER, SEARCH_USER, ("PUT", "/User/:id")),
         "as above, e-mails unchanged (GLPI 11 refusing the password the user already holds"
         " adds `GET /getGlpiConfig` once per cache lifetime and the `PUT` again without it)",
         201,

@@ -372,7 +372,7 @@ class SimulatorApp:
                 "glpiprofiles": profiles,
                 "glpidefault_entity": user["entities_id"],
                 "glpilist_limit": crud.LIST_LIMIT,
-                "glpilanguage": user.get("language") or "en_GB",
+                "glpilanguage": user.get("language") or sim.default_language,
                 "glpishowallentities": 1
                 if crud.LIST_LIMIT and sim.can_view_all_entities(session)
                 else 0,
@@ -403,7 +403,7 @@ class SimulatorApp:
         config = {
             "version": version,
             "dbversion": f"{version}@simulator",
-            "language": "en_GB",
+            "language": self.sim.default_language,
             "url_base": base,
             "enable_api": "1",
             "enable_api_login_credentials": "1",

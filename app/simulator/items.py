@@ -281,11 +281,22 @@ def _add_profile_on_create(sim: Simulator, session: Session, uid: int, data: dic
 
 
 def _set_emails(sim: Simulator, uid: int, emails: Any, default_key: Any, creating: bool) -> None:
-    """``User::updateUserEmails``: add new keys, change or delete (``""``) existing ids."""
+    """``User::updateUserEmails``: add new keys, change or delete (``""``) existing ids.
+
+    When a row changed, GLPI then updates the user's ``date_mod`` to the request's time
+    (``glpi_currenttime``), on a create too, whatever ``date_mod`` the input gave.
+    """
     if isinstance(emails, list):
         emails = {str(index): value for index, value in enumerate(emails)}
     if not isinstance(emails, dict):
         return
+    before = [dict(r) for r in sim.children("UserEmail", uid)]
+    _write_emails(sim, uid, emails, default_key, creating)
+    if [dict(r) for r in sim.children("UserEmail", uid)] != before:
+        sim.tables["User"][uid]["date_mod"] = now_text()
+
+
+def _write_emails(sim: Simulator, uid: int, emails: dict, default_key: Any, creating: bool) -> None:
     for key, address in emails.items():
         is_default = default_key is not None and str(default_key) == str(key)
         existing = sim.tables["UserEmail"].get(int(key)) if str(key).isdigit() else None
@@ -334,6 +345,11 @@ def update_user(sim: Simulator, session: Session, uid: int, data: dict) -> tuple
                 # 10 drops a refused password and updates the rest; the API's answer
                 # carries the policy's last message. The held password is dropped silently.
                 message = message or refused[-1]
+    if "language" in changes:
+        changes["language"] = stored_language(sim, row.get("language"), changes["language"])
+    # User::prepareInputForUpdate: "blank password when authtype changes" (off local)
+    blank = "authtype" in changes and _int(changes["authtype"], 1) not in (
+        1, _int(row.get("authtype"), 1))
     for key, column in (("entities_id", "entities_id"), ("profiles_id", "profiles_id")):
         if key in changes and not any(
             str(pu[column]) == str(changes[key]) for pu in sim.user_profiles(uid)
@@ -345,6 +361,8 @@ def update_user(sim: Simulator, session: Session, uid: int, data: dict) -> tuple
         )
     except SqlTooLong as exc:
         return False, str(exc)
+    if blank:
+        row["password"] = ""
     if row.get("user_dn"):
         row["user_dn_hash"] = hashlib.md5(str(row["user_dn"]).encode()).hexdigest()
     if row != before:  # CommonDBTM::update stamps date_mod only when a field changed
@@ -352,6 +370,21 @@ def update_user(sim: Simulator, session: Session, uid: int, data: dict) -> tuple
         history.updated(sim, session, before, row)
     _set_emails(sim, uid, data.get("_useremails"), data.get("_default_email"), creating=False)
     return True, message
+
+
+def stored_language(sim: Simulator, current: Any, wanted: Any) -> Any:
+    """The ``language`` an update leaves in a user's row.
+
+    ``User::prepareInputForUpdate`` (10.0.12 and 11.0.6) stores a preference equal to the
+    instance's own (``$CFG_GLPI['language']``) as NULL; ``prepareInputForAdd`` does not, so
+    a create keeps it. That ``"NULL"`` replaces any value; otherwise ``CommonDBTM::update``
+    compares with PHP's ``!=``, where NULL and ``""`` are equal: neither replaces the other.
+    """
+    if wanted is not None and wanted == sim.default_language:
+        return None
+    if current in (None, "") and wanted in (None, ""):
+        return current
+    return wanted
 
 
 def _refused_password(sim: Simulator, row: dict, password: str) -> list[str]:

@@ -84,9 +84,14 @@ def hash_password(password: str) -> str:
     return "$2y$10$" + hashlib.sha256(password.encode()).hexdigest()[:53]
 
 
+#: How far GLPI's clock is from the machine's (seconds): a GLPI in another time zone, or
+#: with a drifting clock. Tests set it (monkeypatch); it applies to every simulator.
+CLOCK_SKEW_SECONDS = 0.0
+
+
 def now_text() -> str:
     """GLPI's ``Y-m-d H:i:s`` current time."""
-    return time.strftime("%Y-%m-%d %H:%M:%S")
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(time.time() + CLOCK_SKEW_SECONDS))
 
 
 class Simulator:
@@ -115,6 +120,9 @@ class Simulator:
         #: install: e.g. ``{"min_length": 8, "need_number": True, "need_letter": True,
         #: "need_caps": True, "need_symbol": True}``.
         self.password_policy: dict | None = None
+        #: GLPI's ``$CFG_GLPI['language']`` (``getGlpiConfig``), ``en_GB`` as on the kit. A
+        #: user's language equal to it is stored as NULL by an update (items.stored_language).
+        self.default_language = "en_GB"
         #: ``glpi_logs`` of users (history.py): entries in id order.
         self.history: list[dict] = []
         self.history_seq = 0

@@ -8,8 +8,11 @@ from app.glpi.client.encoding import decode_text
 from app.glpi.users.mapping import ReadContext
 from app.glpi.users.mapping import UserMapping
 from app.glpi.users.mapping import glpi_to_scim_user
+from app.glpi.users.mapping import user_language
 from app.glpi.users.scim_to_glpi import scim_to_glpi_user
 from app.glpi.users.validation import glpi_language
+from app.glpi.users.write_calls import language_changes
+from app.glpi.users.write_calls import stored_language
 from app.scim.constants import ENTERPRISE_USER_SCHEMA
 from app.scim.errors import InvalidValueError
 
@@ -273,3 +276,34 @@ def test_attribute_support_lists_what_glpi_stores():
         assert unstored not in support
     with_department = UserMapping.build({"department": "UserCategory"}).attribute_support()
     assert with_department[f"{EU}:department"] == "readWrite"
+
+
+@pytest.mark.parametrize(
+    ("stored", "default", "expected"),
+    [
+        (None, "en_GB", "en_GB"),  # GLPI stores its default language as NULL
+        (None, None, None),  # configuration without a language: nothing to say
+        ("", "en_GB", None),  # the bridge's "no language" (a removal)
+        ("fr_FR", "en_GB", "fr_FR"),
+        (["de_DE"], "en_GB", "de_DE"),
+    ],
+)
+def test_user_language_reads_null_as_glpis_default(stored, default, expected):
+    assert user_language(stored, default) == expected
+
+
+@pytest.mark.parametrize(
+    ("stored", "wanted", "changes", "after"),
+    [
+        (None, "en_GB", False, "en_GB"),  # GLPI would store NULL again
+        (None, "fr_FR", True, "fr_FR"),
+        (None, "", False, None),  # "" does not replace NULL in GLPI (PHP's !=)
+        ("fr_FR", "", True, ""),
+        ("", "", False, ""),
+        ("", "en_GB", True, "en_GB"),
+        ("en_GB", "en_GB", False, "en_GB"),
+    ],
+)
+def test_language_changes_as_glpi_would_store_them(stored, wanted, changes, after):
+    assert language_changes(stored, wanted, "en_GB") is changes
+    assert stored_language(stored, wanted) == after

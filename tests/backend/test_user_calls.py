@@ -50,7 +50,8 @@ def test_username_filter_is_one_search_and_a_hit_its_nickname(bridge, login, cal
 
 
 def test_post_is_a_login_check_and_one_create_with_emails_and_static_profile(bridge):
-    """GLPI's unique key includes the authtype, so the login is looked up first (any authtype)."""
+    """GLPI's unique key includes the authtype, so the login is looked up first (any
+    authtype), among live users and in the trash."""
     answer = bridge.post(
         {
             "userName": "calls.post",
@@ -58,8 +59,9 @@ def test_post_is_a_login_check_and_one_create_with_emails_and_static_profile(bri
         }
     )
     assert answer.status_code == 201
-    assert glpi_calls(bridge.sim) == expected("user.create")
-    assert expected("user.create") == [("GET", "/search/User"), ("POST", "/User/")]
+    assert glpi_calls(bridge.sim) == expected("user.create", answer.json["id"])
+    assert expected("user.create") == [
+        ("GET", "/search/User"), ("GET", "/search/User"), ("POST", "/User/"), ("GET", "/User/:id")]
     uid = int(answer.json["id"])
     assert {r["email"]: r["is_default"] for r in bridge.glpi_row("UserEmail", users_id=uid)} == {
         "p@x.org": 1,

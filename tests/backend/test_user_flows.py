@@ -104,6 +104,42 @@ def test_trashed_login_is_restored_and_updated(bridge):
     ]
 
 
+@pytest.mark.parametrize("first_password", [True, False], ids=["local-then-sso", "sso-then-local"])
+def test_a_trashed_login_is_restored_whatever_the_authtype_of_the_create(bridge, first_password):
+    """GLPI's unique key is (name, authtype, auths_id): a user trashed with one authtype did
+    not stop GLPI from adding the login again with the other, and the bridge made a second
+    user (issue 13). The trash is looked up before the create; the restore gives the
+    create's authtype, and GLPI blanks the password of a user moved off local login."""
+    first = {"password": "Fir5t-Secret!pass"} if first_password else {}
+    user = bridge.create("trash.auth", **first)
+    assert bridge.delete(user["id"]).status_code == 204
+    again = {} if first_password else {"password": "An0ther-Secret!pw"}
+    bridge.reset_calls()
+    answer = bridge.post({"userName": "trash.auth", "name": {"familyName": "Back"}, **again})
+    assert answer.status_code == 201, answer.json
+    assert answer.json["id"] == user["id"]
+    assert [r["id"] for r in bridge.glpi_row("User", name="trash.auth")] == [int(user["id"])]
+    assert ("POST", "/User/") not in bridge.calls()
+    row = _user_row(bridge, user["id"])
+    assert (row["is_deleted"], row["is_active"], row["realname"]) == (0, 1, "Back")
+    if first_password:
+        assert (row["authtype"], row["password"]) == (4, "")
+    else:
+        assert row["authtype"] == 1 and row["password"].startswith("$2y$")
+
+
+def test_a_login_trashed_in_another_tenant_is_409_and_creates_nothing(glpi_sim):
+    child = glpi_sim.sim.insert("Entity", {"id": None, "name": "Child", "entities_id": 0,
+                                           "completename": "Root entity > Child", "level": 2})
+    elsewhere = UserBridge(glpi_sim)
+    user = elsewhere.create("trash.other", password="Fir5t-Secret!pass")
+    assert elsewhere.delete(user["id"]).status_code == 204
+    bridge = UserBridge(glpi_sim, entity={"id": child, "recursive": True})
+    answer = bridge.post({"userName": "trash.other"})
+    assert answer.status_code == 409 and "outside this tenant" in answer.json["detail"]
+    assert len(bridge.glpi_row("User", name="trash.other")) == 1
+
+
 def test_trashed_login_without_restore_is_409(glpi_sim):
     bridge = UserBridge(glpi_sim, users={"restore_trashed": False})
     user = bridge.create("trash.kept")

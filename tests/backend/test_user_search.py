@@ -35,6 +35,9 @@ class AccentFoldingGlpi:
     def get_multiple_items(self, itemtype, ids, **_):
         return [{"id": i, "nickname": ""} for i in ids]
 
+    def get_glpi_config(self, **_):
+        return {"language": "en_GB"}
+
 
 def test_exact_criteria_whose_rows_fail_verification_are_scanned():
     glpi = AccentFoldingGlpi()

@@ -899,6 +899,105 @@ SEARCH_OPTIONS = [
 ]
 
 
+def _language_of(body: Any) -> Any:
+    return {"id": body["id"], "language": body["language"]} if isinstance(body, dict) else body
+
+
+def _config_language(body: Any) -> Any:
+    return {"cfg_glpi": {"language": body["cfg_glpi"]["language"]}} if isinstance(body, dict) \
+        else body
+
+
+LANG_NULL = "scim-rec-{tag}-lnull"
+LANG_EMPTY = "scim-rec-{tag}-lempty"
+LANG_FR = "scim-rec-{tag}-lfr"
+MINE_LANG = criterion("criteria[0]", 1, "contains", "^scim-rec-{tag}-l")
+
+
+def _put_language(title: str, user: str, language: Any) -> list[Step]:
+    return [
+        Step(f"PUT /User/:id language {title}", "PUT", f"/User/{{{user}}}",
+             body={"input": {"language": language}}),
+        Step(f"GET /User/:id after language {title}", "GET", f"/User/{{{user}}}",
+             trim=_language_of),
+    ]
+
+
+def _language_search(title: str, value: str) -> Step:
+    return search(title, "User", {
+        **MINE_LANG,
+        **criterion("criteria[1]", 17, "contains", value, "AND"),
+        **forcedisplay([1, 2, 17]),
+        "sort": "1",
+    })
+
+
+#: GLPI stores a user's language equal to its default (``en_GB`` on the kit) as NULL on
+#: update (``User::prepareInputForUpdate``), not on create; NULL and "" do not replace each
+#: other; how ``contains`` tells NULL from "" (issue 13, the bridge's language filter).
+DEFAULT_LANGUAGE = [
+    Step("GET /getGlpiConfig (its language)", "GET", "/getGlpiConfig", trim=_config_language),
+    Step("POST /User with the default language", "POST", "/User/",
+         body={"input": {"name": LANG_NULL, "language": "en_GB"}}, save={"n": _id}),
+    Step("GET /User/:id: a create keeps it", "GET", "/User/{n}", trim=_language_of),
+    *_put_language("fr_FR", "n", "fr_FR"),
+    *_put_language("en_GB (the default: NULL)", "n", "en_GB"),
+    *_put_language("'' over NULL", "n", ""),
+    Step("POST /User fr_FR", "POST", "/User/",
+         body={"input": {"name": LANG_EMPTY, "language": "fr_FR"}}, save={"e": _id}),
+    *_put_language("'' over fr_FR", "e", ""),
+    *_put_language("null over ''", "e", None),
+    Step("POST /User fr_FR (stays)", "POST", "/User/",
+         body={"input": {"name": LANG_FR, "language": "fr_FR"}}, save={"f": _id}),
+    _language_search("17 contains ^$ (NULL only)", "^$"),
+    _language_search("17 contains ^ (any non-NULL)", "^"),
+    _language_search("17 contains NULL (NULL or '')", "NULL"),
+    _language_search("17 contains ^en_GB$", "^en_GB$"),
+    *_put_language("en_GB over '' (NULL)", "e", "en_GB"),
+]
+
+#: A trashed user of one authtype does not stop a create of the same login with another
+#: (``unicityloginauth`` is ``(name, authtype, auths_id)``); the trash search finds it.
+TRASHED_OTHER_AUTHTYPE = [
+    Step("POST /User local (authtype 1) with a password", "POST", "/User/",
+         body={"input": {"name": "scim-rec-{tag}-auth", "authtype": 1,
+                         "password": PASSWORD, "password2": PASSWORD}}, save={"u": _id}),
+    Step("DELETE /User/:id (to the trash)", "DELETE", "/User/{u}"),
+    search("the login among live users (is_deleted 0): none", "User", {
+        **criterion("criteria[0]", 1, "contains", "^scim-rec-{tag}-auth$"),
+        **forcedisplay([1, 2]), "range": "0-49"}),
+    search("the login in the trash (is_deleted 1)", "User", {
+        **criterion("criteria[0]", 1, "contains", "^scim-rec-{tag}-auth$"),
+        **forcedisplay([1, 2]), "range": "0-49", "is_deleted": "1"}),
+    Step("POST /User the same login, external (authtype 4): GLPI adds a second user", "POST",
+         "/User/", body={"input": {"name": "scim-rec-{tag}-auth", "authtype": 4}},
+         save={"v": _id}),
+    purge("DELETE /User/:id?force_purge=true (the second user)", "/User/{v}"),
+    Step("PUT /User/:id restore with the create's authtype (4)", "PUT", "/User/{u}",
+         body={"input": {"is_deleted": 0, "authtype": 4}}),
+    Step("GET /User/:id restored, external", "GET", "/User/{u}", trim=_user_brief),
+]
+
+#: A create may carry its own ``date_creation`` and ``date_mod`` (``CommonDBTM::add`` sets
+#: them only when the input has none): the bridge's create answer then shows what GLPI keeps.
+def _dates(body: Any) -> Any:
+    keep = ("id", "date_creation", "date_mod")
+    return {key: body[key] for key in keep} if isinstance(body, dict) else body
+
+
+CREATE_DATES = [
+    step
+    for itemtype, saved in (("User", "d"), ("Group", "g"))
+    for step in (
+        Step(f"POST /{itemtype} with date_creation and date_mod", "POST", f"/{itemtype}/",
+             body={"input": {"name": "scim-rec-{tag}-dates",
+                             "date_creation": "2026-01-02 03:04:05",
+                             "date_mod": "2026-01-02 03:04:05"}}, save={saved: _id}),
+        Step(f"GET /{itemtype}/:id keeps them", "GET", f"/{itemtype}/{{{saved}}}", trim=_dates),
+    )
+]
+
+
 SCENARIOS: dict[str, list[Step]] = {
     "20_group_ldap_columns": GROUP_LDAP_COLUMNS,
     "21_password_history": PASSWORD_HISTORY,
@@ -909,4 +1008,7 @@ SCENARIOS: dict[str, list[Step]] = {
     "26_group_item_reads": GROUP_ITEM_READS,
     "27_profile_user_search": PROFILE_USER_SEARCH,
     "28_user_history": USER_HISTORY,
+    "29_default_language": DEFAULT_LANGUAGE,
+    "30_trashed_other_authtype": TRASHED_OTHER_AUTHTYPE,
+    "31_create_dates": CREATE_DATES,
 }

@@ -14,6 +14,7 @@ from app.glpi.client.errors import GlpiPartialError
 from app.glpi.client.errors import GlpiSessionError
 from app.glpi.client.errors import GlpiUnavailableError
 from app.glpi.client.items import GlpiClient
+from app.glpi.client.session import clock_offset
 
 
 def _client(running, **options) -> GlpiClient:
@@ -351,3 +352,19 @@ def test_secrets_never_reach_logs_errors_or_reprs(
     assert len(session_tokens) == 2
     assert [s for s in secrets if s in blob] == []
     assert "GLPI" in blob
+
+
+@pytest.mark.parametrize(
+    ("glpi_time", "sent", "received", "offset"),
+    [
+        ("2026-12-04 10:00:00", 1796378400.2, 1796378400.4, 0.0),  # same clock
+        ("2026-12-04 10:00:00", 1796378400.9, 1796378401.1, 0.0),  # a second boundary
+        # GLPI on UTC+2; never ahead of its clock, so up to a second behind
+        ("2026-12-04 12:00:00", 1796378400.2, 1796378400.4, 7199.0),
+        ("2026-12-04 05:00:07", 1796378400.2, 1796378400.4, -17994.0),  # UTC-5, 7 s ahead
+        ("not a time", 1796378400.2, 1796378400.4, 0.0),
+        (None, 1796378400.2, 1796378400.4, 0.0),
+    ],
+)
+def test_clock_offset_follows_glpis_clock_and_time_zone(glpi_time, sent, received, offset):
+    assert clock_offset(glpi_time, sent, received) == offset

@@ -55,18 +55,36 @@ elif os.environ.get(ENV_URL) or not stock.fresh_enabled():
     collect_ignore_glob = ["test_stock_glpi.py"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "real_glpi_versions(*majors): the test applies to these GLPI versions only; its runs on"
+        " the others are deselected, not skipped",
+    )
+
+
+def _version_of(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("real_glpi") if callspec else None
+
+
+def _inapplicable(item: pytest.Item) -> bool:
+    """The run of ``item`` on a GLPI version its ``real_glpi_versions`` marker leaves out."""
+    marker = item.get_closest_marker("real_glpi_versions")
+    version = _version_of(item)
+    return marker is not None and version is not None and version not in marker.args
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With ``GLPISCIM_REAL_URL``, deselect the tests of the version that GLPI is not."""
-    if not os.environ.get(ENV_URL) or lane_skip_reason() is not None:
-        return
-    absent = [v for v in VERSIONS if isinstance(_real(v), str)]
-    if not absent:
-        return
+    """Deselect the runs a ``real_glpi_versions`` marker leaves out (a behaviour one GLPI
+    version does not have is not a skipped check), and, with ``GLPISCIM_REAL_URL``, the tests
+    of the version that GLPI is not."""
+    absent: list[str] = []
+    if os.environ.get(ENV_URL) and lane_skip_reason() is None:
+        absent = [v for v in VERSIONS if isinstance(_real(v), str)]
     kept, dropped = [], []
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        param = callspec.params.get("real_glpi") if callspec else None
-        (dropped if param in absent else kept).append(item)
+        (dropped if _version_of(item) in absent or _inapplicable(item) else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

@@ -79,6 +79,9 @@ def test_a_put_display_name_reads_back_everywhere(real_glpi, real_bridge, mode):
 def test_a_page_of_100_is_one_search_and_two_nickname_reads(real_glpi, bridge):
     """The oldest users, which nobody creates or purges during a run: exact calls."""
     bridge.get("/Users", query_string={"count": 1})  # warm: session, entity tree
+    # and GLPI's configuration, read once per cache lifetime for the users on GLPI's
+    # default language (stored as NULL, read as that language)
+    bridge.storage.stores["User"].default_language()
     bridge.reset_calls()
     page = bridge.get("/Users", query_string={"count": 100, "startIndex": 1,
                                               "attributes": "userName,displayName"}).json

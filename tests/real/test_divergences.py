@@ -6,6 +6,7 @@ and reads GLPI's state back through its own API (or MariaDB for hashes).
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import os
 import random
@@ -26,13 +27,16 @@ EXCLUDE_MEMBERS = {"excludedAttributes": "members"}
 # -- 1. Group externalId without LDAP --------------------------------------------------------
 
 
-@pytest.mark.parametrize("column", [None, "ldap_group_dn", "ldap_value"])
+@pytest.mark.parametrize("column", [
+    # GLPI 11's default column is code, searchable (covered by the others).
+    pytest.param(None, marks=pytest.mark.real_glpi_versions("10")),
+    "ldap_group_dn",
+    "ldap_value",
+])
 def test_group_external_id_reads_back_without_ldap(real_glpi, real_bridge, column):
     """GLPI declares Group search options 3/4/5 only with an LDAP directory configured:
     ``externalId`` kept in ``ldap_group_dn`` (GLPI 10's default) or ``ldap_value`` must still
     read back by id, in a page, and through an exact ``externalId eq`` filter."""
-    if column is None and real_glpi.major == "11":
-        pytest.skip("GLPI 11's default column is code, searchable (covered by the others)")
     tenant = {"mapping": {"group": {"externalId": column}}} if column else {}
     bridge = real_bridge(**tenant)
     name = unique_name("dv-grp")
@@ -144,11 +148,12 @@ def test_reprovisioning_a_trashed_user_with_its_password_restores_it(real_glpi, 
     assert (row["is_deleted"], row["is_active"]) == (0, 1)
     assert _password_hash(real_glpi, user["id"]) == held
     calls = bridge.calls()
-    # the login look-up, the refused create, the trashed look-up, the restore; nothing read
-    # back (6 calls before, with the same-looking /search/User twice in a row). GLPI 11
-    # refuses the held password: the restore is written again without it (GLPI's config,
-    # which says the history holds only that password, was read for the first create).
-    expected = [("GET", "/search/User"), ("POST", "/User/"), ("GET", "/search/User"),
+    # the live look-up, the trash looked up across GLPI and in scope, the restore; no
+    # create, nothing read back (6 calls before, with the same-looking /search/User twice in
+    # a row). GLPI 11 refuses the held password: the restore is written again without it
+    # (GLPI's config, which says the history holds only that password, was read for the
+    # first create).
+    expected = [("GET", "/search/User"), ("GET", "/search/User"), ("GET", "/search/User"),
                 ("PUT", "/User/:id")]
     if real_glpi.major == "11":
         expected += [("PUT", "/User/:id")]
@@ -170,13 +175,12 @@ def test_sending_the_held_password_again_changes_nothing_and_succeeds(real_glpi,
     assert _password_hash(real_glpi, user["id"]) == held
 
 
+@pytest.mark.real_glpi_versions("11")  # GLPI 10 keeps no password history
 def test_a_password_refused_by_glpi_history_is_400_and_changes_nothing(real_glpi, bridge):
     """With ``non_reusable_passwords_count`` above 1, "used too recently" cannot tell the
     held password from an older one: 400 ``invalidValue`` with GLPI's reason, no secret,
     nothing written. The kit's GLPI is shared, so its configuration is not changed: the
     bridge is given that setting through its cached copy of ``getGlpiConfig``."""
-    if real_glpi.major == "10":
-        pytest.skip("GLPI 10 keeps no password history")
     login = unique_name("dv-pw")
     user = bridge.create(login, password=PASSWORD)
     bridge.storage.caches.ids_by_name.put(("glpi-config",), {"non_reusable_passwords_count": "3"})
@@ -305,11 +309,10 @@ def test_a_profileless_user_made_by_someone_else_is_never_taken(real_glpi, real_
     assert _static_rows(real_glpi, made["id"]) == []
 
 
+@pytest.mark.real_glpi_versions("10")  # GLPI 11 refuses the cut create; its scope misses the user
 def test_the_next_write_to_a_user_left_without_profile_finishes_it(real_glpi, real_bridge):
     """GLPI 10 answers 201 when the profile row failed, and a root tenant (``under`` 0)
     still sees the user: the IdP then writes to it by id. That write adds the profile row."""
-    if real_glpi.major != "10":
-        pytest.skip("GLPI 11 refuses the cut create, and its scope misses the user")
     prefix = unique_name("dvcut")
     login = f"{prefix}-u1"
     with profile_rows_fail_for(real_glpi, prefix):
@@ -454,3 +457,87 @@ def test_glpi_restarts_during_a_provisioning_run_leave_every_row_right(real_glpi
             assert user["usertitles_id"], login
     finally:
         server.kill()
+
+
+# -- 5. GLPI stores a user's language equal to its default as NULL ------------------------------
+
+
+def test_glpis_default_language_reads_back_though_glpi_stores_it_as_null(real_glpi, bridge):
+    """A ``preferredLanguage`` equal to GLPI's default (``en_GB`` on the kit) is stored as
+    NULL by an update: it read back absent. NULL now reads as that default, a filter on it
+    matches NULL, and a removal (stored as "") reads back absent."""
+    default = real_glpi.api.json("GET", "/getGlpiConfig")["cfg_glpi"]["language"]
+    tag = default.replace("_", "-")
+    other = "de-DE" if default == "fr_FR" else "fr-FR"
+    prefix = unique_name("dv-lang")
+    user = bridge.create(f"{prefix}-set", preferredLanguage=other)
+    answer = bridge.patch(user["id"], [
+        {"op": "replace", "path": "preferredLanguage", "value": tag}])
+    assert answer.status_code == 200 and answer.json["preferredLanguage"] == tag
+    assert real_glpi.api.get("User", user["id"])["language"] is None
+    read = bridge.get(f"/Users/{user['id']}")
+    assert read.json["preferredLanguage"] == tag
+    assert read.headers["ETag"] == answer.headers["ETag"]
+
+    never = bridge.create(f"{prefix}-never")
+    assert never["preferredLanguage"] == tag
+    assert real_glpi.api.get("User", never["id"])["language"] is None
+    french = bridge.create(f"{prefix}-other", preferredLanguage=other)
+    removed = bridge.create(f"{prefix}-removed", preferredLanguage=other)
+    gone = bridge.patch(removed["id"], [{"op": "remove", "path": "preferredLanguage"}])
+    assert gone.status_code == 200 and "preferredLanguage" not in gone.json
+    assert real_glpi.api.get("User", removed["id"])["language"] == ""
+    assert "preferredLanguage" not in bridge.get(f"/Users/{removed['id']}").json
+
+    def found(language: str) -> list[str]:
+        expression = f'preferredLanguage eq "{language}" and userName sw "{prefix}"'
+        answer = bridge.get("/Users", query_string={"filter": expression})
+        assert answer.status_code == 200, answer.json
+        return sorted(u["id"] for u in answer.json["Resources"])
+
+    assert found(tag) == sorted([user["id"], never["id"]])
+    assert found(other) == [french["id"]]
+
+
+# -- 6. A create's meta is GLPI's, not the bridge's clock -------------------------------------
+
+
+def test_a_creates_meta_is_what_a_following_read_shows(real_glpi, real_bridge):
+    """The answer to ``POST /Users`` carried the bridge's clock, taken after GLPI answered.
+    Here GLPI's answer to each create arrives 1.5 s late, and the bridge's estimate of GLPI's
+    clock is an hour off, so no date can agree by chance: the dates a create sends are the
+    ones GLPI keeps, and ``date_mod``, which GLPI sets anew when it adds e-mails, is read."""
+    bridge = real_bridge()
+    add = bridge.glpi.add
+
+    def slow(itemtype, inputs):
+        result = add(itemtype, inputs)
+        if itemtype in ("User", "Group"):
+            time.sleep(1.5)
+        return result
+
+    bridge.glpi.add = slow
+    now = bridge.glpi.glpi_now
+    shape = "%Y-%m-%d %H:%M:%S"
+    bridge.glpi.glpi_now = lambda: time.strftime(  # an hour behind GLPI's clock
+        shape, time.gmtime(calendar.timegm(time.strptime(now(), shape)) - 3600))
+    prefix = unique_name("dv-dates")
+    for login, mail in ((f"{prefix}-bare", []), (f"{prefix}-mail", [f"{prefix}@example.org"])):
+        bridge.reset_calls()
+        user = bridge.post({"userName": login, "emails": [
+            {"value": m, "type": "work", "primary": True} for m in mail]})
+        assert user.status_code == 201, user.json
+        after = bridge.calls()[bridge.calls().index(("POST", "/User/")) + 1:]
+        assert [c for c in after if c != ("GET", "/getGlpiConfig")] == (
+            [("GET", "/User/:id")] if mail else [])
+        read = bridge.get(f"/Users/{user.json['id']}")
+        assert (user.json["meta"]["created"], user.json["meta"]["lastModified"]) == (
+            read.json["meta"]["created"], read.json["meta"]["lastModified"]), login
+        stored = real_glpi.api.get("User", user.json["id"])
+        assert user.json["meta"]["created"] == stored["date_creation"].replace(" ", "T") + "Z"
+
+    group = bridge.post_group({"displayName": prefix, "members": [{"value": user.json["id"]}]})
+    assert group.status_code == 201, group.json
+    again = bridge.get(f"/Groups/{group.json['id']}")
+    assert group.json["meta"]["created"] == again.json["meta"]["created"]
+    assert group.json["meta"]["lastModified"] == again.json["meta"]["lastModified"]

@@ -4,18 +4,15 @@ The tenant provisions into an entity of its own, created for the run: the
 shared GLPI holds thousands of users and groups, and scim2-tester expects the
 resource it just created on the first page of an unfiltered list.
 
-Every check must succeed, except two differences that come from GLPI, each
-recognised exactly:
-
-* ``primary: true`` of a lone e-mail address (the same one the simulator lane
-  accepts, ``tests/backend/test_user_scim2_tester.py``): GLPI always makes a
-  user's only address its default one.
-* ``preferredLanguage`` set to GLPI's default language (``en_GB`` on the kit):
-  GLPI 10 and 11 store it as NULL ("use the default"), so it reads back absent.
-  scim2-tester picks the value at random among the canonical values, so this
-  shows in some runs only. The simulator does not model it yet. Group ``externalId`` on
-GLPI 10 without LDAP (issue 13 point 1) reads back through ``GET /Group``, so
-every Group check must pass on both versions.
+Every check must succeed, except one difference that comes from GLPI,
+recognised exactly: ``primary: true`` of a lone e-mail address (the same one
+the simulator lane accepts, ``tests/backend/test_user_scim2_tester.py``): GLPI
+always makes a user's only address its default one. ``preferredLanguage`` set
+to GLPI's default language, which GLPI stores as NULL, reads back (the bridge
+reads NULL as GLPI's default; scim2-tester picks the value at random, so
+``tests/real/test_divergences.py`` writes that value every run). Group
+``externalId`` on GLPI 10 without LDAP (issue 13 point 1) reads back through
+``GET /Group``, so every Group check must pass on both versions.
 """
 
 from __future__ import annotations
@@ -36,19 +33,12 @@ def _urn(result) -> str:
     return str(data.get("urn", ""))
 
 
-def _default_language_stored_as_null(result) -> bool:
-    """GLPI stores a user's language equal to the instance default as NULL."""
-    return (_urn(result) == "preferredLanguage" and "Patched value: en-GB" in result.reason
-            and "Returned value: None" in result.reason)
-
-
 def _failures(results, resource_type: str) -> list:
     return [
         r for r in results
         if r.resource_type == resource_type
         and r.status != Status.SUCCESS
         and not (isinstance(r.data, dict) and sole_address_made_primary(r))
-        and not _default_language_stored_as_null(r)
     ]
 
 

@@ -298,27 +298,36 @@ def test_trashed_user_is_restored_and_updated(real_glpi, bridge):
     assert len(real_glpi.api.rows("User", name=login)) == 1
 
 
-def test_trashed_local_user_is_not_restored_by_a_create_without_password(real_glpi, bridge):
-    """A documented limitation (docs/limitations.md, docs/real-glpi.md), recognised exactly:
-    GLPI's unique key is (name, authtype, auths_id), so a user trashed while local
-    (authtype 1, created with a password) does not stop GLPI from creating an external one
-    (authtype 4) with the same login, and the bridge, whose uniqueness search skips the
-    trash, creates a second user instead of restoring the first. The trashed one is left
-    untouched, its hash included."""
+@pytest.mark.parametrize("first_password", [True, False], ids=["local-then-sso", "sso-then-local"])
+def test_a_trashed_user_is_restored_whatever_authtype_the_create_would_give(
+    real_glpi, bridge, first_password
+):
+    """GLPI's unique key is (name, authtype, auths_id): a user trashed while local (authtype 1,
+    created with a password) did not stop GLPI from creating an external one (authtype 4) with
+    the same login, so re-provisioning it without a password made a second GLPI user. The
+    trash is now looked up before the create: the user is restored, with the authtype the
+    create would give (GLPI blanks the password of a user moved off local authentication)."""
     login = unique_name("rl.keep")
-    user = bridge.create(login, password="Fir5t-Secret!pass")
-    before = _password_hash(real_glpi, user["id"])
+    first = {"password": "Fir5t-Secret!pass"} if first_password else {}
+    user = bridge.create(login, **first)
     assert bridge.delete(user["id"]).status_code == 204
-    answer = bridge.post({"userName": login, "name": {"familyName": "Back"}})
+    again = {"name": {"familyName": "Back"}}
+    if not first_password:
+        again["password"] = "An0ther-Secret!pw"
+    bridge.reset_calls()
+    answer = bridge.post({"userName": login, **again})
     assert answer.status_code == 201, answer.json
-    rows = {r["id"]: r for r in real_glpi.api.rows("User", name=login)}
-    assert set(rows) == {int(user["id"]), int(answer.json["id"])}
-    assert answer.json["id"] != user["id"]
-    old, new = rows[int(user["id"])], rows[int(answer.json["id"])]
-    assert (old["authtype"], old["is_deleted"]) == (1, 1)
-    assert (new["authtype"], new["is_deleted"], new["realname"]) == (4, 0, "Back")
-    assert _password_hash(real_glpi, user["id"]) == before
-    assert [u["id"] for u in bridge.find(login)] == [answer.json["id"]]
+    assert answer.json["id"] == user["id"]
+    assert ("POST", "/User/") not in bridge.calls()
+    rows = real_glpi.api.rows("User", name=login)
+    assert [r["id"] for r in rows] == [int(user["id"])]
+    row = _row(real_glpi, user["id"])
+    assert (row["is_deleted"], row["is_active"], row["realname"]) == (0, 1, "Back")
+    if first_password:
+        assert row["authtype"] == 4 and _password_hash(real_glpi, user["id"]) in ("", None, "NULL")
+    else:
+        assert row["authtype"] == 1 and _password_hash(real_glpi, user["id"]).startswith("$2y$")
+    assert [u["id"] for u in bridge.find(login)] == [user["id"]]
 
 
 def test_trashed_user_reprovisioned_with_a_new_password(real_glpi, bridge):

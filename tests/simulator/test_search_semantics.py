@@ -161,3 +161,44 @@ def test_search_text_list_uses_the_same_matching(glpi) -> None:
     answer = glpi.get("User", **{"searchText[name]": "^sc.us$"})
     assert [row["name"] for row in answer.json()] == ["sc.us"]
     assert glpi.get("User", **{"searchText[name]": "sc.u_"}).json() == []
+
+
+def test_a_language_equal_to_glpis_default_is_stored_as_null_by_an_update(glpi):
+    """``User::prepareInputForUpdate`` stores a preference equal to ``$CFG_GLPI``'s as NULL;
+    ``prepareInputForAdd`` keeps it; ``""`` and NULL do not replace each other (PHP's ``!=``)."""
+    default = glpi.get("getGlpiConfig").json()["cfg_glpi"]["language"]
+    assert default == "en_GB"
+    made = glpi.post("User", {"input": {"name": "lang.add", "language": "en_GB"}}).json()["id"]
+    assert glpi.get(f"User/{made}").json()["language"] == "en_GB"
+
+    def stored_after(language):
+        assert glpi.put(f"User/{made}", {"input": {"language": language}}).status_code == 200
+        return glpi.get(f"User/{made}").json()["language"]
+
+    assert stored_after("fr_FR") == "fr_FR"
+    assert stored_after("en_GB") is None
+    assert stored_after("") is None
+    assert stored_after("de_DE") == "de_DE"
+    assert stored_after("") == ""
+    assert stored_after(None) == ""
+    glpi.running.sim.default_language = "de_DE"
+    assert stored_after("de_DE") is None  # "NULL" replaces ""
+    assert stored_after("") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("^$", ["lang.null"]),  # makeTextSearch: '' == null in PHP, so IS NULL only
+        ("NULL", ["lang.empty", "lang.null"]),  # IS NULL OR = ''
+        ("^", ["lang.empty", "lang.fr"]),  # LIKE '%': any non-NULL value, '' included
+    ],
+)
+def test_empty_patterns_tell_null_from_the_empty_string_as_glpi_does(glpi, value, expected):
+    for name, language in (("lang.null", "fr_FR"), ("lang.empty", "fr_FR"), ("lang.fr", "fr_FR")):
+        made = glpi.post("User", {"input": {"name": name, "language": language}}).json()["id"]
+        wanted = {"lang.null": "en_GB", "lang.empty": ""}.get(name)
+        if wanted is not None:
+            assert glpi.put(f"User/{made}", {"input": {"language": wanted}}).status_code == 200
+    answer = glpi.search("User", [(17, "contains", value), (1, "contains", "lang.", "AND")])
+    assert logins(answer) == expected

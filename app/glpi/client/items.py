@@ -12,6 +12,7 @@ past the end).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable
 from collections.abc import Mapping
 from typing import Any
@@ -100,6 +101,7 @@ class GlpiClient(GlpiSession):
         )
         self._version_string: str | None = None
         self._version_lock = threading.Lock()
+        self._config_read: tuple[float, dict] | None = None
 
     @classmethod
     def from_config(
@@ -131,7 +133,9 @@ class GlpiClient(GlpiSession):
         if self._version is None:
             with self._version_lock:
                 if self._version is None:
-                    self._version_string = str(self.get_glpi_config().get("version") or "")
+                    config = self.get_glpi_config()
+                    self._config_read = (time.monotonic(), dict(config))
+                    self._version_string = str(config.get("version") or "")
                     self._version = major_version(self._version_string)
         return self._version
 
@@ -152,8 +156,16 @@ class GlpiClient(GlpiSession):
         version = self.version
         return {"glpi_version": self.version_string or version, "profile": profile.get("name")}
 
-    def get_glpi_config(self) -> dict:
-        """``cfg_glpi`` of ``getGlpiConfig`` (``version``, ``url_base``, API switches ...)."""
+    def get_glpi_config(self, *, max_age: float = 0.0) -> dict:
+        """``cfg_glpi`` of ``getGlpiConfig`` (``version``, ``language``, API switches ...).
+
+        :param max_age: seconds within which the version detection's answer, if no
+            caller took it yet, is handed over instead of asking again: the first caller
+            that caches the configuration then needs no call.
+        """
+        kept, self._config_read = self._config_read, None
+        if kept is not None and time.monotonic() - kept[0] <= max_age:
+            return dict(kept[1])
         body = self.request("GET", "/getGlpiConfig")
         config = body.get("cfg_glpi", {}) if isinstance(body, dict) else {}
         if config.get("version"):

@@ -25,10 +25,12 @@ credential does not cause 16 logins either).
 from __future__ import annotations
 
 import base64
+import calendar
 import copy
 import http.client
 import http.cookiejar
 import logging
+import math
 import os
 import random
 import re
@@ -122,6 +124,28 @@ def _retry_after(response: requests.Response) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+#: Clock differences below this are the measure's own error (GLPI's time has whole seconds).
+CLOCK_TOLERANCE = 2.0
+
+
+def clock_offset(glpi_time: Any, sent: float, received: float) -> float:
+    """Seconds to add to the bridge's UTC clock to get GLPI's ``Y-m-d H:i:s`` time.
+
+    ``glpi_time`` is the session's ``glpi_currenttime``: GLPI's time (in its own time zone,
+    as it writes dates) when it handled the ``initSession`` sent at ``sent`` and answered by
+    ``received`` (epoch seconds). The lowest offset those allow is taken (GLPI's whole
+    second, at the answer's arrival), so that a time estimated with it is never ahead of
+    GLPI's clock: a date the bridge writes never follows one GLPI stamps later. Under
+    :data:`CLOCK_TOLERANCE` the clocks are the same.
+    """
+    try:
+        parsed = time.strptime(str(glpi_time).strip(), "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return 0.0
+    offset = calendar.timegm(parsed) - received
+    return float(math.floor(offset)) if abs(offset) >= CLOCK_TOLERANCE else 0.0
+
+
 def _ca_bundle() -> str | bool:
     """The CA bundle requests would take from the environment, else its default (True)."""
     return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
@@ -189,6 +213,7 @@ class GlpiSession:
         self._http.mount("http://", adapter)
         self._http.mount("https://", adapter)
         self._identity: tuple[int, str | None] | None = None
+        self._clock_offset = 0.0
         self.session = SessionToken(self._init_session, self._kill_session)
         self.rights_relogin_min_age = RIGHTS_RELOGIN_MIN_AGE
 
@@ -301,9 +326,11 @@ class GlpiSession:
             headers["Authorization"] = "Basic " + base64.b64encode(raw).decode("ascii")
         # get_full_session: the account's id and login come with the login, for
         # free (GLPI 10.0 and 11.0), so keeping it out of SCIM costs no call.
+        sent = time.time()
         response = self._send(
             "GET", "/initSession", params={"get_full_session": "true"}, headers=headers, retry=True
         )
+        received = time.time()
         body = _body(response)
         try:
             self._raise_for("GET", "/initSession", response, body)
@@ -321,8 +348,17 @@ class GlpiSession:
         full = body.get("session") if isinstance(body, dict) else None
         if isinstance(full, dict) and str(full.get("glpiID") or "").isdigit():
             self._identity = (int(full["glpiID"]), str(full.get("glpiname") or "") or None)
+        if isinstance(full, dict) and received - sent <= CLOCK_TOLERANCE:
+            # A slow (retried) login measures nothing: the last offset is kept.
+            self._clock_offset = clock_offset(full.get("glpi_currenttime"), sent, received)
         log.info("GLPI session started for tenant %s", self.name)
         return token
+
+    def glpi_now(self) -> str:
+        """GLPI's current time as GLPI writes it (``2026-11-28 20:50:29``): the bridge's clock
+        moved by the offset measured at login (:func:`clock_offset`), so it follows GLPI's
+        clock and time zone, whatever the bridge's."""
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() + self._clock_offset))
 
     def session_identity(self) -> tuple[int, str | None] | None:
         """``(glpiID, glpiname)`` of the account, as ``initSession`` gave it (logs in if needed).

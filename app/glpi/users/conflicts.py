@@ -3,10 +3,14 @@
 GLPI's unique key on users is ``(name, authtype, auths_id)``: a local or
 LDAP ``jdoe`` does not stop GLPI from adding an SSO ``jdoe`` next to it,
 and GLPI's logins then find either (glpi-api.md §3.2). So before each create
-the bridge looks the login up across every authtype
-(:meth:`ConflictResolver.refuse_taken_login`), then creates. When GLPI still
-refuses the create (a trashed user with the same login and authtype), the
-bridge looks the login up to answer precisely
+the bridge looks the login up across every authtype, among live users
+(:meth:`ConflictResolver.refuse_taken_login`) and then in the trash
+(:meth:`ConflictResolver.trashed_to_restore`; GLPI's search shows either live
+or trashed rows, never both), then creates. The trash is searched before the
+create because a user trashed with another authtype (local, created with a
+password) would not stop GLPI from adding a second user with the login
+(issue 13). When GLPI still refuses the create (a user trashed or created
+since the look-ups), the bridge looks the login up to answer precisely
 (issue 4, "Scope and uniqueness"):
 
 1. an in-scope user with that login is in GLPI's trash → it is restored
@@ -142,10 +146,7 @@ class ConflictResolver:
                 f"A user with userName {login!r} already exists "
                 "(GLPI compares logins without case nor accents)."
             )
-        raise ConflictError(
-            f"The login {login!r} already exists in GLPI outside this tenant's entities; "
-            "it cannot be created again, and this tenant may not manage it."
-        )
+        raise self._outside(login)
 
     def unfinished_create(self, row: dict) -> bool:
         """True when ``row`` (an unscoped search row) is a user the bridge created and
@@ -196,6 +197,38 @@ class ConflictResolver:
                 "IdP identities, so SCIM neither lists nor manages them (docs/mapping.md)."
             )
 
+    def trashed_to_restore(self, login: str) -> Takeover | None:
+        """The trashed user a create of ``login`` restores, whatever its authtype.
+
+        One search of the trash across the whole GLPI; a second one, scoped, only when
+        it holds the login, to tell this tenant's user from another's.
+
+        :returns: None when no trashed user has the login.
+        :raises ConflictError: the trashed user is outside this tenant, or
+            ``users.restore_trashed`` is off.
+        """
+        if self.find_login(login, scoped=False, is_deleted=True) is None:
+            return None
+        trashed = self.find_login(login, scoped=True, is_deleted=True)
+        if trashed is None:
+            raise self._outside(login)
+        return self._restorable(login, trashed)
+
+    def _restorable(self, login: str, trashed: dict) -> Takeover:
+        if (self._tenant.get("users") or {}).get("restore_trashed", True):
+            return Takeover(trashed, restore=True)
+        raise ConflictError(
+            f"A user with userName {login!r} is in GLPI's trash; restore or "
+            "purge it in GLPI (users.restore_trashed is off)."
+        )
+
+    @staticmethod
+    def _outside(login: str) -> ConflictError:
+        return ConflictError(
+            f"The login {login!r} already exists in GLPI outside this tenant's entities; "
+            "it cannot be created again, and this tenant may not manage it."
+        )
+
     def explain_refused_create(self, login: str, exc: GlpiBadRequestError) -> Takeover:
         """Turn GLPI's refusal of ``POST /User`` into the right SCIM answer.
 
@@ -205,22 +238,19 @@ class ConflictResolver:
         :raises ConflictError: the login is taken.
         :raises InvalidValueError: GLPI refused for another reason.
         """
-        # The trash first: re-provisioning is the common reason of a refusal, and the
-        # look-up before the create saw no live user with the login (a live user made
-        # since by a racing create is the same race as two creates, see the module doc).
-        trashed = self.find_login(login, scoped=True, is_deleted=True)
-        if trashed is not None:
-            if (self._tenant.get("users") or {}).get("restore_trashed", True):
-                return Takeover(trashed, restore=True)
-            raise ConflictError(
-                f"A user with userName {login!r} is in GLPI's trash; restore or "
-                "purge it in GLPI (users.restore_trashed is off)."
-            ) from exc
+        # The look-ups before the create saw the login neither live nor in the trash:
+        # a racing create of the same login is the common reason of a refusal.
         if self.find_login(login, scoped=True) is not None:
             raise ConflictError(
                 f"A user with userName {login!r} already exists "
                 "(GLPI compares logins without case nor accents)."
             ) from exc
+        trashed = self.find_login(login, scoped=True, is_deleted=True)
+        if trashed is not None:
+            try:
+                return self._restorable(login, trashed)
+            except ConflictError as conflict:
+                raise conflict from exc
         outside = self.find_login(login, scoped=False)
         if outside is not None and self.unfinished_create(outside):
             return Takeover(outside, restore=False)
@@ -228,10 +258,7 @@ class ConflictResolver:
             outside is not None
             or self.find_login(login, scoped=False, is_deleted=True) is not None
         ):
-            raise ConflictError(
-                f"The login {login!r} already exists in GLPI outside this tenant's entities; "
-                "it cannot be created again, and this tenant may not manage it."
-            ) from exc
+            raise self._outside(login) from exc
         raise InvalidValueError(
             f"GLPI refused the user: {exc.message or 'no reason given'}."
         ) from exc

@@ -17,6 +17,7 @@ and trust ``totalcount``; otherwise it scans the candidates itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,11 +81,21 @@ ALL = Translation(None, exact=True)
 NOTHING = Translation(None, exact=True, nothing=True)
 
 
-def translate(node: Node | None, mapping: UserMapping, version: str) -> Translation:
-    """Translate ``node`` for GLPI ``version`` (``"10"`` or ``"11"``)."""
+def translate(
+    node: Node | None,
+    mapping: UserMapping,
+    version: str,
+    default_language: Callable[[], str | None] = lambda: None,
+) -> Translation:
+    """Translate ``node`` for GLPI ``version`` (``"10"`` or ``"11"``).
+
+    :param default_language: gives GLPI's default language, which a NULL ``language``
+        stands for (:func:`app.glpi.users.mapping.user_language`); called only for a filter on
+        ``preferredLanguage``.
+    """
     if node is None:
         return ALL
-    return _Translator(mapping, version).visit(node)
+    return _Translator(mapping, version, default_language).visit(node)
 
 
 def combine(scope: list[dict], translation: Translation) -> list[dict]:
@@ -106,9 +117,12 @@ def _both(link: str, left: list[dict], right: list[dict]) -> list[dict]:
 
 
 class _Translator:
-    def __init__(self, mapping: UserMapping, version: str):
+    def __init__(
+        self, mapping: UserMapping, version: str, default_language: Callable[[], str | None]
+    ):
         self.mapping = mapping
         self.version = version
+        self.default_language = default_language
 
     def visit(self, node: Node) -> Translation:
         if isinstance(node, And):
@@ -194,14 +208,22 @@ class _Translator:
         return Translation(_any_of(leaves), exact)
 
     def _language(self, path: ResolvedPath, op: str, value: str) -> Translation:
+        """``eq`` a language: its GLPI locale, and NULL too when it is GLPI's default.
+
+        GLPI stores a user's language equal to its default as NULL, and such a user
+        reads as that language (:func:`app.glpi.users.mapping.user_language`). ``contains
+        ^$`` matches NULL and not ``""`` (a removed language, read as absent): GLPI's
+        ``makeTextSearch`` turns the empty pattern into ``IS NULL`` (10.0.12 and 11.0.6).
+        """
         option = self.mapping.option(path.attribute.name)
         code = glpi_language(value) if op == "eq" else None
         if option is None or code is None:
             return ANY
         exact = (scim_language(code) or "").lower() == value.lower()
-        return Translation(
-            [{"field": option, "searchtype": "contains", "value": f"^{code}$"}], exact
-        )
+        leaves = [{"field": option, "searchtype": "contains", "value": f"^{code}$"}]
+        if code == self.default_language():
+            leaves.append({"field": option, "searchtype": "contains", "value": "^$"})
+        return Translation(_any_of(leaves), exact)
 
     def _options(self, path: ResolvedPath) -> tuple[int, ...]:
         """Search options holding the values ``path`` compares (empty: not searchable)."""

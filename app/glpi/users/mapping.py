@@ -284,6 +284,25 @@ class ReadContext:
     decode: Callable[[Any], Any] = lambda value: value
     groups: list[dict] | None = None
     manager: dict | None = None
+    #: GLPI's ``cfg_glpi.language``: what a NULL ``language`` is (:func:`user_language`).
+    default_language: str | None = None
+
+
+def user_language(stored: Any, default_language: str | None) -> str | None:
+    """The GLPI locale a user's ``language`` column stands for (None: no language).
+
+    GLPI 10.0.12 and 11.0.6 store a language equal to the instance's default as
+    NULL (``User::prepareInputForUpdate``), so NULL is that default: a user written
+    ``en-GB`` on a GLPI whose default is ``en_GB`` reads back ``en-GB``, and so does a
+    user never given a language, which GLPI shows in its default language. ``""`` is
+    what the bridge writes when the IdP removes the attribute (GLPI shows it in the
+    default language too, like its "Default value" choice): it reads back absent, as
+    RFC 7644 §3.5.2.2 says a removed attribute does.
+    """
+    value = _scalar(stored)
+    if value is None:
+        return default_language
+    return str(value) or None
 
 
 def glpi_to_scim_user(
@@ -319,9 +338,12 @@ def glpi_to_scim_user(
     if mapping.option("active") is not None:
         user["active"] = _as_bool(row.get(str(mapping.option("active"))))
     _put_if(user, "title", col("title"))
-    language = scim_language(col("preferredLanguage"))
-    if language:
-        user["preferredLanguage"] = language
+    if mapping.option("preferredLanguage") is not None:
+        _put_if(
+            user,
+            "preferredLanguage",
+            scim_language(user_language(col("preferredLanguage"), ctx.default_language)),
+        )
     emails = [dec(e) for e in _as_list(row.get(str(OPT_EMAILS))) if e]
     if emails:
         user["emails"] = [
@@ -349,7 +371,7 @@ def glpi_to_scim_user(
     if enterprise:
         user["schemas"].append(ENTERPRISE_USER_SCHEMA)
         user[ENTERPRISE_USER_SCHEMA] = enterprise
-    user["meta"] = make_meta(row, mapping)
+    user["meta"] = make_meta(row, mapping, default_language=ctx.default_language)
     return user
 
 
@@ -374,7 +396,13 @@ def display_name(
     return derived or login
 
 
-def make_meta(row: Mapping[str, Any], mapping: UserMapping, resource_type: str = USER) -> dict:
+def make_meta(
+    row: Mapping[str, Any],
+    mapping: UserMapping,
+    resource_type: str = USER,
+    *,
+    default_language: str | None = None,
+) -> dict:
     """``meta`` from GLPI's ``date_creation``/``date_mod`` (read as UTC) and the row's content."""
     modified = row.get(str(OPT_DATE_MOD))
     created_iso = glpi_datetime(row.get(str(OPT_DATE_CREATION))) or glpi_datetime(modified)
@@ -384,11 +412,13 @@ def make_meta(row: Mapping[str, Any], mapping: UserMapping, resource_type: str =
         meta["created"] = created_iso
     if modified_iso:
         meta["lastModified"] = modified_iso
-    meta["version"] = make_version(row, mapping)
+    meta["version"] = make_version(row, mapping, default_language=default_language)
     return meta
 
 
-def make_version(row: Mapping[str, Any], mapping: UserMapping) -> str:
+def make_version(
+    row: Mapping[str, Any], mapping: UserMapping, *, default_language: str | None = None
+) -> str:
     """Weak ETag of the user's SCIM representation: a digest of the mapped columns.
 
     GLPI keeps no revision counter, and ``date_mod`` has a one-second
@@ -401,10 +431,14 @@ def make_version(row: Mapping[str, Any], mapping: UserMapping) -> str:
     GLPI. RFC 7232 §2.1: a weak validator
     only promises semantically equivalent representations, which is what
     the columns outside the mapping (and memberships, read separately) leave.
+    ``language`` is digested as the locale it stands for (:func:`user_language`):
+    GLPI stores ``en_GB`` written on an ``en_GB`` instance as NULL.
     """
     parts = []
     for option in mapping.version_options:
         value = row.get(str(option))
+        if option == OPTION_BY_COLUMN["language"]:
+            value = user_language(value, default_language)
         values = value if isinstance(value, list) else [value]
         parts.append("\x1f".join("" if v in (None, "") else str(v) for v in values))
     if mapping.reads_nickname:

@@ -111,7 +111,7 @@ def _set_language(out: UserWrite, mapping: UserMapping, resource: Mapping[str, A
         return
     wanted = resource.get("preferredLanguage") or resource.get("locale")
     if not isinstance(wanted, str) or not wanted.strip():
-        out.fields["language"] = None
+        out.fields["language"] = ""  # none: app.glpi.users.mapping.user_language
         return
     code = glpi_language(wanted)
     if code is None:

@@ -2,11 +2,13 @@
 
 Reads are ``/search/User`` with every column (e-mails included), and a page
 of users shares one look-up of their ``groups``. A create looks the login up
-across authtypes, then carries e-mails and the static profile row in the
-``POST /User`` itself; re-provisioning a trashed user restores it with a
-``PUT``, and nothing is read back after a write. With ``displayName`` in
-``nickname`` (the default), a read that returns users also reads their
-nicknames (:mod:`app.glpi.users.nickname_reads`); a miss and a write do not.
+across authtypes, among live users and in the trash, then carries e-mails, the
+static profile row and its dates in the ``POST /User`` itself; a trashed user
+with the login is restored with a ``PUT`` instead. Nothing is read back after a
+write, but the ``date_mod`` GLPI sets anew when a create adds e-mails. With
+``displayName`` in ``nickname`` (the default), a read that returns users also
+reads their nicknames (:mod:`app.glpi.users.nickname_reads`); a miss and a
+write do not.
 
 What each SCIM operation costs in GLPI calls, once the per-process look-ups
 (session, entity tree, default profile, the bridge account's id) are warm, is
@@ -21,12 +23,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC
-from datetime import datetime
 from typing import Any
 
 from app.glpi.cache import BackendCaches
 from app.glpi.client.errors import GlpiBadRequestError
+from app.glpi.client.errors import GlpiError
 from app.glpi.client.errors import GlpiNotFoundError
 from app.glpi.scope import TenantScope
 from app.glpi.users import nickname_reads as nicknames
@@ -38,6 +39,7 @@ from app.glpi.users.criteria import translate
 from app.glpi.users.groups_attribute import UserGroups
 from app.glpi.users.mapping import MANAGER
 from app.glpi.users.mapping import NICKNAME
+from app.glpi.users.mapping import OPT_DATE_MOD
 from app.glpi.users.mapping import OPT_GROUPS
 from app.glpi.users.mapping import OPT_ID
 from app.glpi.users.mapping import OPT_LOGIN
@@ -78,6 +80,14 @@ SORT_OPTIONS = {
     "meta.lastmodified": 19,
     "displayname": 34,
 }
+
+
+#: A ``getGlpiConfig`` answer younger than this (the version detection's) fills the cache.
+CONFIG_REUSE_SECONDS = 60.0
+
+
+def _scalar(value: Any) -> Any:
+    return (value[0] if value else None) if isinstance(value, list) else value
 
 
 @dataclass(frozen=True)
@@ -198,7 +208,23 @@ class UserStore:
                 groups = known.get(int(row[str(OPT_ID)]))
             if self.mapping.column(MANAGER) and wants(MANAGER.rsplit(":", 1)[0]):
                 manager = self._manager_of(row)
-        return glpi_to_scim_user(row, self.mapping, ReadContext(groups=groups, manager=manager))
+        context = ReadContext(
+            groups=groups, manager=manager, default_language=self._language_default(row)
+        )
+        return glpi_to_scim_user(row, self.mapping, context)
+
+    def _language_default(self, row: dict | None) -> str | None:
+        """GLPI's default language when ``row``'s ``language`` is NULL (which stands for
+        it), else None: the configuration is read only for such a row (cached)."""
+        option = self.mapping.option("preferredLanguage")
+        if option is None or (row is not None and _scalar(row.get(str(option))) is not None):
+            return None
+        return self.default_language()
+
+    def default_language(self) -> str | None:
+        """``cfg_glpi.language``: GLPI's default language (read with GLPI's configuration,
+        once per cache lifetime)."""
+        return str(self._glpi_config().get("language") or "") or None
 
     def _manager_of(self, row: dict) -> dict | None:
         """``users_id_supervisor`` as ``{"value": id}`` (option 99 shows the login: resolved)."""
@@ -224,7 +250,9 @@ class UserStore:
         GLPI pages and counts; otherwise every candidate (at most
         ``users.filter_scan_limit``) is fetched in one call and verified.
         """
-        translation = translate(query.filter, self.mapping, self._client.version)
+        translation = translate(
+            query.filter, self.mapping, self._client.version, self.default_language
+        )
         if translation.nothing:
             return SearchResult(0, [])
         criteria = combine(self._scope.user_criteria(), translation)
@@ -312,9 +340,16 @@ class UserStore:
         unfinished = self._conflicts.refuse_taken_login(write.fields["name"])
         if unfinished is not None:
             return self._finish_create(ctx, unfinished, write)
+        trashed = self._conflicts.trashed_to_restore(write.fields["name"])
+        if trashed is not None:
+            return self._restore(ctx, trashed.row, write)
         manager_login = self._check_manager(write.manager_id)
         dropdowns = {c: self._dropdowns.resolve(c, n) for c, n in write.dropdowns.items() if n}
         data = uw.create_input(write, self._tenant, self._conflicts.default_profile_id(), dropdowns)
+        # GLPI keeps a create's own dates (CommonDBTM::add stamps only missing ones): the
+        # answer then shows what GLPI holds, on GLPI's clock, without reading it back.
+        stamp = self._client.glpi_now()
+        data.update(date_creation=stamp, date_mod=stamp)
         try:
             user_id = self._client.add("User", data)
         except GlpiBadRequestError as exc:
@@ -325,9 +360,25 @@ class UserStore:
             if found.restore:
                 return self._restore(ctx, found.row, write)
             return self._finish_create(ctx, found.row, write)
-        row = self._written_row(user_id, None, write, manager_login)
+        row = self._written_row(user_id, None, write, manager_login, stamp=stamp)
+        if write.emails:
+            row[str(OPT_DATE_MOD)] = self._date_mod_after_emails(user_id, stamp)
         self._caches.user_facts.put(user_id, UserFacts(row))
         return self.to_scim(row, ctx)
+
+    def _date_mod_after_emails(self, user_id: int, stamp: str) -> str:
+        """GLPI's ``date_mod`` of a user just created with e-mails (one ``GET /User/:id``).
+
+        ``User::post_addItem`` adds the e-mails, then sets ``date_mod`` to the request's
+        own time, whatever the input gave (10.0.12 and 11.0.6): only a read tells it. The
+        user exists: a failing read answers the date sent rather than an error.
+        """
+        try:
+            item = self._client.get_item("User", user_id)
+        except GlpiError as exc:
+            log.info("user %s created; its date_mod could not be read: %r", user_id, exc)
+            return stamp
+        return str(item.get("date_mod") or stamp)
 
     def preview(self, resource: dict) -> dict:
         """What ``create`` would send to GLPI for ``resource``, without writing anything.
@@ -356,12 +407,16 @@ class UserStore:
         """Take a trashed user with the same login back (no 409 loop on re-provisioning).
 
         The trashed user's search row plus what was written is the answer: nothing
-        is read back (issue 13: the restore read the user again).
+        is read back (issue 13: the restore read the user again). It gets the authtype a
+        create would give: GLPI blanks the password of a user moved off local
+        authentication, so a user trashed while local and re-provisioned without a
+        password cannot log in with its old one.
         """
         user_id = int(row[str(OPT_ID)])
         manager_login = self._check_manager(write.manager_id)
         write.fields.setdefault("is_active", 1)
-        self._update(user_id, row, write, extra={"is_deleted": 0}, write_nickname=True)
+        extra = {"is_deleted": 0, "authtype": uw.authtype_for(write, self._tenant)}
+        self._update(user_id, row, write, extra=extra, write_nickname=True)
         new_row = self._written_row(user_id, row, write, manager_login)
         self._caches.user_facts.put(user_id, UserFacts(new_row))
         return self.to_scim(new_row, ctx)
@@ -398,7 +453,9 @@ class UserStore:
         row = self.load_row(user_id, display=False)
         self._check_protected(row)
         write = scim_to_glpi_user(resource, self.mapping)
-        if not uw.changed_fields(write, row, write_nickname=False):
+        if not uw.changed_fields(
+            write, row, write_nickname=False, default_language=self._language_default(row)
+        ):
             self._with_nicknames([row])  # no PUT /User unless the nickname changed
         return self._apply(ctx, row, write, NICKNAME in write.fields)
 
@@ -430,7 +487,10 @@ class UserStore:
         self, user_id: int, row: dict, write: Any, *, extra: dict, write_nickname: bool
     ) -> dict:
         """Write only what changed: one ``PUT /User`` (if any column changed), then e-mails."""
-        data = {**uw.changed_fields(write, row, write_nickname=write_nickname), **extra}
+        changed = uw.changed_fields(
+            write, row, write_nickname=write_nickname, default_language=self._language_default(row)
+        )
+        data = {**changed, **extra}
         for column, name in uw.changed_dropdowns(write, row).items():
             data[column] = self._dropdowns.resolve(column, name)
         if write.manager_set and self._manager_changed(row, write.manager_id):
@@ -480,9 +540,10 @@ class UserStore:
             raise InvalidValueError(up.refusal_detail(reasons))
 
     def _glpi_config(self) -> dict:
-        """GLPI's ``cfg_glpi`` (read once per cache lifetime, only when a password is sent)."""
+        """GLPI's ``cfg_glpi`` (read once per cache lifetime, when a password is sent or a
+        user's language is NULL); the copy the version detection just read is reused."""
         return self._caches.ids_by_name.get_or_load(
-            ("glpi-config",), self._client.get_glpi_config
+            ("glpi-config",), lambda: self._client.get_glpi_config(max_age=CONFIG_REUSE_SECONDS)
         )
 
     def _manager_changed(self, row: dict, manager_id: int | None) -> bool:
@@ -505,12 +566,25 @@ class UserStore:
         return login
 
     def _written_row(
-        self, user_id: int, row: dict | None, write: Any, manager_login: str | None
+        self,
+        user_id: int,
+        row: dict | None,
+        write: Any,
+        manager_login: str | None,
+        *,
+        stamp: str | None = None,
     ) -> dict:
-        """The search row GLPI would now return, built from what was written (no read back)."""
+        """The search row GLPI would now return, built from what was written (no read back).
+
+        :param stamp: the dates a create wrote; an update's ``date_mod`` is GLPI's own,
+            estimated on GLPI's clock (:meth:`~app.glpi.client.session.GlpiSession.glpi_now`).
+        """
         new = dict(row or {})
         for column, value in write.fields.items():
-            if column in OPTION_BY_COLUMN:
+            if column == "language":
+                key = str(OPTION_BY_COLUMN[column])
+                new[key] = uw.stored_language(_scalar(new.get(key)), value)
+            elif column in OPTION_BY_COLUMN:
                 new[str(OPTION_BY_COLUMN[column])] = value
         for column, name in write.dropdowns.items():
             new[str(OPTION_BY_COLUMN[column])] = name
@@ -518,7 +592,7 @@ class UserStore:
             new["5"] = [a for a, _ in uw.primary_first(write.emails)]
         if write.manager_set:
             new[str(OPTION_BY_COLUMN["users_id_supervisor"])] = manager_login
-        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        stamp = stamp or self._client.glpi_now()
         new.update({str(OPT_ID): user_id, "19": stamp})
         new.setdefault("121", stamp)
         if row is None:

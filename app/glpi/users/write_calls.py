@@ -21,11 +21,9 @@ from app.glpi.users.mapping import DROPDOWN_BY_COLUMN
 from app.glpi.users.mapping import NICKNAME
 from app.glpi.users.mapping import OPT_EMAILS
 from app.glpi.users.mapping import OPTION_BY_COLUMN
+from app.glpi.users.mapping import user_language
 from app.glpi.users.scim_to_glpi import UserWrite
 from app.scim.errors import InvalidValueError
-
-#: Columns whose "no value" GLPI stores as NULL rather than "".
-_NULLABLE = frozenset({"language"})
 
 
 def create_input(
@@ -39,7 +37,6 @@ def create_input(
     (glpi #21077). ``password2`` always goes with ``password``: without it
     GLPI 10.0.12 and 11.0.6 store the password in clear text.
     """
-    users = tenant.get("users") or {}
     entity = tenant.get("entity") or {}
     data = {k: v for k, v in write.fields.items() if v not in ("", None)}
     data.update(
@@ -49,9 +46,7 @@ def create_input(
         data["users_id_supervisor"] = write.manager_id
     if write.password:
         data["password"] = data["password2"] = write.password
-        data["authtype"] = int(users.get("authtype_with_password", 1))
-    else:
-        data["authtype"] = int(users.get("authtype_without_password", 4))
+    data["authtype"] = authtype_for(write, tenant)
     data.update(
         {
             "entities_id": int(entity.get("id", 0)),
@@ -65,6 +60,15 @@ def create_input(
         data["_useremails"] = {key: address for address, key in keys.items()}
         data["_default_email"] = keys[next(a for a, p in write.emails if p)]
     return data
+
+
+def authtype_for(write: UserWrite, tenant: Mapping[str, Any]) -> int:
+    """The authtype a create gives: ``users.authtype_with_password`` (1, local) when a
+    password is sent, else ``users.authtype_without_password`` (4, external)."""
+    users = tenant.get("users") or {}
+    if write.password:
+        return int(users.get("authtype_with_password", 1))
+    return int(users.get("authtype_without_password", 4))
 
 
 def primary_first(emails: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
@@ -83,14 +87,45 @@ def current_columns(row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def changed_fields(write: UserWrite, row: Mapping[str, Any], *, write_nickname: bool) -> dict:
+def stored_language(stored: Any, wanted: str | None) -> Any:
+    """The ``language`` GLPI holds after an update writes ``wanted`` (``""``/None: none).
+
+    GLPI compares with PHP's ``!=`` (``CommonDBTM::update``): ``""`` does not
+    replace NULL, so a user on GLPI's default language (NULL) keeps it when the
+    IdP removes the attribute.
+    """
+    if not wanted and stored in (None, ""):
+        return stored
+    return wanted or ""
+
+
+def language_changes(stored: Any, wanted: str | None, default_language: str | None) -> bool:
+    """Whether writing ``wanted`` changes the language a user reads back as.
+
+    ``en_GB`` written over NULL on an ``en_GB`` instance is no change: GLPI would
+    store NULL again (:func:`app.glpi.users.mapping.user_language`).
+    """
+    if isinstance(stored, list):
+        stored = stored[0] if stored else None
+    after = stored_language(stored, wanted)
+    return user_language(after, default_language) != user_language(stored, default_language)
+
+
+def changed_fields(
+    write: UserWrite,
+    row: Mapping[str, Any],
+    *,
+    write_nickname: bool,
+    default_language: str | None = None,
+) -> dict:
     """The plain columns of ``write`` whose value differs from the search row.
 
     ``nickname`` is written only when the caller says ``displayName`` was
     given or changed (``write_nickname``: a read ``displayName`` may be
     derived, and must not be frozen into GLPI by a PATCH of another
     attribute), and then only when it differs from the row's value, if
-    :mod:`app.glpi.users.nickname_reads` read it.
+    :mod:`app.glpi.users.nickname_reads` read it. ``language`` is compared as the locale
+    it stands for, NULL being ``default_language`` (:func:`language_changes`).
     """
     current = current_columns(row)
     changes: dict[str, Any] = {}
@@ -101,12 +136,16 @@ def changed_fields(write: UserWrite, row: Mapping[str, Any], *, write_nickname: 
                 changes[column] = value
             continue
         old = current.get(column)
+        if column == "language":
+            if language_changes(old, value, default_language):
+                changes[column] = value or ""
+            continue
         if column == "is_active":
             if int(str(old).strip() in ("1", "True", "true")) != int(value):
                 changes[column] = int(value)
             continue
         if (old or "") != (value or ""):
-            changes[column] = None if (column in _NULLABLE and not value) else value
+            changes[column] = value
     return changes
 
 

@@ -1,8 +1,10 @@
 """GLPI's text matching, as the MySQL ``LIKE`` built by ``makeTextSearchValue`` behaves.
 
 The rules (both versions unless said): the value is trimmed; ``NULL``/``null``
-means IS NULL; ``^`` alone means "not empty"; ``''``, ``^$`` and ``$`` mean
-empty; otherwise it is wrapped in ``%`` unless it starts with ``^`` or ends with
+means IS NULL or ``''`` (``makeTextCriteria`` adds ``OR field = ''``); ``^`` alone
+is ``LIKE '%'``, which any non-NULL value matches, ``''`` included; ``''``, ``^$``
+and ``$`` are IS NULL only (``makeTextSearch`` tests the empty pattern with PHP's
+``== null``, which ``''`` passes, so ``''`` itself does not match); otherwise it is wrapped in ``%`` unless it starts with ``^`` or ends with
 ``$``; ``_`` is escaped (literal) but ``%`` is **not** (it stays a wildcard);
 matching is case-insensitive (``utf8mb4_unicode_ci``). GLPI 10 decodes the
 search value once (``&#38;`` → ``&``) and compares it with the HTML-encoded
@@ -41,11 +43,11 @@ def compile_like(value: object, version: str, numeric: bool = False) -> Callable
     """
     text = "" if value is None else str(value).strip()
     if text in ("NULL", "null"):
-        return lambda stored: stored is None
-    if text == "^":
-        return lambda stored: stored is not None and str(stored) != ""
-    if text in ("", "^$", "$"):
         return lambda stored: stored is None or str(stored) == ""
+    if text == "^":
+        return lambda stored: stored is not None
+    if text in ("", "^$", "$"):
+        return lambda stored: stored is None
     if version == "10":
         text = html_decode(text)
     anchored_start = False
