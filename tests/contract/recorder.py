@@ -8,8 +8,8 @@ path, query, headers, body}, "response": {status, headers, body}, "note"?}``.
 
 Which GLPI
     By default the kit: ``../shared/glpi-real/up 10`` (or ``11``) prints the URL
-    and tokens. ``GLPISCIM_REAL_URL``, ``GLPISCIM_REAL_APP_TOKEN`` and
-    ``GLPISCIM_REAL_USER_TOKEN`` (the real lane's variables) aim it at any other
+    and tokens. ``REAL_GLPI_URL``, ``REAL_GLPI_APP_TOKEN`` and
+    ``REAL_GLPI_USER_TOKEN`` (the real lane's variables) aim it at any other
     GLPI, e.g. a staging one; its version is read from ``getGlpiConfig``.
 
 Session
@@ -128,14 +128,14 @@ def kit_target(major: str) -> Target:
 
 
 def env_target() -> Target | None:
-    """The GLPI named by ``GLPISCIM_REAL_URL`` and its tokens, or None."""
-    url = os.environ.get("GLPISCIM_REAL_URL")
+    """The GLPI named by ``REAL_GLPI_URL`` and its tokens, or None."""
+    url = os.environ.get("REAL_GLPI_URL")
     if not url:
         return None
     return Target(
         url.rstrip("/"),
-        os.environ["GLPISCIM_REAL_APP_TOKEN"],
-        os.environ["GLPISCIM_REAL_USER_TOKEN"],
+        os.environ["REAL_GLPI_APP_TOKEN"],
+        os.environ["REAL_GLPI_USER_TOKEN"],
     )
 
 

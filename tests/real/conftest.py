@@ -3,9 +3,9 @@
 ``real_glpi`` is session-scoped and parametrized over GLPI ``10`` and ``11``
 (test ids ``glpi10`` and ``glpi11``). It targets, in this order:
 
-* the GLPI named by ``GLPISCIM_REAL_URL``, ``GLPISCIM_REAL_APP_TOKEN`` and
-  ``GLPISCIM_REAL_USER_TOKEN`` (a staging GLPI; ``GLPISCIM_REAL_VERSION``
-  saves the version look-up, ``GLPISCIM_REAL_MYSQL_*`` give ``.sql``); the
+* the GLPI named by ``REAL_GLPI_URL``, ``REAL_GLPI_APP_TOKEN`` and
+  ``REAL_GLPI_USER_TOKEN`` (a staging GLPI; ``REAL_GLPI_VERSION``
+  saves the version look-up, ``REAL_GLPI_MYSQL_*`` give ``.sql``); the
   other version's tests are skipped;
 * else the kit at ``<repo>/../shared/glpi-real``: its ``up`` is idempotent
   (0.2 s when running) and serialised with ``flock``, so both xdist workers
@@ -13,12 +13,12 @@
 
 Without either, no test module of the lane is collected but
 ``test_available.py``, whose one test is skipped with the reason: pytest's
-``-ra`` summary shows ONE line saying why. With ``GLPISCIM_REAL_URL``, the
+``-ra`` summary shows ONE line saying why. With ``REAL_GLPI_URL``, the
 tests of the other GLPI version are deselected.
 
 On the kit, the run's first use of each version reinstalls it (``up N
 --fresh``) and checks issue 15's first page on that stock GLPI
-(:mod:`tests.real.stock`); ``GLPISCIM_REAL_FRESH=0`` keeps the kit's data and
+(:mod:`tests.real.stock`); ``REAL_GLPI_FRESH=0`` keeps the kit's data and
 leaves ``test_stock_glpi.py`` out.
 
 Tests clean up what they create (``real_bridge`` purges every user and
@@ -77,7 +77,7 @@ def _inapplicable(item: pytest.Item) -> bool:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect the runs a ``real_glpi_versions`` marker leaves out (a behaviour one GLPI
-    version does not have is not a skipped check), and, with ``GLPISCIM_REAL_URL``, the tests
+    version does not have is not a skipped check), and, with ``REAL_GLPI_URL``, the tests
     of the version that GLPI is not."""
     absent: list[str] = []
     if os.environ.get(ENV_URL) and lane_skip_reason() is None:

@@ -1,7 +1,7 @@
 """Where the real lane's GLPI comes from, and a small direct reader of its state.
 
 :func:`locate` finds the GLPI of one version: the one named by the
-``GLPISCIM_REAL_*`` environment variables (a staging GLPI), else the kit at
+``REAL_GLPI_*`` environment variables (a staging GLPI), else the kit at
 ``<repo>/../shared/glpi-real`` (started with its idempotent ``up``). It
 answers a :class:`RealGlpi`, or the reason why there is none.
 
@@ -9,7 +9,7 @@ answers a :class:`RealGlpi`, or the reason why there is none.
 for the tests' state checks, and purges what a test created. It never
 trusts GLPI's LIKE search: every ``rows`` match is verified in Python.
 :meth:`RealGlpi.sql` runs a query through the ``mariadb`` client (the kit's
-database, or ``GLPISCIM_REAL_MYSQL_*``), for what the API never shows
+database, or ``REAL_GLPI_MYSQL_*``), for what the API never shows
 (password hashes).
 """
 
@@ -38,18 +38,18 @@ KIT = REPO.parent / "shared" / "glpi-real"
 VERSIONS = ("10", "11")
 
 #: Environment variables naming a GLPI to test instead of the kit's.
-ENV_URL = "GLPISCIM_REAL_URL"
-ENV_APP_TOKEN = "GLPISCIM_REAL_APP_TOKEN"
-ENV_USER_TOKEN = "GLPISCIM_REAL_USER_TOKEN"
-ENV_VERSION = "GLPISCIM_REAL_VERSION"
+ENV_URL = "REAL_GLPI_URL"
+ENV_APP_TOKEN = "REAL_GLPI_APP_TOKEN"
+ENV_USER_TOKEN = "REAL_GLPI_USER_TOKEN"
+ENV_VERSION = "REAL_GLPI_VERSION"
 #: Optional database access of that GLPI (for ``.sql``): host or socket, user, password, db.
 ENV_MYSQL = {
-    "host": "GLPISCIM_REAL_MYSQL_HOST",
-    "port": "GLPISCIM_REAL_MYSQL_PORT",
-    "socket": "GLPISCIM_REAL_MYSQL_SOCKET",
-    "user": "GLPISCIM_REAL_MYSQL_USER",
-    "password": "GLPISCIM_REAL_MYSQL_PASSWORD",
-    "db": "GLPISCIM_REAL_MYSQL_DB",
+    "host": "REAL_GLPI_MYSQL_HOST",
+    "port": "REAL_GLPI_MYSQL_PORT",
+    "socket": "REAL_GLPI_MYSQL_SOCKET",
+    "user": "REAL_GLPI_MYSQL_USER",
+    "password": "REAL_GLPI_MYSQL_PASSWORD",
+    "db": "REAL_GLPI_MYSQL_DB",
 }
 
 
@@ -256,7 +256,7 @@ class RealGlpi:
         """Rows of ``query`` (``%s`` placeholders filled with quoted ``params``), as strings.
 
         Skips the test when no database access is known or the database does
-        not answer (a staging GLPI without ``GLPISCIM_REAL_MYSQL_*``).
+        not answer (a staging GLPI without ``REAL_GLPI_MYSQL_*``).
         """
         if not self.mysql:
             pytest.skip(f"no MariaDB access to {self.label} (set {ENV_MYSQL['user']} etc.)")

@@ -21,7 +21,7 @@ kit's ``flock``; the first one does the work):
 
 What was seen is kept in the kit's state directory (``scim-lane-run.json``);
 ``test_stock_glpi.py`` asserts it, for each version. A dev who shares the kit
-with another test run sets ``GLPISCIM_REAL_FRESH=0``: no reinstall, and the
+with another test run sets ``REAL_GLPI_FRESH=0``: no reinstall, and the
 stock test is not collected (docs/real-glpi.md).
 """
 
@@ -38,8 +38,8 @@ import requests
 
 from app import create_app
 
-#: ``GLPISCIM_REAL_FRESH=0`` keeps the kit's data (no ``--fresh`` at the start of the run).
-ENV_FRESH = "GLPISCIM_REAL_FRESH"
+#: ``REAL_GLPI_FRESH=0`` keeps the kit's data (no ``--fresh`` at the start of the run).
+ENV_FRESH = "REAL_GLPI_FRESH"
 MARKER = "scim-lane-run.json"
 #: The kit's own test accounts (its README), purged to get GLPI's stock users.
 KIT_ACCOUNTS = ("selfservice", "childtech")
@@ -61,7 +61,7 @@ def run_id() -> str:
     """The id shared by every process of this pytest run (xdist's, else this process's)."""
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
     if not run:
-        run = os.environ.setdefault("GLPISCIM_REAL_RUN", os.urandom(8).hex())
+        run = os.environ.setdefault("REAL_GLPI_RUN", os.urandom(8).hex())
     return run
 
 

@@ -52,4 +52,4 @@ def test_a_case_one_glpi_version_lacks_is_deselected_there_not_skipped():
         assert f"tests/real/test_divergences.py::{absent}" not in collected, done.stdout
     assert "tests/real/test_divergences.py::" \
         "test_a_password_refused_by_glpi_history_is_400_and_changes_nothing[glpi11]" in collected \
-        or os.environ.get("GLPISCIM_REAL_URL"), done.stdout
+        or os.environ.get("REAL_GLPI_URL"), done.stdout
