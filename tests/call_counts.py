@@ -385,13 +385,13 @@ def _user_delete(warm: bool):
 
 
 def age_session(b: Any) -> None:
-    """Make the bridge's GLPI session older than the age a refusal for rights needs before
-    the bridge logs in again (``RIGHTS_RELOGIN_MIN_AGE``), as a long-lived session is."""
-    from app.glpi.client.session import RIGHTS_RELOGIN_MIN_AGE
+    """Move the bridge's session clock past ``RIGHTS_RELOGIN_INTERVAL``, so that a renewal for
+    rights made earlier by the same (long-lived, warm) bridge does not hold the next one back."""
+    from app.glpi.client.session import RIGHTS_RELOGIN_INTERVAL
 
     session = b.storage.client.session
     clock = session.clock
-    session.clock = lambda: clock() + RIGHTS_RELOGIN_MIN_AGE + 1
+    session.clock = lambda: clock() + RIGHTS_RELOGIN_INTERVAL + 1
 
 
 def _user_delete_new_entity(b):

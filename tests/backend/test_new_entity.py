@@ -62,24 +62,16 @@ def _refused_as_today(answer) -> None:
     assert answer.json["detail"] == f"GLPI refused DELETE /User/:id: {REFUSED}"
 
 
-def test_a_refusal_in_a_young_session_is_todays_error_without_a_login(bridge, glpi_version):
-    """A session younger than RIGHTS_RELOGIN_MIN_AGE is not renewed: the refusal is the answer
-    (a 502 naming GLPI's reason, the user read back), with today's calls."""
+def test_a_refusal_right_after_the_login_is_cured_too(bridge, glpi_version):
+    """The interval runs from the last renewal for rights, not from the login: an entity
+    created seconds after the bridge logged in is met with one login and the replay too."""
     user = bridge.create("refused.young")
     with bridge.new_entity("Created after the login"):
         bridge.reset_calls()
         answer = bridge.delete(user["id"])
         calls = bridge.calls()
-        assert bridge.glpi_row("User", id=int(user["id"]))
-        age_session(bridge)
-        bridge.reset_calls()
-        older = bridge.delete(user["id"])
-        older_calls = bridge.calls()
-    _refused_as_today(answer)
-    assert calls == [("DELETE", "/User/:id"), SEARCH_USER]
-    # once older, one login and the replay; the refusal dropped the cached row (scope read first)
-    assert older.status_code == 204
-    assert older_calls == [SEARCH_USER, *calls_on("user.delete.new_entity", glpi_version)]
+    assert answer.status_code == 204, answer.json
+    assert calls == calls_on("user.delete.new_entity", glpi_version)
     assert bridge.glpi_row("User", id=int(user["id"])) == []
 
 

@@ -73,16 +73,14 @@ log = logging.getLogger(__name__)
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
 
-#: Age, in seconds, a session must have before a refusal for rights makes the
-#: bridge log in again and replay the call (see
+#: Seconds between two logins caused by a refusal for rights (see
 #: :meth:`GlpiSession.request_with_headers`). The refusal it cures comes from
-#: an entity created after the login, which is rare; a genuine refusal (a user
-#: the account may really not delete) persists, and then costs at most one
-#: ``initSession`` per 10 s per process (each writes ``last_login`` and an
-#: event in GLPI), never a login per request. A session younger than that is
-#: not renewed: an entity created within 10 s after a login is refused once
-#: more, and the IdP's next attempt gets the fresh session.
-RIGHTS_RELOGIN_MIN_AGE = 10.0
+#: an entity created after the login, which is rare, and the first such refusal
+#: is cured at once, whatever the session's age; a genuine refusal (a user the
+#: account may really not delete) persists, and then costs at most one
+#: ``initSession`` per 10 s per process (each writes ``last_login`` and an event
+#: in GLPI), never a login per request.
+RIGHTS_RELOGIN_INTERVAL = 10.0
 
 _ERRNO_RE = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
 
@@ -215,7 +213,7 @@ class GlpiSession:
         self._identity: tuple[int, str | None] | None = None
         self._clock_offset = 0.0
         self.session = SessionToken(self._init_session, self._kill_session)
-        self.rights_relogin_min_age = RIGHTS_RELOGIN_MIN_AGE
+        self.rights_relogin_interval = RIGHTS_RELOGIN_INTERVAL
 
     def __repr__(self) -> str:
         name = type(self).__name__
@@ -445,8 +443,8 @@ class GlpiSession:
         :func:`app.glpi.client.errors.refused_for_rights`: ``403 ERROR_RIGHT_MISSING``,
         or ``400 ERROR_GLPI_ADD/UPDATE/DELETE`` whose every item is "You don't
         have permission to perform this action."), the session is renewed
-        once, when it is older than :attr:`rights_relogin_min_age`, and the
-        call replayed once. GLPI 10.0.12 and 11.0.6 freeze a session's active
+        once (unless a refusal already renewed it within
+        :attr:`rights_relogin_interval`) and the call replayed once. GLPI 10.0.12 and 11.0.6 freeze a session's active
         entities at login, and decide "can view all entities" by counting
         them: ``Session::canViewAllEntities()`` is
         ``countElementsInTable("glpi_entities") ==
@@ -491,7 +489,7 @@ class GlpiSession:
             if (
                 not renewed_for_rights
                 and refused_for_rights(response.status_code, body)
-                and self.session.renew_if_older(self.rights_relogin_min_age, generation)
+                and self.session.renew_for_rights(self.rights_relogin_interval, generation)
             ):
                 renewed_for_rights = True
                 log.info(
@@ -541,6 +539,7 @@ class SessionToken:
         self._state: tuple[str | None, int] = (None, 0)
         self._failure: GlpiError | None = None
         self._started = 0.0
+        self._rights_renewed_at: float | None = None
         self.logins = 0
 
     def __repr__(self) -> str:
@@ -603,6 +602,29 @@ class SessionToken:
             if self._state[1] != generation:
                 return True
         self.renew(generation)
+        return True
+
+    def renew_for_rights(self, interval: float, seen_generation: int) -> bool:
+        """Renew the session after GLPI refused a call for rights, at most once per ``interval``.
+
+        The interval runs from the last renewal made for rights, not from the login:
+        a session of any age meeting an entity created after it is renewed at once,
+        and a refusal that persists costs at most one login per interval.
+
+        :param seen_generation: the generation the refused call used; when a newer
+            session exists already, it is reused (no login).
+        :returns: True when this call (or a concurrent one) started a new session.
+        """
+        if self._state[1] != seen_generation:
+            return True
+        with self._lock:
+            if self._state[1] != seen_generation:
+                return True
+            now = self.clock()
+            if self._rights_renewed_at is not None and now - self._rights_renewed_at < interval:
+                return False
+            self._rights_renewed_at = now
+        self.renew(seen_generation)
         return True
 
     def close(self) -> None:
