@@ -88,29 +88,42 @@ def test_glpi_stopped_gives_503_with_retry_after_and_nothing_duplicated(
 
 
 def test_glpi_stopped_during_a_provisioning_run_converges(real_glpi, proxy, cut_bridge):
-    """An IdP provisions 12 users, retrying on 503 as Entra does (a 409 on retry means the
-    first attempt landed: it matches by userName); GLPI goes away twice meanwhile."""
+    """An IdP provisions users, retrying on 503 as Entra does (a 409 on retry means the
+    first attempt landed: it matches by userName), while GLPI goes away every 0.8 s until
+    a cut has reached a POST.
+
+    The run goes on until at least 12 users are provisioned and a cut has reached a POST
+    (a 503: the bridge's idempotent reads ride out a short cut with their retries, so
+    whether a given cut meets one is chance), bounded at 60 users.
+    """
     bridge = cut_bridge
-    logins = [unique_name("rl.run") for _ in range(12)]
-    outcomes: dict[str, list[int]] = {login: [] for login in logins}
+    logins: list[str] = []
+    outcomes: dict[str, list[int]] = {}
     done = threading.Event()
 
+    def cut_seen() -> bool:
+        return any(503 in codes for codes in outcomes.values())
+
     def provision() -> None:
-        for login in logins:
-            for _ in range(60):
-                answer = bridge.post({"userName": login, "emails": [
-                    {"value": f"{login}@example.org", "primary": True}]})
-                outcomes[login].append(answer.status_code)
-                if answer.status_code in (201, 409):
-                    break
-                assert answer.status_code == 503 and answer.headers["Retry-After"], answer.json
-                time.sleep(0.1)
-        done.set()
+        try:
+            while (len(logins) < 12 or not cut_seen()) and len(logins) < 60:
+                login = unique_name("rl.run")
+                logins.append(login)
+                outcomes[login] = []
+                for _ in range(60):
+                    answer = bridge.post({"userName": login, "emails": [
+                        {"value": f"{login}@example.org", "primary": True}]})
+                    outcomes[login].append(answer.status_code)
+                    if answer.status_code in (201, 409):
+                        break
+                    assert answer.status_code == 503 and answer.headers["Retry-After"], answer.json
+                    time.sleep(0.1)
+        finally:
+            done.set()
 
     worker = threading.Thread(target=provision)
     worker.start()
-    for pause in (0.3, 0.5):
-        time.sleep(pause)
+    while not done.wait(0.3) and not cut_seen():  # GLPI stays up once a POST met a cut
         proxy.cut()
         time.sleep(0.5)
         proxy.restore()
