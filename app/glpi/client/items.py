@@ -24,6 +24,7 @@ from app.glpi.client.errors import GlpiBadRequestError
 from app.glpi.client.errors import GlpiRangeError
 from app.glpi.client.errors import ItemResult
 from app.glpi.client.errors import parse_item_results
+from app.glpi.client.session import SESSION_MAX_AGE
 from app.glpi.client.session import CallRecord
 from app.glpi.client.session import GlpiSession
 from app.glpi.client.session import endpoint_template
@@ -120,6 +121,7 @@ class GlpiClient(GlpiSession):
             "retries": glpi.get("retries", 2),
             "verify_tls": glpi.get("verify_tls", True),
             "pool_size": glpi.get("pool_size", 10),
+            "session_max_age": glpi.get("session_max_age", SESSION_MAX_AGE),
             "name": name,
         }
         options.update(kwargs)

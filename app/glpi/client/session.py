@@ -82,6 +82,17 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 #: in GLPI), never a login per request.
 RIGHTS_RELOGIN_INTERVAL = 10.0
 
+#: Default of ``glpi.session_max_age``: seconds after which a call logs in again first.
+#: GLPI 10.0.12 and 11.0.6 freeze a session's active entities at login; a session whose
+#: account did not see every entity then (``glpishowallentities`` 0: an account limited
+#: to a sub-entity) has every ``/search`` restricted to that frozen list, so a user put in a
+#: sub-entity created later stays out of every filter until a new login. 300 s bounds that
+#: (and the life of rights revoked from the bridge's account, which GLPI never re-reads in
+#: a live session) for one ``initSession`` per 5 minutes per process and tenant: 25 ms on
+#: GLPI 10.0.12, 42 ms on 11.0.6 (measured on the kit). Entra's incremental cycle (40 min)
+#: then always sees the user; Okta's push just after an admin moved a user may not.
+SESSION_MAX_AGE = 300.0
+
 _ERRNO_RE = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
 
 
@@ -186,6 +197,7 @@ class GlpiSession:
         pool_size: int = 10,
         backoff_base: float = 0.2,
         backoff_max: float = 2.0,
+        session_max_age: float | None = SESSION_MAX_AGE,
         name: str = "glpi",
     ):
         self.base_url = url.rstrip("/")
@@ -211,9 +223,12 @@ class GlpiSession:
         self._http.mount("http://", adapter)
         self._http.mount("https://", adapter)
         self._identity: tuple[int, str | None] | None = None
+        self._views_all: bool | None = None
         self._clock_offset = 0.0
         self.session = SessionToken(self._init_session, self._kill_session)
         self.rights_relogin_interval = RIGHTS_RELOGIN_INTERVAL
+        #: Seconds after which a call logs in again first (None or 0: no limit).
+        self.session_max_age = session_max_age or None
 
     def __repr__(self) -> str:
         name = type(self).__name__
@@ -346,6 +361,8 @@ class GlpiSession:
         full = body.get("session") if isinstance(body, dict) else None
         if isinstance(full, dict) and str(full.get("glpiID") or "").isdigit():
             self._identity = (int(full["glpiID"]), str(full.get("glpiname") or "") or None)
+        if isinstance(full, dict) and "glpishowallentities" in full:
+            self._views_all = str(full["glpishowallentities"]) in ("1", "True", "true")
         if isinstance(full, dict) and received - sent <= CLOCK_TOLERANCE:
             # A slow (retried) login measures nothing: the last offset is kept.
             self._clock_offset = clock_offset(full.get("glpi_currenttime"), sent, received)
@@ -399,6 +416,24 @@ class GlpiSession:
         self.kill_session()
         self._http.close()
 
+    def renew_for_frozen_entities(self) -> bool:
+        """Log in again because a search may have missed a row of an entity created since the
+        login (single-flight; spaced like the renewals for rights, which it shares).
+
+        GLPI restricts a session's searches to the entities frozen at its login, unless the
+        account saw every entity then (``glpishowallentities``, which ``Search``'s default
+        WHERE tests, not the live count): such a session's searches miss nothing, and it is
+        not renewed. So is a session renewed for rights or for this within
+        :attr:`rights_relogin_interval`.
+
+        :returns: True when a new session (this call's or a concurrent one's) may see more.
+        """
+        if self._views_all:
+            return False
+        return self.session.renew_for_rights(
+            self.rights_relogin_interval, self.session.generation
+        )
+
     def refresh_session(self, min_age: float = 60.0) -> bool:
         """Log in again when the session is older than ``min_age`` seconds (single-flight).
 
@@ -439,6 +474,10 @@ class GlpiSession:
         rejects an invalid token before doing any work, so this replay is
         safe even for a POST.
 
+        A session older than :attr:`session_max_age` is replaced first (one
+        ``initSession``, single-flight: see :meth:`SessionToken.current`), so
+        that the entities GLPI froze at its login are never older than that.
+
         On a refusal for rights of the **whole** call (see
         :func:`app.glpi.client.errors.refused_for_rights`: ``403 ERROR_RIGHT_MISSING``,
         or ``400 ERROR_GLPI_ADD/UPDATE/DELETE`` whose every item is "You don't
@@ -461,7 +500,7 @@ class GlpiSession:
         """
         method = method.upper()
         may_retry = method in IDEMPOTENT_METHODS if retry is None else (retry and method != "POST")
-        token, generation = self.session.current()
+        token, generation = self.session.current(self.session_max_age)
         renewed_expired = renewed_for_rights = False
         while True:
             response = self._send(
@@ -554,10 +593,19 @@ class SessionToken:
     def active(self) -> bool:
         return self._state[0] is not None
 
-    def current(self) -> tuple[str, int]:
-        """Return ``(token, generation)``, logging in first when there is no session yet."""
+    def current(self, max_age: float | None = None) -> tuple[str, int]:
+        """Return ``(token, generation)``, logging in first when there is no session yet,
+        or when it started ``max_age`` seconds ago or more.
+
+        Single-flight: of the threads that find the session too old, the first logs in
+        (:meth:`renew` with the generation they saw) and the others reuse its token. The
+        old session is not killed: a thread may still be using it, and GLPI expires it.
+        """
         token, generation = self._state
         if token is None:
+            return self.renew(generation)
+        if max_age and self.clock() - self._started >= max_age:
+            log.info("GLPI session older than %s s; logging in again", max_age)
             return self.renew(generation)
         return token, generation
 
