@@ -143,6 +143,132 @@ def test_refresh_session_is_rate_limited(glpi_sim) -> None:
     client.close()
 
 
+# -- glpi.session_max_age: GLPI freezes a session's entities at login ------------------------
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _clocked(running, **options) -> tuple[GlpiClient, FakeClock]:
+    client = _client(running, **options)
+    clock = FakeClock()
+    client.session.clock = clock
+    return client, clock
+
+
+def test_a_session_older_than_the_max_age_logs_in_again_before_the_call(glpi_sim) -> None:
+    client, clock = _clocked(glpi_sim, session_max_age=300)
+    client.get_item("User", 2)
+    first = client.session.current()[0]
+    clock.now += 299
+    glpi_sim.sim.reset_calls()
+    client.get_item("User", 2)
+    assert [p for _m, p, _s in _calls(glpi_sim)] == ["/User/2"]
+    clock.now += 1
+    glpi_sim.sim.reset_calls()
+    client.get_item("User", 2)
+    assert [(p, s) for _m, p, s in _calls(glpi_sim)] == [("/initSession", 200), ("/User/2", 200)]
+    token = client.session.current()[0]
+    assert token != first
+    # the old session is left to GLPI's expiry, not killed: a thread may still be using it
+    assert first in glpi_sim.sim.sessions
+    clock.now += 299  # the age counts from the new login
+    glpi_sim.sim.reset_calls()
+    client.get_item("User", 2)
+    assert [p for _m, p, _s in _calls(glpi_sim)] == ["/User/2"]
+    client.close()
+
+
+@pytest.mark.parametrize("max_age", [0, None])
+def test_no_max_age_keeps_the_session(glpi_sim, max_age) -> None:
+    client, clock = _clocked(glpi_sim, session_max_age=max_age)
+    client.get_item("User", 2)
+    clock.now += 10 * 86400
+    client.get_item("User", 2)
+    assert _count(glpi_sim, "/initSession") == 1
+    client.close()
+
+
+def test_the_default_max_age_is_300_seconds(glpi_sim) -> None:
+    client = GlpiClient.from_config(
+        {"url": glpi_sim.url, "app_token": glpi_sim.app_token, "user_token": glpi_sim.user_token}
+    )
+    assert client.session_max_age == 300
+    client.close()
+
+
+def test_sixteen_threads_past_the_max_age_log_in_once(glpi_sim) -> None:
+    client, clock = _clocked(glpi_sim, session_max_age=300)
+    client.get_item("User", 2)
+    clock.now += 301
+    glpi_sim.sim.reset_calls()
+    barrier = threading.Barrier(16)
+    failures: list[Exception] = []
+
+    def work() -> None:
+        try:
+            barrier.wait()
+            for _ in range(3):
+                client.get_item("User", 2)
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert _count(glpi_sim, "/initSession") == 1
+    assert _count(glpi_sim, "/User/2") == 48
+    client.close()
+
+
+def test_a_login_refused_at_the_max_age_is_the_calls_error(glpi_sim) -> None:
+    """The bridge's account deactivated in GLPI: the live session would have gone on with
+    its old rights; past the max age the next call fails on the login, naming it."""
+    sim = glpi_sim.sim
+    client, clock = _clocked(glpi_sim, session_max_age=300)
+    own_id = client.session_identity()[0]
+    sim.tables["User"][own_id]["is_active"] = 0
+    client.get_item("User", 2)  # the live session still works
+    clock.now += 300
+    with pytest.raises(GlpiAuthError):
+        client.get_item("User", 2)
+    sim.tables["User"][own_id]["is_active"] = 1
+    client.close()
+
+
+def test_a_renewal_for_frozen_entities_only_for_a_limited_session_and_spaced(glpi_sim) -> None:
+    """``renew_for_frozen_entities``: a session that saw every entity at login
+    (``glpishowallentities``) searches them all, whatever was created since: no login. A
+    session limited to a sub-entity logs in again, at most once per rights interval."""
+    sim = glpi_sim.sim
+    root, _ = _clocked(glpi_sim)
+    root.get_item("User", 2)
+    _new_entity(glpi_sim, "Tenant")
+    assert root.renew_for_frozen_entities() is False
+    tenant = max(sim.tables["Entity"])
+    token = sim.add_user_token("tenant.admin", profile=4, entity=tenant, recursive=True)
+    limited, clock = _clocked(glpi_sim, user_token=token)
+    limited.get_item("User", 2)
+    sim.reset_calls()
+    assert limited.renew_for_frozen_entities() is True
+    assert limited.renew_for_frozen_entities() is False  # within the interval
+    clock.now += limited.rights_relogin_interval
+    assert limited.renew_for_frozen_entities() is True
+    assert [p for _m, p, _s in _calls(glpi_sim)] == ["/initSession", "/initSession"]
+    root.close()
+    limited.close()
+
+
 # -- a refusal for rights after GLPI gained an entity (Session::canViewAllEntities counts) -----
 
 
