@@ -327,6 +327,7 @@ class SimulatorApp:
         session.entity_id = wanted
         session.recursive = recursive
         session.active_entities = sim.entity_descendants(wanted) if recursive else [wanted]
+        session.show_all = sim.counts_all_entities(session.active_entities)
         return json_response(200, True)
 
     def full_session(self, session: Session, token: str = "") -> dict:
@@ -373,9 +374,7 @@ class SimulatorApp:
                 "glpidefault_entity": user["entities_id"],
                 "glpilist_limit": crud.LIST_LIMIT,
                 "glpilanguage": user.get("language") or sim.default_language,
-                "glpishowallentities": 1
-                if crud.LIST_LIMIT and sim.can_view_all_entities(session)
-                else 0,
+                "glpishowallentities": 1 if crud.LIST_LIMIT and session.show_all else 0,
                 "valid_id": token,
                 "glpicrontimer": int(time.time()),
             }

@@ -48,6 +48,20 @@ def sees_all(ctx: Context) -> bool:
     return ctx.sim.can_view_all_entities(ctx.session)
 
 
+def search_sees_all(ctx: Context) -> bool:
+    """Whether ``/search`` leaves out GLPI's restriction to the active entities.
+
+    ``Search::addDefaultWhere`` (User: ``glpi_profiles_users`` in the active entities, or
+    recursive on one of their parents) applies only when the session cannot view all
+    entities (counted), and ``getEntitiesRestrictRequest`` then returns nothing when the
+    session showed all entities when they were set (``glpishowallentities``, frozen at
+    login): a root account's search still finds a user of an entity created since its
+    login, which its ``GET /User/:id`` reads ``403``; an account limited to a sub-entity
+    searches only the entities it had at login (10.0.12 and 11.0.6, on the kit).
+    """
+    return ctx.session.show_all or sees_all(ctx)
+
+
 def _entity_visible(ctx: Context, entity_id: Any, recursive: Any) -> bool:
     active = ctx.session.active_entities
     if entity_id in active:

@@ -77,6 +77,9 @@ class Session:
     recursive: bool
     active_entities: list[int]
     created: float = field(default_factory=time.time)
+    #: ``$_SESSION['glpishowallentities']``: whether the active entities were every entity
+    #: when they were last set (login, ``changeActiveEntities``); frozen with them.
+    show_all: bool = False
 
 
 def hash_password(password: str) -> str:
@@ -487,6 +490,11 @@ class Simulator:
         """
         return len(self.tables["Entity"]) == len(set(session.active_entities))
 
+    def counts_all_entities(self, active: list[int]) -> bool:
+        """``glpishowallentities`` as ``Session::changeActiveEntities`` sets it (10.0.12 and
+        11.0.6): ``countElementsInTable('glpi_entities') <= count(glpiactiveentities)``."""
+        return len(self.tables["Entity"]) <= len(set(active))
+
     def user_entities(self, user_id: int) -> set[int]:
         """GLPI's ``Profile_User::getUserEntities($id, true)``: the entity of each profile
         row of the user, plus the entities below it when the row is recursive."""
@@ -503,6 +511,7 @@ class Simulator:
         for entity, recursive in pairs:
             active.update(self.entity_descendants(entity) if recursive else [entity])
         session.active_entities = sorted(active)
+        session.show_all = self.counts_all_entities(session.active_entities)
         top = sorted(pairs, key=lambda pair: (len(self.entity_ancestors(pair[0])), pair[0]))
         session.entity_id = top[0][0] if top else 0
         if top and top[0][1]:

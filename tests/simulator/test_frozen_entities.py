@@ -65,3 +65,37 @@ def test_all_entities_is_a_count_as_in_glpi(glpi_sim) -> None:
     assert sorted(sim.tables["Entity"]) == [0, second]
     answer = old.delete(f"User/{target}", force_purge="true")
     assert answer.status_code == 200, answer.json()
+
+
+def _found(session: Glpi, login: str) -> list[int]:
+    answer = session.search("User", [(1, "contains", f"^{login}$")])
+    assert answer.status_code == 200, answer.text
+    return [row["2"] for row in answer.json().get("data", [])]
+
+
+def test_a_limited_session_searches_only_the_entities_of_its_login(glpi_sim) -> None:
+    """``Search::addDefaultWhere`` (User): when the session cannot view all entities, the
+    search keeps users with a profile row in the active entities (or recursive on a parent
+    of one), and these are frozen at login. ``getEntitiesRestrictRequest`` skips that
+    restriction for a session that saw every entity at login (``glpishowallentities``),
+    however many entities were created since. As the kit's 10.0.12 and 11.0.6 answer."""
+    sim = glpi_sim.sim
+    admin = Glpi(glpi_sim)
+    tenant = admin.post("Entity", {"input": {"name": "Tenant", "entities_id": 0}}).json()["id"]
+    token = sim.add_user_token("tenant.admin", profile=4, entity=tenant, recursive=True)
+    limited = Glpi(glpi_sim, token)
+    root = Glpi(glpi_sim)
+    assert root.get("getFullSession").json()["session"]["glpishowallentities"] == 1
+    assert limited.get("getFullSession").json()["session"]["glpishowallentities"] == 0
+    sub = admin.post("Entity", {"input": {"name": "Sub", "entities_id": tenant}}).json()["id"]
+    moved = sim.seed_user(name="moved.user", _profile=1, _entity=sub)
+    at_tenant = sim.seed_user(name="tenant.user", _profile=1, _entity=tenant)
+
+    assert _found(limited, "moved.user") == []
+    assert _found(limited, "tenant.user") == [at_tenant]
+    assert limited.get(f"User/{moved}").status_code == 403
+    # the root session no longer counts every entity (its GET is refused) but still searches all
+    assert _found(root, "moved.user") == [moved]
+    assert root.get(f"User/{moved}").status_code == 403
+    # a new login sees the entity
+    assert _found(Glpi(glpi_sim, token), "moved.user") == [moved]

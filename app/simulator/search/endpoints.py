@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from app.simulator.context import Context
 from app.simulator.context import can_read
-from app.simulator.context import sees_all
+from app.simulator.context import search_sees_all
 from app.simulator.context import to_int
 from app.simulator.context import visible
 from app.simulator.crud import canonical
@@ -59,7 +59,7 @@ def search(ctx: Context, parts: list[str]) -> Response:
     default_sort = "1" if sim.version == "10" else 0
     sort = to_int(ctx.params["sort"]) if "sort" in ctx.params else default_sort
     order = "DESC" if str(ctx.params.get("order", "ASC")).upper() == "DESC" else "ASC"
-    everything = itemtype != "User" or sees_all(ctx)
+    everything = itemtype != "User" or search_sees_all(ctx)
     key = (
         sim.generation,
         len(sim.tables[itemtype]),
