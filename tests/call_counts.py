@@ -149,6 +149,19 @@ CALLS: dict[str, Budget] = {
         " login per 10 s",
         204,
     ),
+    "user.create.new_entity": Budget(
+        "users", "`POST /Users` of a login an admin put in a sub-entity created since the"
+        " login of a bridge whose account is limited to the tenant's entity",
+        (SEARCH_USER, SEARCH_USER, ("POST", "/User/"), SEARCH_USER, SEARCH_USER, SEARCH_USER,
+         SEARCH_USER, ("GET", "/initSession"), SEARCH_USER),
+        "GLPI restricts the older session's searches to the entities frozen at its login:"
+        " the look-ups miss the user, GLPI's unique key refuses the create, and the look-ups"
+        " after the refusal miss it too; one new login (at most one per 10 s, with the"
+        " renewals for rights) and the scoped look-up finds it: 409 `uniqueness`. Asserted by"
+        " `tests/backend/test_new_entity.py` and `tests/real/test_entities.py` (the bridge of"
+        " this table acts as a root account, whose searches are not restricted)",
+        409,
+    ),
     "user.reprovision": Budget(
         "users", "`POST /Users` of a trashed login, e-mail dropped",
         (SEARCH_USER, SEARCH_USER, SEARCH_USER, ("PUT", "/User/:id"),
@@ -485,6 +498,12 @@ SCENARIOS: dict[str, Callable[[Any], Any]] = {
     "group.patch.remove": _group_patch_members("remove"),
     "group.patch.rename": _group_rename,
     "group.delete": _group_delete,
+}
+
+
+#: Entries asserted by tests of their own, whose bridge is not the table's (a root account).
+OWN_TESTS: dict[str, tuple[str, ...]] = {
+    "user.create.new_entity": ("tests/backend/test_new_entity.py", "tests/real/test_entities.py"),
 }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.backend.users_app import UserBridge
-from tests.call_counts import CALLS
+from tests.call_counts import SCENARIOS
 from tests.call_counts import check
 from tests.call_counts import warm_up
 
@@ -21,6 +21,6 @@ def bridge(glpi_sim):
     return bridge
 
 
-@pytest.mark.parametrize("key", list(CALLS))
+@pytest.mark.parametrize("key", list(SCENARIOS))
 def test_operation_makes_exactly_the_calls_of_the_table(bridge, key):
     check(bridge, key)

@@ -3,7 +3,13 @@ freeze a session's active entities at login and count them in
 ``Session::canViewAllEntities()``, so the bridge's older session may no longer purge a user
 (``User::canDeleteItem``). The bridge logs in again once and replays the refused call
 (``app.glpi.client.session``); the simulator refuses as GLPI does (``app.simulator.writes``).
-The real lane runs the same scenario: ``tests/real/test_entities.py``.
+
+A bridge whose account is limited to the tenant's entity (it did not see every entity at
+login: ``glpishowallentities`` 0) also has its searches restricted to the entities frozen at
+login: a user an admin put in a sub-entity created since is in no filter. The session's
+maximum age (``glpi.session_max_age``) bounds that window, and a create GLPI refuses for a
+login no search shows logs in again and looks once more (``app.glpi.users.conflicts``).
+The real lane runs the same scenarios: ``tests/real/test_entities.py``.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from tests.call_counts import SEARCH_USER
 from tests.call_counts import age_session
 from tests.call_counts import calls_on
 from tests.call_counts import warm_up
+from tests.glpi.test_client_session import FakeClock
 
 pytestmark = pytest.mark.glpi_versions("10", "11")
 
@@ -112,3 +119,80 @@ def _entity(running, name: str) -> int:
         return int(admin.add("Entity", {"name": name, "entities_id": 0}))
     finally:
         admin.close()
+
+
+# -- a tenant on a sub-entity, its account limited to it: searches see the entities of the login --
+
+NICKNAMES = ("GET", "/getMultipleItems")
+
+
+@pytest.fixture
+def limited(glpi_sim, glpi_version):
+    """A bridge on entity ``Tenant``, as an account with a recursive profile there only."""
+    sim = glpi_sim.sim
+    tenant = _entity(glpi_sim, "Tenant")
+    token = sim.add_user_token("tenant.admin", profile=4, entity=tenant, recursive=True)
+    glpi = {"url": glpi_sim.url, "app_token": glpi_sim.app_token, "user_token": token,
+            "version": glpi_version}
+    bridge = UserBridge(glpi_sim, entity={"id": tenant, "recursive": True}, glpi=glpi)
+    warm_up(bridge)
+    bridge.tenant_entity = tenant
+    bridge.clock = FakeClock()
+    bridge.storage.client.session.clock = bridge.clock
+    bridge.storage.client.session.renew(bridge.storage.client.session.generation)
+    return bridge
+
+
+def _moved_user(bridge, login: str, entity: int) -> int:
+    """A user an admin created (or moved) in ``entity``: its only profile row is there."""
+    return bridge.sim.seed_user(name=login, authtype=4, _profile=1, _entity=entity)
+
+
+def test_a_user_of_a_sub_entity_created_since_the_login_is_found_after_the_max_age(limited):
+    with limited.new_entity("Sub", parent=limited.tenant_entity) as sub:
+        uid = _moved_user(limited, "moved.user", sub)
+        # within the session's age, GLPI's search does not show it (the window) ...
+        assert limited.find("moved.user") == []
+        limited.clock.now += 300
+        limited.reset_calls()
+        found = limited.find("moved.user")
+        calls = limited.calls()
+    # ... and the first call past glpi.session_max_age logs in again first
+    assert [u["id"] for u in found] == [str(uid)]
+    assert calls == [("GET", "/initSession"), SEARCH_USER, NICKNAMES]
+
+
+def test_a_create_of_that_login_is_409_after_one_new_login_not_400(limited, glpi_version):
+    """Before: GLPI's "Unable to add. The user already exists." for a login no search showed
+    was the IdP's 400 (after 200 empty), for as long as the session lived."""
+    with limited.new_entity("Sub", parent=limited.tenant_entity) as sub:
+        uid = _moved_user(limited, "moved.user", sub)
+        limited.reset_calls()
+        answer = limited.post({"userName": "moved.user"})
+        calls = limited.calls()
+        statuses = [c.status for c in limited.sim.calls if c.path.endswith("/User/")]
+        limited.reset_calls()
+        found = limited.find("moved.user")
+        after = limited.calls()
+    assert answer.status_code == 409, answer.json
+    assert answer.json["scimType"] == "uniqueness"
+    assert calls == calls_on("user.create.new_entity", glpi_version)
+    assert statuses == [400]
+    assert [u["id"] for u in found] == [str(uid)]
+    assert after == [SEARCH_USER, NICKNAMES]
+    assert [r["id"] for r in limited.glpi_row("User", name="moved.user")] == [uid]
+
+
+def test_a_root_account_searches_every_entity_and_makes_no_login(bridge):
+    """GLPI's search skips its entity restriction for a session that saw every entity at login
+    (``glpishowallentities``), though ``canViewAllEntities`` now counts one more: the filter
+    finds the user at once; only its nickname read (``getMultipleItems``, 403) logs in again,
+    as any call refused for rights."""
+    with bridge.new_entity("Sub") as sub:
+        uid = _moved_user(bridge, "seen.user", sub)
+        age_session(bridge)
+        bridge.reset_calls()
+        found = bridge.find("seen.user")
+        calls = bridge.calls()
+    assert [u["id"] for u in found] == [str(uid)]
+    assert calls == [SEARCH_USER, NICKNAMES, ("GET", "/initSession"), NICKNAMES]

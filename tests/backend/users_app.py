@@ -121,8 +121,8 @@ class UserBridge(ScimUsers):
         self.sim.reset_calls()
 
     @contextlib.contextmanager
-    def new_entity(self, name: str = "New entity") -> Iterator[int]:
-        """An entity created under the root for the ``with`` block, as an administrator
+    def new_entity(self, name: str = "New entity", parent: int = 0) -> Iterator[int]:
+        """An entity created under ``parent`` for the ``with`` block, as an administrator
         would: through GLPI's API, in a session of GLPI's own ``glpi`` account (not the
         bridge's); removed from the simulator afterwards, without a call in its log. The
         same helper exists on the real lane's bridge."""
@@ -131,7 +131,7 @@ class UserBridge(ScimUsers):
             user_token=self.running.user_token,
         )
         try:
-            entity_id = int(admin.add("Entity", {"name": name, "entities_id": 0}))
+            entity_id = int(admin.add("Entity", {"name": name, "entities_id": parent}))
         finally:
             admin.close()
         try:

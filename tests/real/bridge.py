@@ -132,10 +132,12 @@ class RealBridge(ScimUsers):
         assert answer.status_code == 201, answer.json
         return answer.json
 
-    def new_entity(self, name: str | None = None) -> contextlib.AbstractContextManager[int]:
-        """An entity created under the root by GLPI's administrator (the test reader, not
+    def new_entity(
+        self, name: str | None = None, parent: int = 0
+    ) -> contextlib.AbstractContextManager[int]:
+        """An entity created under ``parent`` by GLPI's administrator (the test reader, not
         the bridge) for the ``with`` block, purged afterwards."""
-        return self.api.entity(name or unique_name("rl-entity"))
+        return self.api.entity(name or unique_name("rl-entity"), parent)
 
     # -- serving and clean-up ----------------------------------------------------------------
 

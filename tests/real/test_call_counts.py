@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.call_counts import CALLS
+from tests.call_counts import SCENARIOS
 from tests.call_counts import check
 from tests.call_counts import warm_up
 from tests.real.bridge import RealBridge
@@ -22,7 +22,7 @@ def warm_bridge(real_glpi):
         bridge.close()
 
 
-@pytest.mark.parametrize("key", list(CALLS))
+@pytest.mark.parametrize("key", list(SCENARIOS))
 def test_operation_makes_exactly_the_calls_of_the_table(warm_bridge, key):
     warm_bridge.reset_calls()
     check(warm_bridge, key)

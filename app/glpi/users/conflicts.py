@@ -23,7 +23,13 @@ since the look-ups), the bridge looks the login up to answer precisely
    :meth:`TenantScope.user_criteria`;
 3. the login exists outside the tenant's entities → 409 explaining that;
 4. nothing has the login → GLPI refused for another reason: 400 with
-   GLPI's message.
+   GLPI's message. But first, when the bridge's session may be blind to an
+   entity created since its login (GLPI 10.0.12 and 11.0.6 restrict every
+   search to the entities frozen at login, for an account that did not see
+   them all then), it logs in again (at most once per 10 s, shared with the
+   renewals for rights) and the look-ups run once more: a user an admin put in
+   a new sub-entity is then the IdP's 409, not a 400 it never gets out of
+   (docs/real-glpi.md, difference 6).
 
 A login held by a user that GLPI left without any profile when it cut a
 create short, and that only the bridge ever touched, is not a conflict: the
@@ -238,6 +244,22 @@ class ConflictResolver:
         :raises ConflictError: the login is taken.
         :raises InvalidValueError: GLPI refused for another reason.
         """
+        found = self._explain(login, exc)
+        if found is None and self._client.renew_for_frozen_entities():
+            # Nothing this session can search has the login, yet GLPI's unique key refused
+            # it: the session may be blind to an entity created since its login (GLPI
+            # restricts searches to the entities it froze then). One new session looks again.
+            log.info("GLPI refused user %r, which no search shows; looking again in a new "
+                     "session (entities created since the login)", login)
+            found = self._explain(login, exc)
+        if found is None:
+            raise InvalidValueError(
+                f"GLPI refused the user: {(exc.message or 'no reason given').rstrip('.')}."
+            ) from exc
+        return found
+
+    def _explain(self, login: str, exc: GlpiBadRequestError) -> Takeover | None:
+        """The look-ups of :meth:`explain_refused_create`; None when none of them finds the login."""
         # The look-ups before the create saw the login neither live nor in the trash:
         # a racing create of the same login is the common reason of a refusal.
         if self.find_login(login, scoped=True) is not None:
@@ -259,6 +281,4 @@ class ConflictResolver:
             or self.find_login(login, scoped=False, is_deleted=True) is not None
         ):
             raise self._outside(login) from exc
-        raise InvalidValueError(
-            f"GLPI refused the user: {exc.message or 'no reason given'}."
-        ) from exc
+        return None
