@@ -99,3 +99,34 @@ def test_a_limited_session_searches_only_the_entities_of_its_login(glpi_sim) -> 
     assert root.get(f"User/{moved}").status_code == 403
     # a new login sees the entity
     assert _found(Glpi(glpi_sim, token), "moved.user") == [moved]
+
+
+def _groups_found(session: Glpi, name: str) -> list[int]:
+    answer = session.search("Group", [(1, "contains", f"^{name}$")])
+    assert answer.status_code == 200, answer.text
+    return [row["2"] for row in answer.json().get("data", [])]
+
+
+def test_a_limited_session_searches_groups_of_the_entities_of_its_login(glpi_sim) -> None:
+    """``Search::constructSQL`` restricts entity-assigned itemtypes alike: a group of a
+    sub-entity created since the login is not found, a recursive group of a parent entity is,
+    a group of the root that is not recursive never is (10.0.12 and 11.0.6 on the kit)."""
+    sim = glpi_sim.sim
+    admin = Glpi(glpi_sim)
+    tenant = admin.post("Entity", {"input": {"name": "Tenant", "entities_id": 0}}).json()["id"]
+    token = sim.add_user_token("tenant.admin", profile=4, entity=tenant, recursive=True)
+    limited = Glpi(glpi_sim, token)
+    root = Glpi(glpi_sim)
+    sub = admin.post("Entity", {"input": {"name": "Sub", "entities_id": tenant}}).json()["id"]
+    in_sub = sim.seed_group(name="g.sub", entities_id=sub)
+    at_root = sim.seed_group(name="g.root", entities_id=0, is_recursive=0)
+    shared = sim.seed_group(name="g.shared", entities_id=0, is_recursive=1)
+
+    assert _groups_found(limited, "g.sub") == []
+    assert _groups_found(limited, "g.root") == []
+    assert _groups_found(limited, "g.shared") == [shared]
+    assert _groups_found(root, "g.sub") == [in_sub]
+    assert _groups_found(root, "g.root") == [at_root]
+    fresh = Glpi(glpi_sim, token)
+    assert _groups_found(fresh, "g.sub") == [in_sub]
+    assert _groups_found(fresh, "g.root") == []

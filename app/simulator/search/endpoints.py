@@ -59,7 +59,7 @@ def search(ctx: Context, parts: list[str]) -> Response:
     default_sort = "1" if sim.version == "10" else 0
     sort = to_int(ctx.params["sort"]) if "sort" in ctx.params else default_sort
     order = "DESC" if str(ctx.params.get("order", "ASC")).upper() == "DESC" else "ASC"
-    everything = itemtype != "User" or search_sees_all(ctx)
+    everything = itemtype not in ("User", "Group") or search_sees_all(ctx)
     key = (
         sim.generation,
         len(sim.tables[itemtype]),
