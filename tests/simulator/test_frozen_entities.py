@@ -67,10 +67,22 @@ def test_all_entities_is_a_count_as_in_glpi(glpi_sim) -> None:
     assert answer.status_code == 200, answer.json()
 
 
-def _found(session: Glpi, login: str) -> list[int]:
-    answer = session.search("User", [(1, "contains", f"^{login}$")])
+def _found(session: Glpi, name: str, itemtype: str = "User") -> list[int]:
+    answer = session.search(itemtype, [(1, "contains", f"^{name}$")])
     assert answer.status_code == 200, answer.text
     return [row["2"] for row in answer.json().get("data", [])]
+
+
+def _limited_and_root(glpi_sim) -> tuple[Glpi, Glpi, str, int]:
+    """An entity ``Tenant`` under the root, then two sessions logged in: an account
+    recursive on ``Tenant`` only, and GLPI's root one; and a sub-entity of ``Tenant`` created
+    after them: ``(limited, root, limited's token, sub-entity)``."""
+    admin = Glpi(glpi_sim)
+    tenant = admin.post("Entity", {"input": {"name": "Tenant", "entities_id": 0}}).json()["id"]
+    token = glpi_sim.sim.add_user_token("tenant.admin", profile=4, entity=tenant, recursive=True)
+    limited, root = Glpi(glpi_sim, token), Glpi(glpi_sim)
+    sub = admin.post("Entity", {"input": {"name": "Sub", "entities_id": tenant}}).json()["id"]
+    return limited, root, token, sub
 
 
 def test_a_limited_session_searches_only_the_entities_of_its_login(glpi_sim) -> None:
@@ -80,14 +92,10 @@ def test_a_limited_session_searches_only_the_entities_of_its_login(glpi_sim) -> 
     restriction for a session that saw every entity at login (``glpishowallentities``),
     however many entities were created since. As the kit's 10.0.12 and 11.0.6 answer."""
     sim = glpi_sim.sim
-    admin = Glpi(glpi_sim)
-    tenant = admin.post("Entity", {"input": {"name": "Tenant", "entities_id": 0}}).json()["id"]
-    token = sim.add_user_token("tenant.admin", profile=4, entity=tenant, recursive=True)
-    limited = Glpi(glpi_sim, token)
-    root = Glpi(glpi_sim)
+    limited, root, token, sub = _limited_and_root(glpi_sim)
     assert root.get("getFullSession").json()["session"]["glpishowallentities"] == 1
     assert limited.get("getFullSession").json()["session"]["glpishowallentities"] == 0
-    sub = admin.post("Entity", {"input": {"name": "Sub", "entities_id": tenant}}).json()["id"]
+    tenant = sim.tables["Entity"][sub]["entities_id"]
     moved = sim.seed_user(name="moved.user", _profile=1, _entity=sub)
     at_tenant = sim.seed_user(name="tenant.user", _profile=1, _entity=tenant)
 
@@ -101,32 +109,21 @@ def test_a_limited_session_searches_only_the_entities_of_its_login(glpi_sim) -> 
     assert _found(Glpi(glpi_sim, token), "moved.user") == [moved]
 
 
-def _groups_found(session: Glpi, name: str) -> list[int]:
-    answer = session.search("Group", [(1, "contains", f"^{name}$")])
-    assert answer.status_code == 200, answer.text
-    return [row["2"] for row in answer.json().get("data", [])]
-
-
 def test_a_limited_session_searches_groups_of_the_entities_of_its_login(glpi_sim) -> None:
     """``Search::constructSQL`` restricts entity-assigned itemtypes alike: a group of a
     sub-entity created since the login is not found, a recursive group of a parent entity is,
     a group of the root that is not recursive never is (10.0.12 and 11.0.6 on the kit)."""
     sim = glpi_sim.sim
-    admin = Glpi(glpi_sim)
-    tenant = admin.post("Entity", {"input": {"name": "Tenant", "entities_id": 0}}).json()["id"]
-    token = sim.add_user_token("tenant.admin", profile=4, entity=tenant, recursive=True)
-    limited = Glpi(glpi_sim, token)
-    root = Glpi(glpi_sim)
-    sub = admin.post("Entity", {"input": {"name": "Sub", "entities_id": tenant}}).json()["id"]
+    limited, root, token, sub = _limited_and_root(glpi_sim)
     in_sub = sim.seed_group(name="g.sub", entities_id=sub)
     at_root = sim.seed_group(name="g.root", entities_id=0, is_recursive=0)
     shared = sim.seed_group(name="g.shared", entities_id=0, is_recursive=1)
 
-    assert _groups_found(limited, "g.sub") == []
-    assert _groups_found(limited, "g.root") == []
-    assert _groups_found(limited, "g.shared") == [shared]
-    assert _groups_found(root, "g.sub") == [in_sub]
-    assert _groups_found(root, "g.root") == [at_root]
+    assert _found(limited, "g.sub", "Group") == []
+    assert _found(limited, "g.root", "Group") == []
+    assert _found(limited, "g.shared", "Group") == [shared]
+    assert _found(root, "g.sub", "Group") == [in_sub]
+    assert _found(root, "g.root", "Group") == [at_root]
     fresh = Glpi(glpi_sim, token)
-    assert _groups_found(fresh, "g.sub") == [in_sub]
-    assert _groups_found(fresh, "g.root") == []
+    assert _found(fresh, "g.sub", "Group") == [in_sub]
+    assert _found(fresh, "g.root", "Group") == []
