@@ -87,21 +87,30 @@ def _project_value(attr: Attribute, value: Any, keep_subs: set[str] | None,
     if not attr.is_complex:
         return value
 
+    shown: dict[str, str | None] = {}  # key → the name it is shown under, None when dropped
+
+    def name_of(key: str) -> str | None:
+        sub = attr.sub(key)
+        if sub is None or sub.returned == "never":
+            return None
+        low = sub.name.lower()
+        if low in drop_subs or (keep_subs is not None and low not in keep_subs
+                                and sub.returned != "always"):
+            return None
+        if sub.returned == "request" and (keep_subs is None or low not in keep_subs):
+            return None
+        return sub.name
+
     def one(item: Any) -> Any:
         if not isinstance(item, dict):
             return item
         out = {}
         for key, sub_value in item.items():
-            sub = attr.sub(key)
-            if sub is None or sub.returned == "never":
-                continue
-            low = sub.name.lower()
-            if low in drop_subs or (keep_subs is not None and low not in keep_subs
-                                    and sub.returned != "always"):
-                continue
-            if sub.returned == "request" and (keep_subs is None or low not in keep_subs):
-                continue
-            out[sub.name] = sub_value
+            if key not in shown:
+                shown[key] = name_of(key)
+            name = shown[key]
+            if name is not None:
+                out[name] = sub_value
         return out
 
     if attr.multi_valued and isinstance(value, list):

@@ -142,3 +142,27 @@ def test_oauth2_is_advertised_exactly_to_tenants_with_oauth_clients():
     assert [s["type"] for s in spc["authenticationSchemes"]] == ["oauthbearertoken", "oauth2"]
     assert _send(client, "GET", "/scim/v2/t/b/Users", token).status_code == 200
     assert _send(client, "GET", "/scim/v2/t/a/Users", token).status_code == 401
+
+
+
+@pytest.mark.parametrize("base", ["/scim/v2", "/scim/v2/t/a"])
+def test_member_refs_are_each_members_location_under_the_requests_prefix(two, base):
+    """``$ref`` of numeric ids comes from one URL built per attribute (a 10,000-member
+    group is 10,000 references); it must equal the member's own location, under the
+    prefix the request used, and any other id still gets its own ``url_for``."""
+    from app.scim.endpoint.service import add_references
+    from app.scim.endpoint.service import location
+
+    client, _ = two
+    app = client.application
+    headers = {"Authorization": f"Bearer {TOKEN_A}"}
+    with app.test_request_context(f"{base}/Groups/1", method="GET", headers=headers):
+        app.preprocess_request()
+        values = [("7", "User"), ("12345", "User"), ("a b", "User"), ("0", "User"), ("9", "Group")]
+        members = [{"value": v, "type": kind} for v, kind in values]
+        shown = add_references("Group", {"id": "1", "members": members})
+        expected = [location(kind, v) for v, kind in values]
+    assert [m["$ref"] for m in shown["members"]] == expected
+    assert expected[0] == f"http://localhost{base}/Users/7"
+    assert expected[2] == f"http://localhost{base}/Users/a%20b"
+    assert expected[4] == f"http://localhost{base}/Groups/9"

@@ -97,11 +97,14 @@ def decode_text(value: Any, version: str) -> Any:
 
 def decode_tree(data: Any, version: str) -> Any:
     """Apply :func:`decode_text` to every string value of a JSON tree (keys untouched)."""
+    if isinstance(data, str):
+        return decode_text(data, version)
     if isinstance(data, dict):
-        return {k: decode_tree(v, version) for k, v in data.items()}
+        return {k: decode_tree(v, version) if isinstance(v, (str, dict, list)) else v
+                for k, v in data.items()}
     if isinstance(data, list):
         return [decode_tree(v, version) for v in data]
-    return decode_text(data, version)
+    return data
 
 
 def encode_search_text(value: str, version: str) -> str:

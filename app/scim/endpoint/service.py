@@ -185,11 +185,24 @@ def _with_refs(attr: Attribute | None, value: Any) -> Any:
     if not targets:
         return value
 
+    prefixes: dict[str, str | None] = {}
+
+    def ref(kind: str, item_id: str) -> str:
+        """``location(kind, item_id)``; for a numeric id (every GLPI id), from the URL of
+        id 0, built once per attribute: a 10,000-member group is 10,000 references."""
+        if not (item_id.isascii() and item_id.isdigit()):
+            return location(kind, item_id)
+        if kind not in prefixes:
+            zero = location(kind, "0")
+            prefixes[kind] = zero[:-1] if zero.endswith("/0") else None
+        prefix = prefixes[kind]
+        return prefix + item_id if prefix is not None else location(kind, item_id)
+
     def one(item: Any) -> Any:
         if not isinstance(item, dict) or not item.get("value") or item.get("$ref"):
             return item
         kind = item.get("type") if item.get("type") in targets else targets[0]
-        return {**item, "$ref": location(kind, str(item["value"]))}
+        return {**item, "$ref": ref(kind, str(item["value"]))}
 
     return [one(v) for v in value] if isinstance(value, list) else one(value)
 
