@@ -188,9 +188,9 @@ CALLS: dict[str, Budget] = {
     ),
     "group.get.members": Budget(
         "groups", "`GET /Groups/{id}` with members", (SEARCH_GROUP, ("GET", "/Group/:id/Group_User")),
-        "+ one `Group_User` page per further 1,000 members (one more, empty, when the count is a"
-        " multiple of 1,000); + one `/search/User` per 1,000 members when `members.display` is"
-        " asked for",
+        "+ one `Group_User` page per further 1,000 members (GLPI's count comes with the first;"
+        " the others are read `groups.membership.concurrency` at a time); + one `/search/User`"
+        " per 1,000 members when `members.display` is asked for",
         glpi10=(GROUP_BY_ID, ("GET", "/Group/:id/Group_User")),
     ),
     "group.create": Budget(

@@ -7,6 +7,7 @@ import pytest
 from app.glpi.client.errors import GlpiBadRequestError
 from app.glpi.client.errors import GlpiPartialError
 from app.glpi.client.errors import ItemResult
+from app.glpi.client.items import SubitemPage
 from app.glpi.groups import criteria as gc
 from app.glpi.groups.membership_plan import MembershipPlan
 from app.glpi.groups.membership_rows import MembershipWriter
@@ -25,6 +26,7 @@ class ScriptedClient:
     """Answers add/delete/search/get_subitems from a script and records the calls."""
 
     version = "10"
+    counted = True
 
     def __init__(self, *, add=None, delete=None, rows=(), users=()):
         self._add, self._delete = add, delete
@@ -44,9 +46,12 @@ class ScriptedClient:
         self.calls.append(("delete", itemtype, tuple(ids), force_purge))
         return self._answer(self._delete)
 
-    def get_subitems(self, itemtype, item_id, sub, *, range=(0, 999)):
+    def subitems_page(self, itemtype, item_id, sub, *, range=(0, 999)):
+        """GLPI's count comes with every non-empty page (``Content-Range``), unless
+        ``counted`` is False."""
         self.calls.append(("subitems", itemtype, item_id, sub, range))
-        return self._rows[range[0] : range[1] + 1]
+        rows = self._rows[range[0] : range[1] + 1]
+        return SubitemPage(len(self._rows) if rows and self.counted else None, rows)
 
     def search(self, itemtype, criteria, forcedisplay, *, range, sort=None, order=None):
         self.calls.append(("search", itemtype, criteria, range))
@@ -150,7 +155,30 @@ def test_member_rows_are_paged_and_dynamic_rows_skipped():
     client = ScriptedClient(rows=rows)
     members = MembershipWriter(client, lambda: []).read(9)
     assert len(members) == 2500 - 833 and members[0] == {"value": "1", "type": "User"}
-    assert [c[4] for c in client.calls] == [(0, 999), (1000, 1999), (2000, 2999)]
+    assert [m["value"] for m in members] == [str(i) for i in range(1, 2501) if i % 3]
+    assert sorted(c[4] for c in client.calls) == [(0, 999), (1000, 1999), (2000, 2999)]
+
+
+@pytest.mark.parametrize(
+    ("members", "counted", "ranges"),
+    [
+        # GLPI's count (Content-Range) bounds the reads: no empty range after a full one.
+        (3000, True, [(0, 999), (1000, 1999), (2000, 2999)]),
+        (1000, True, [(0, 999)]),
+        (999, True, [(0, 999)]),
+        (0, True, [(0, 999)]),
+        # Without a count, ranges follow one another until one comes back short.
+        (2000, False, [(0, 999), (1000, 1999), (2000, 2999)]),
+        (1500, False, [(0, 999), (1000, 1999)]),
+    ],
+)
+def test_member_ranges_follow_glpis_count(members, counted, ranges):
+    rows = [{"id": 5000 + i, "users_id": i, "is_dynamic": 0} for i in range(1, members + 1)]
+    client = ScriptedClient(rows=rows)
+    client.counted = counted
+    read = MembershipWriter(client, lambda: []).read(9)
+    assert [m["value"] for m in read] == [str(i) for i in range(1, members + 1)]
+    assert sorted(c[4] for c in client.calls) == ranges
 
 
 def test_an_answer_that_does_not_match_the_inputs_is_checked_against_glpi():

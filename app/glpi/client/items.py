@@ -43,6 +43,14 @@ class SearchResult(NamedTuple):
     rows: list[dict]
 
 
+class SubitemPage(NamedTuple):
+    """A page of sub-items (``GET /Group/:id/Group_User``): GLPI's count of them all
+    (``Content-Range``; None when GLPI sent none), and this page's rows."""
+
+    total: int | None
+    rows: list[dict]
+
+
 def flatten_params(value: Any, prefix: str, out: dict[str, str]) -> dict[str, str]:
     """Flatten nested criteria into PHP's bracket syntax (``criteria[0][field]=1``)."""
     if isinstance(value, Mapping):
@@ -317,6 +325,22 @@ class GlpiClient(GlpiSession):
         except GlpiRangeError:
             return []
         return decode_tree(body, self.version) if isinstance(body, list) else []
+
+    def subitems_page(
+        self, itemtype: str, item_id: int, subitemtype: str, *, range: tuple[int, int]
+    ) -> SubitemPage:
+        """:meth:`get_subitems` with GLPI's count, from ``Content-Range``
+        (``start-end/total``). A page past the end gives ``(None, [])``."""
+        query = _query({"get_hateoas": False, "range": _range(range)})
+        try:
+            body, headers = self.request_with_headers(
+                "GET", f"/{itemtype}/{int(item_id)}/{subitemtype}", params=query
+            )
+        except GlpiRangeError:
+            return SubitemPage(None, [])
+        rows = decode_tree(body, self.version) if isinstance(body, list) else []
+        total_text = str(headers.get("Content-Range") or "").rpartition("/")[2]
+        return SubitemPage(int(total_text) if total_text.isdigit() else None, rows)
 
     def search(
         self,

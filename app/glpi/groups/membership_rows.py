@@ -29,7 +29,6 @@ from typing import Any
 
 from app.glpi.client.errors import GlpiBadRequestError
 from app.glpi.client.errors import GlpiPartialError
-from app.glpi.client.errors import GlpiRangeError
 from app.glpi.client.errors import ItemResult
 from app.glpi.client.errors import is_duplicate_entry
 from app.glpi.groups import criteria as gc
@@ -109,19 +108,39 @@ class MembershipWriter:
         return time.monotonic() + self.policy.budget_seconds
 
     def rows(self, group_id: int, page: int = MEMBER_PAGE) -> Iterator[dict]:
-        """Yield the group's ``Group_User`` rows, one GLPI range at a time."""
-        start = 0
+        """Yield the group's ``Group_User`` rows, in GLPI ranges of ``page`` rows.
+
+        The first range brings GLPI's count (``Content-Range``); the other ranges
+        are then read ``policy.concurrency`` at a time, so that a 10,000-member
+        group costs one range's wait, not ten, and the bridge decodes one page
+        while GLPI serves the next. Without a count (GLPI sends none for an empty
+        list) ranges are read one after the other until one comes back short.
+        """
+        total, first = self._client.subitems_page(
+            "Group", group_id, "Group_User", range=(0, page - 1)
+        )
+        yield from first
+        if len(first) < page:
+            return
+        start = page
+        if total is not None:
+            starts = list(range(page, total, page))
+            jobs = [partial(self._page, group_id, s, page) for s in starts]
+            run = run_chunks(jobs, concurrency=self.policy.concurrency, deadline=float("inf"))
+            for index in range(len(jobs)):
+                yield from run.results[index]
+            return
         while True:
-            try:
-                batch = self._client.get_subitems(
-                    "Group", group_id, "Group_User", range=(start, start + page - 1)
-                )
-            except GlpiRangeError:
-                return
+            batch = self._page(group_id, start, page)
             yield from batch
             if len(batch) < page:
                 return
             start += page
+
+    def _page(self, group_id: int, start: int, page: int) -> list[dict]:
+        return self._client.subitems_page(
+            "Group", group_id, "Group_User", range=(start, start + page - 1)
+        ).rows
 
     def current(self, group_id: int) -> dict[int, int]:
         """Static memberships, user id → row id, in one read."""
