@@ -101,17 +101,20 @@ def _project_value(attr: Attribute, value: Any, keep_subs: set[str] | None,
             return None
         return sub.name
 
+    as_is: dict[tuple, bool] = {}  # key sets every key of which is shown under its own name
+
     def one(item: Any) -> Any:
         if not isinstance(item, dict):
             return item
-        out = {}
-        for key, sub_value in item.items():
-            if key not in shown:
-                shown[key] = name_of(key)
-            name = shown[key]
-            if name is not None:
-                out[name] = sub_value
-        return out
+        keys = tuple(item)
+        if keys not in as_is:
+            for key in keys:
+                if key not in shown:
+                    shown[key] = name_of(key)
+            as_is[keys] = all(shown[key] == key for key in keys)
+        if as_is[keys]:
+            return dict(item)  # the usual case (a member's value, type, $ref): a plain copy
+        return {shown[k]: v for k, v in item.items() if shown[k] is not None}
 
     if attr.multi_valued and isinstance(value, list):
         return [one(item) for item in value]

@@ -46,7 +46,7 @@ class ScriptedClient:
         self.calls.append(("delete", itemtype, tuple(ids), force_purge))
         return self._answer(self._delete)
 
-    def subitems_page(self, itemtype, item_id, sub, *, range=(0, 999)):
+    def subitems_page(self, itemtype, item_id, sub, *, range=(0, 999), decode=True):
         """GLPI's count comes with every non-empty page (``Content-Range``), unless
         ``counted`` is False."""
         self.calls.append(("subitems", itemtype, item_id, sub, range))

@@ -327,10 +327,19 @@ class GlpiClient(GlpiSession):
         return decode_tree(body, self.version) if isinstance(body, list) else []
 
     def subitems_page(
-        self, itemtype: str, item_id: int, subitemtype: str, *, range: tuple[int, int]
+        self,
+        itemtype: str,
+        item_id: int,
+        subitemtype: str,
+        *,
+        range: tuple[int, int],
+        decode: bool = True,
     ) -> SubitemPage:
         """:meth:`get_subitems` with GLPI's count, from ``Content-Range``
-        (``start-end/total``). A page past the end gives ``(None, [])``."""
+        (``start-end/total``). A page past the end gives ``(None, [])``.
+
+        :param decode: False for rows without text (``Group_User``: ids and flags),
+            which then skip :func:`~app.glpi.client.encoding.decode_tree`."""
         query = _query({"get_hateoas": False, "range": _range(range)})
         try:
             body, headers = self.request_with_headers(
@@ -338,7 +347,9 @@ class GlpiClient(GlpiSession):
             )
         except GlpiRangeError:
             return SubitemPage(None, [])
-        rows = decode_tree(body, self.version) if isinstance(body, list) else []
+        if not isinstance(body, list):
+            body = []
+        rows = decode_tree(body, self.version) if decode else body
         total_text = str(headers.get("Content-Range") or "").rpartition("/")[2]
         return SubitemPage(int(total_text) if total_text.isdigit() else None, rows)
 

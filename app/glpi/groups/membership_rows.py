@@ -31,6 +31,7 @@ from app.glpi.client.errors import GlpiBadRequestError
 from app.glpi.client.errors import GlpiPartialError
 from app.glpi.client.errors import ItemResult
 from app.glpi.client.errors import is_duplicate_entry
+from app.glpi.client.items import SubitemPage
 from app.glpi.groups import criteria as gc
 from app.glpi.groups.mapping import member_of
 from app.glpi.groups.membership_chunks import ChunkPolicy
@@ -112,13 +113,11 @@ class MembershipWriter:
 
         The first range brings GLPI's count (``Content-Range``); the other ranges
         are then read ``policy.concurrency`` at a time, so that a 10,000-member
-        group costs one range's wait, not ten, and the bridge decodes one page
+        group costs one range's wait, not ten, and the bridge parses one range
         while GLPI serves the next. Without a count (GLPI sends none for an empty
         list) ranges are read one after the other until one comes back short.
         """
-        total, first = self._client.subitems_page(
-            "Group", group_id, "Group_User", range=(0, page - 1)
-        )
+        total, first = self._page(group_id, 0, page)
         yield from first
         if len(first) < page:
             return
@@ -128,19 +127,20 @@ class MembershipWriter:
             jobs = [partial(self._page, group_id, s, page) for s in starts]
             run = run_chunks(jobs, concurrency=self.policy.concurrency, deadline=float("inf"))
             for index in range(len(jobs)):
-                yield from run.results[index]
+                yield from run.results[index].rows
             return
         while True:
-            batch = self._page(group_id, start, page)
+            batch = self._page(group_id, start, page).rows
             yield from batch
             if len(batch) < page:
                 return
             start += page
 
-    def _page(self, group_id: int, start: int, page: int) -> list[dict]:
+    def _page(self, group_id: int, start: int, page: int) -> SubitemPage:
+        """One range of ``Group_User`` rows (ids and flags only: nothing to decode)."""
         return self._client.subitems_page(
-            "Group", group_id, "Group_User", range=(start, start + page - 1)
-        ).rows
+            "Group", group_id, "Group_User", range=(start, start + page - 1), decode=False
+        )
 
     def current(self, group_id: int) -> dict[int, int]:
         """Static memberships, user id → row id, in one read."""
