@@ -295,7 +295,7 @@ def glpi_alone(glpi: Glpi, prefix: str, users: list[int]) -> list[list[object]]:
         groups.append(gid)
         parts = chunks(users[:n], size)
         t0 = time.perf_counter()
-        parallel([lambda k=k: post(sessions[k % width], gid, parts[k])
+        parallel([lambda k=k, w=width, g=gid, p=parts: post(sessions[k % w], g, p[k])
                   for k in range(len(parts))], width)
         took = time.perf_counter() - t0
         rows.append([f"POST /Group_User, {n} rows, {label}", took, n / took,
@@ -390,7 +390,6 @@ def main(argv: list[str] | None = None) -> int:
     conn = up(args.glpi)
     glpi = Glpi(conn)
     prefix = "bench-" + secrets.token_hex(4)
-    admin = glpi.session()
     print(f"# Large groups on a real GLPI {conn['version']} ({conn['url']})\n\n"
           f"prefix {prefix}; GLPI holds {glpi.count('glpi_users')} users, "
           f"{glpi.count('glpi_groups')} groups, {glpi.count('glpi_groups_users')} memberships "

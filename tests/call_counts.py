@@ -142,7 +142,8 @@ CALLS: dict[str, Budget] = {
         204,
     ),
     "user.delete.new_entity": Budget(
-        "users", "`DELETE /Users/{id}` after an entity was created in GLPI since the bridge's login",
+        "users",
+        "`DELETE /Users/{id}` after an entity was created in GLPI since the bridge's login",
         (("DELETE", "/User/:id"), ("GET", "/initSession"), ("DELETE", "/User/:id")),
         "GLPI refuses it to the older session (`Session::canViewAllEntities` counts the"
         " entities frozen at login), so one new login and the same call again; at most one"

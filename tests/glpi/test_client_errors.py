@@ -290,7 +290,7 @@ NO_RIGHT = "You don't have permission to perform this action."
 @pytest.mark.parametrize(
     ("status", "body", "refused"),
     [
-        # the single-item forms GLPI 10.0.12 and 11.0.6 answer (recorded: 07_user_delete)
+        # the single-item forms of GLPI 10.0.12 and 11.0.6 (recorded: 07_user_delete)
         (400, ["ERROR_GLPI_DELETE", NO_RIGHT], True),
         (400, ["ERROR_GLPI_UPDATE", NO_RIGHT], True),
         (400, ["ERROR_GLPI_ADD", NO_RIGHT], True),

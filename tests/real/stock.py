@@ -30,9 +30,9 @@ from __future__ import annotations
 import json
 import os
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from typing import Callable
 
 import requests
 

@@ -17,7 +17,6 @@ reads NULL as GLPI's default; scim2-tester picks the value at random, so
 
 from __future__ import annotations
 
-import pytest
 from scim2_tester.utils import Status
 
 from tests.backend.test_user_scim2_tester import MUST_BE_PATCHED

@@ -259,7 +259,7 @@ class ConflictResolver:
         return found
 
     def _explain(self, login: str, exc: GlpiBadRequestError) -> Takeover | None:
-        """The look-ups of :meth:`explain_refused_create`; None when none of them finds the login."""
+        """The look-ups of :meth:`explain_refused_create`; None when none finds the login."""
         # The look-ups before the create saw the login neither live nor in the trash:
         # a racing create of the same login is the common reason of a refusal.
         if self.find_login(login, scoped=True) is not None:
