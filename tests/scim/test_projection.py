@@ -121,6 +121,32 @@ def test_excluded_sub_attribute():
     assert _show(excluded=["name.givenName"])["name"] == {"familyName": "Jensen"}
 
 
+MEMBER = {"value": "5", "type": "User", "$ref": "https://b/scim/v2/Users/5"}
+SHOWN = {"value": "5", "type": "User", "$ref": "https://b/scim/v2/Users/5"}
+WITH_DISPLAY = {**MEMBER, "display": "jdoe"}  # display is returned: request in our schema
+ODD_CASE = {"VALUE": "6", "Type": "User"}
+UNKNOWN = {"value": "7", "notInTheSchema": "x"}
+
+
+@pytest.mark.parametrize(
+    ("attributes", "members", "expected"),
+    [
+        # the projection's decision is made per set of keys, not once per list
+        ((), [MEMBER, WITH_DISPLAY], [SHOWN, SHOWN]),
+        ((), [WITH_DISPLAY, MEMBER], [SHOWN, SHOWN]),
+        (("members.value", "members.display"), [MEMBER, WITH_DISPLAY],
+         [{"value": "5"}, {"value": "5", "display": "jdoe"}]),
+        ((), [MEMBER, ODD_CASE], [SHOWN, {"value": "6", "type": "User"}]),
+        ((), [MEMBER, UNKNOWN, MEMBER], [SHOWN, {"value": "7"}, SHOWN]),
+    ],
+)
+def test_members_of_one_list_are_projected_each_by_its_own_keys(attributes, members, expected):
+    shown = project({"id": "1", "displayName": "g", "members": members}, GROUP,
+                    selection_for(GROUP, attributes, ()))
+    assert shown["members"] == expected
+    assert all(out is not item for out, item in zip(shown["members"], members, strict=True))
+
+
 def test_null_and_empty_values_are_left_out():
     shown = project(
         {"id": "1", "userName": "a", "emails": [], "title": None}, USER, AttributeSelection()
