@@ -87,7 +87,17 @@ def describe(activity: recorder.RequestActivity, response: Response, seconds: fl
     resource_type = _RESOURCE_TYPES.get(parts[0], "") if parts and parts[0] else ""
     resource_id = parts[1] if len(parts) > 1 and parts[1] != ".search" else ""
     body = _json(request) if request.method in ("POST", "PUT", "PATCH") else None
-    answer = _json(response) if _answer_tells(resource_id, response) else None
+    parsed: list[object] = []
+
+    def answer(*names: str) -> str:
+        """A top-level field of the answer, parsed only when the activity lacks it: the
+        storage names what it touched, and a group's answer can be megabytes."""
+        if not _answer_tells(resource_id, response):
+            return ""
+        if not parsed:
+            parsed.append(_json(response))
+        return _field(parsed[0], *names)
+
     return Event(
         time=time.time(),
         tenant=getattr(tenant, "name", "") or "-",
@@ -98,12 +108,13 @@ def describe(activity: recorder.RequestActivity, response: Response, seconds: fl
         request_id=g.get("request_id") or response.headers.get("X-Request-Id", ""),
         operation=_operation(body),
         resource_type=activity.resource_type or resource_type,
-        resource_id=activity.resource_id or resource_id or _field(answer, "id"),
-        name=activity.name or _field(body, "userName", "displayName") or _field(answer, "userName", "displayName"),
+        resource_id=activity.resource_id or resource_id or answer("id"),
+        name=(activity.name or _field(body, "userName", "displayName")
+              or answer("userName", "displayName")),
         glpi_calls=len(activity.glpi_calls),
         glpi_endpoints=activity.glpi_calls,
         glpi_code=activity.glpi_code,
-        detail=_field(answer, "detail") if response.status_code >= 400 else "",
+        detail=answer("detail") if response.status_code >= 400 else "",
     )
 
 
