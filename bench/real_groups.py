@@ -3,6 +3,7 @@
     ./bench/run real --glpi 10          # GLPI 10.0.12 (``up 10``), about 5 minutes
     ./bench/run real --glpi 11
     ./bench/run real --glpi 10 --users 2000 --sizes 500,1000,1000,1000,2000   # a small run
+    ./bench/run real --glpi 10 --get-only --reads 5   # only the GET of the whole group, 5 times
 
 What runs: ``glpi-scim-bridge serve`` (gunicorn, the configuration's defaults, so
 the tenant's ``groups.membership`` defaults too) in front of the real GLPI, which
@@ -382,10 +383,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="users created (and purged); the GET group holds all of them")
     parser.add_argument("--sizes", default="1000,5000,2500,5000",
                         help="add, add, remove (of the second add), PUT list size")
+    parser.add_argument("--get-only", action="store_true",
+                        help="skip GLPI alone's writes and the PATCH/PUT workloads: only read "
+                             "the group of every user")
+    parser.add_argument("--reads", type=int, default=1,
+                        help="how many times the whole group is read (one row each)")
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)
     add_small, add_big, remove, put = (int(x) for x in args.sizes.split(","))
-    if max(add_small, add_big + put // 2, args.users // 2) > args.users:
+    if not args.get_only and max(add_small, add_big + put // 2, args.users // 2) > args.users:
         parser.error("--users must cover the sizes")
     conn = up(args.glpi)
     glpi = Glpi(conn)
@@ -401,11 +407,13 @@ def main(argv: list[str] | None = None) -> int:
         users = create_users(glpi, prefix, args.users)
         print(f"\nsetup: {len(users)} users created through the API in "
               f"{time.perf_counter() - t0:.0f} s")
-        alone_rows = glpi_alone(glpi, prefix, users)
-        print(table("GLPI alone (direct API calls, no bridge)",
-                    ["calls", "seconds", "rows/s", "rows in GLPI after"], alone_rows))
+        if not args.get_only:
+            alone_rows = glpi_alone(glpi, prefix, users)
+            print(table("GLPI alone (direct API calls, no bridge)",
+                        ["calls", "seconds", "rows/s", "rows in GLPI after"], alone_rows))
         rows: list[list[object]] = []
         paired = Paired(glpi, prefix)
+        label = "(GET only) " if args.get_only else ""
         with served_bridge(conn, args.glpi) as (base, token, proc, log):
             scim = Scim(base, token, log)
 
@@ -419,40 +427,43 @@ def main(argv: list[str] | None = None) -> int:
                 return lambda: scim.send("PATCH", f"/Groups/{group_id}", patch_body({
                     "op": "add", "path": "members", "value": [{"value": str(u)} for u in ids]}))
 
-            small, big = new_group("add-first"), new_group("add-second")
-            measured(scim, glpi, f"PATCH add {add_small} members", small,
-                     paired.add(users[:add_small]), add(small, users[:add_small]), rows)
-            members = users[:add_big]
-            measured(scim, glpi, f"PATCH add {add_big} members (another group)", big,
-                     paired.add(members), add(big, members), rows)
-            gone = members[:remove * 2:2]
-            measured(scim, glpi, f"PATCH remove {len(gone)} members", big,
-                     paired.remove(gone),
-                     lambda: scim.send("PATCH", f"/Groups/{big}", patch_body({
-                         "op": "remove", "path": "members",
-                         "value": [{"value": str(u)} for u in gone]})), rows)
-            current = set(members) - set(gone)
-            wanted = users[add_big - put // 2: add_big - put // 2 + put]
-            to_add = [u for u in wanted if u not in current]
-            to_drop = sorted(current - set(wanted))
-            measured(scim, glpi, f"PUT {put}-member list (+{len(to_add)} -{len(to_drop)})", big,
-                     paired.add(to_add) + paired.remove(to_drop),
-                     lambda: scim.send("PUT", f"/Groups/{big}", {
-                         "schemas": [GROUP_SCHEMA], "displayName": f"{prefix}-add-second",
-                         "members": [{"value": str(u)} for u in wanted]}), rows)
+            if not args.get_only:
+                small, big = new_group("add-first"), new_group("add-second")
+                measured(scim, glpi, f"PATCH add {add_small} members", small,
+                         paired.add(users[:add_small]), add(small, users[:add_small]), rows)
+                members = users[:add_big]
+                measured(scim, glpi, f"PATCH add {add_big} members (another group)", big,
+                         paired.add(members), add(big, members), rows)
+                gone = members[:remove * 2:2]
+                measured(scim, glpi, f"PATCH remove {len(gone)} members", big,
+                         paired.remove(gone),
+                         lambda: scim.send("PATCH", f"/Groups/{big}", patch_body({
+                             "op": "remove", "path": "members",
+                             "value": [{"value": str(u)} for u in gone]})), rows)
+                current = set(members) - set(gone)
+                wanted = users[add_big - put // 2: add_big - put // 2 + put]
+                to_add = [u for u in wanted if u not in current]
+                to_drop = sorted(current - set(wanted))
+                measured(scim, glpi, f"PUT {put}-member list (+{len(to_add)} -{len(to_drop)})",
+                         big,
+                         paired.add(to_add) + paired.remove(to_drop),
+                         lambda: scim.send("PUT", f"/Groups/{big}", {
+                             "schemas": [GROUP_SCHEMA], "displayName": f"{prefix}-add-second",
+                             "members": [{"value": str(u)} for u in wanted]}), rows)
             everyone = new_group("everyone")
             glpi.sql("INSERT INTO glpi_groups_users (users_id, groups_id, is_dynamic) VALUES "
                      + ",".join(f"({u},{everyone},0)" for u in users))
-            alone = read_alone(glpi, everyone, len(users))
-            measured(scim, glpi, f"GET group of {len(users)} members", everyone, alone,
-                     lambda: scim.send("GET", f"/Groups/{everyone}"), rows)
+            for _ in range(args.reads):
+                alone = read_alone(glpi, everyone, len(users))
+                measured(scim, glpi, f"GET group of {len(users)} members", everyone, alone,
+                         lambda: scim.send("GET", f"/Groups/{everyone}"), rows)
             measured(scim, glpi, "GET same, excludedAttributes=members", everyone, None,
                      lambda: scim.send("GET", f"/Groups/{everyone}",
                                        excludedAttributes="members"), rows)
             workers = [p for p in _descendants(proc.pid) if p != proc.pid]
             rss = max(rss_mb(p) for p in workers)
-        print(table(f"Through the bridge (chunks of {CHUNK}, {PARALLEL} at a time, budget 45 s)",
-                    HEADER, rows))
+        title = f"Through the bridge (chunks of {CHUNK}, {PARALLEL} at a time, budget 45 s)"
+        print(table(label + title, HEADER, rows))
         print(f"\nlargest gunicorn worker RSS after the GET: {rss:.1f} MB")
     finally:
         t0 = time.perf_counter()
