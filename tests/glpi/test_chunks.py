@@ -12,6 +12,7 @@ import pytest
 
 from app.glpi.groups.membership_chunks import ChunkPolicy
 from app.glpi.groups.membership_chunks import chunk_count
+from app.glpi.groups.membership_chunks import in_order
 from app.glpi.groups.membership_chunks import run_chunks
 from app.glpi.groups.membership_chunks import split
 
@@ -144,3 +145,102 @@ def test_chunks_run_in_the_callers_context():
     var.set("req-1")
     run = run_chunks([var.get] * 5, concurrency=3, deadline=time.monotonic() + 60)
     assert set(run.results.values()) == {"req-1"}
+
+
+# -- in_order: reads whose results are used while the next ones run ------------------------
+
+
+def _gated(count: int, gates: dict[int, threading.Event], log: list[str]):
+    """Jobs ``0..count-1`` returning their index; job ``i`` in ``gates`` waits for its event."""
+
+    def job(i):
+        def run():
+            log.append(f"start {i}")
+            if i in gates:
+                assert gates[i].wait(5), f"job {i} was never released"
+            log.append(f"end {i}")
+            return i
+
+        return run
+
+    return [job(i) for i in range(count)]
+
+
+@pytest.mark.parametrize("concurrency", [1, 2, 4, 8])
+def test_in_order_yields_every_result_in_order(concurrency):
+    log: list[str] = []
+    assert list(in_order(_gated(9, {}, log), concurrency=concurrency)) == list(range(9))
+    assert sorted(log) == sorted([f"start {i}" for i in range(9)] + [f"end {i}" for i in range(9)])
+
+
+def test_in_order_yields_a_result_before_the_later_jobs_end():
+    """The caller gets job 0's result while job 1 is still running: job 1 ends only
+    once the caller has seen result 0 (a run that waited for every job first would
+    never yield, and job 1's gate would time out)."""
+    release = threading.Event()
+    log: list[str] = []
+    results = in_order(_gated(3, {1: release}, log), concurrency=2)
+    assert next(results) == 0
+    assert "end 1" not in log
+    release.set()
+    assert list(results) == [1, 2]
+
+
+def test_in_order_keeps_at_most_concurrency_in_flight():
+    in_flight, peak, lock = 0, 0, threading.Lock()
+
+    def job(i):
+        def run():
+            nonlocal in_flight, peak
+            with lock:
+                in_flight += 1
+                peak = max(peak, in_flight)
+            time.sleep(0.01)
+            with lock:
+                in_flight -= 1
+            return i
+
+        return run
+
+    assert list(in_order([job(i) for i in range(12)], concurrency=3)) == list(range(12))
+    assert peak == 3
+
+
+def test_in_order_raises_a_jobs_error_at_its_turn():
+    def job(i):
+        def run():
+            if i == 2:
+                raise RuntimeError("GLPI said 500")
+            return i
+
+        return run
+
+    seen = []
+    with pytest.raises(RuntimeError, match="500"):
+        for result in in_order([job(i) for i in range(6)], concurrency=2):
+            seen.append(result)
+    assert seen == [0, 1]
+
+
+def test_closing_in_order_early_starts_no_more_jobs():
+    """Closed after the first result (a 304, an error elsewhere): the jobs in flight end,
+    the others never start."""
+    first, hold = threading.Event(), threading.Event()
+    log: list[str] = []
+    results = in_order(_gated(20, {0: first} | {i: hold for i in range(1, 20)}, log),
+                       concurrency=2)
+    first.set()
+    assert next(results) == 0
+    threading.Timer(0.1, hold.set).start()
+    results.close()  # returns once jobs 1 and 2 (in flight) have ended
+    started = sorted(int(line[6:]) for line in log if line.startswith("start"))
+    assert started == [0, 1, 2]
+    assert sorted(int(line[4:]) for line in log if line.startswith("end")) == [0, 1, 2]
+
+
+def test_in_order_runs_jobs_in_the_callers_context():
+    import contextvars
+
+    var = contextvars.ContextVar("var", default="unset")
+    var.set("caller")
+    assert list(in_order([var.get, var.get, var.get], concurrency=2)) == ["caller"] * 3

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextvars
 import time
 from collections.abc import Callable
+from collections.abc import Iterator
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED
 from concurrent.futures import Future
@@ -145,3 +146,44 @@ def run_chunks(
     if error is not None:
         raise error
     return run
+
+
+def in_order(jobs: Sequence[Callable[[], T]], *, concurrency: int) -> Iterator[T]:
+    """Start ``jobs``, at most ``concurrency`` at a time, and return an iterator of their
+    results in order, each available as soon as it is done: the caller works on one
+    result while the next jobs run (reads, which have no time budget).
+
+    With ``concurrency`` above 1 the jobs start at once, before the first result is
+    asked for; they run in a copy of the caller's context. A job's error is raised
+    when its turn comes. ``close()`` (also after the last result, or an error)
+    cancels the jobs not started and returns once those in flight have ended.
+    """
+    if concurrency <= 1 or len(jobs) <= 1:
+        return (job() for job in jobs)
+    return _InOrder(jobs, concurrency)
+
+
+class _InOrder(Iterator[T]):
+    """:func:`in_order` on a thread pool of its own."""
+
+    def __init__(self, jobs: Sequence[Callable[[], T]], concurrency: int):
+        self._pool = ThreadPoolExecutor(
+            max_workers=min(concurrency, len(jobs)), thread_name_prefix="glpi-read"
+        )
+        self._futures = [self._pool.submit(contextvars.copy_context().run, job) for job in jobs]
+        self._next = 0
+
+    def __next__(self) -> T:
+        if self._next >= len(self._futures):
+            self.close()
+            raise StopIteration
+        future = self._futures[self._next]
+        self._next += 1
+        try:
+            return future.result()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
