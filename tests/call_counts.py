@@ -194,6 +194,13 @@ CALLS: dict[str, Budget] = {
         " per 1,000 members when `members.display` is asked for",
         glpi10=(GROUP_BY_ID, ("GET", "/Group/:id/Group_User")),
     ),
+    "group.get.not_modified": Budget(
+        "groups", "`GET /Groups/{id}` with `If-None-Match` of its version",
+        (SEARCH_GROUP,),
+        "the version comes with the group's row: a `304` reads no `Group_User`",
+        304,
+        glpi10=(GROUP_BY_ID,),
+    ),
     "group.create": Budget(
         "groups", "`POST /Groups` (no Redis)",
         (SEARCH_GROUP, ("POST", "/Group/"), SEARCH_GROUP),
@@ -442,6 +449,12 @@ def _group_get(lean: bool):
     return run
 
 
+def _group_not_modified(b):
+    group = _group(b, [_user(b)["id"]])
+    etag = b.request("GET", f"/Groups/{group['id']}").headers["ETag"]
+    return _then(b, "GET", f"/Groups/{group['id']}", headers={"If-None-Match": etag})
+
+
 def _group_create(members: int):
     def run(b):
         ids = [_user(b)["id"] for _ in range(members)]
@@ -493,6 +506,7 @@ SCENARIOS: dict[str, Callable[[Any], Any]] = {
     "group.filter": _group_filter,
     "group.get.lean": _group_get(True),
     "group.get.members": _group_get(False),
+    "group.get.not_modified": _group_not_modified,
     "group.create": _group_create(0),
     "group.create.members": _group_create(2),
     "group.patch.add": _group_patch_members("add"),

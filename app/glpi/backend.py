@@ -17,10 +17,12 @@ never learns that GLPI exists. The rules (style guide §1.6):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
 from collections.abc import Callable
+from collections.abc import Iterator
 from typing import Any
 
 from app.activity.recorder import note
@@ -47,6 +49,7 @@ from app.scim.storage import Context
 from app.scim.storage import SearchQuery
 from app.scim.storage import SearchResult
 from app.scim.storage import Storage
+from app.scim.storage import ValueParts
 
 log = logging.getLogger(__name__)
 
@@ -80,19 +83,38 @@ def scim_error(exc: GlpiError) -> SCIMError:
     return BackendError(f"GLPI refused {exc.method} {exc.path}: {glpi_message(exc)}")
 
 
+@contextlib.contextmanager
+def glpi_errors() -> Iterator[None]:
+    """Turn every :class:`GlpiError` raised inside into a SCIM error."""
+    try:
+        yield
+    except GlpiError as exc:
+        log.warning("GLPI call failed: %r", exc)
+        note(glpi_code=exc.code or "")
+        raise scim_error(exc) from exc
+
+
 def translated(method: Callable[..., Any]) -> Callable[..., Any]:
     """Run a storage method, turning every :class:`GlpiError` into a SCIM error."""
 
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
+        with glpi_errors():
             return method(*args, **kwargs)
-        except GlpiError as exc:
-            log.warning("GLPI call failed: %r", exc)
-            note(glpi_code=exc.code or "")
-            raise scim_error(exc) from exc
 
     return wrapper
+
+
+def _translated_parts(resource: dict) -> dict:
+    """``resource`` whose :class:`ValueParts` raise SCIM errors too: their reads
+    happen after :meth:`GlpiBackend.get` has returned, while the caller iterates."""
+
+    def translating(parts: ValueParts) -> Iterator[list[Any]]:
+        with glpi_errors():
+            yield from parts
+
+    return {k: ValueParts(translating(v)) if isinstance(v, ValueParts) else v
+            for k, v in resource.items()}
 
 
 def _noted(resource: dict) -> dict:
@@ -182,7 +204,7 @@ class GlpiBackend(Storage):
 
     @translated
     def get(self, ctx: Context, resource_type: str, resource_id: str) -> dict:
-        found = self._store(resource_type).get(ctx, resource_id)
+        found = _translated_parts(self._store(resource_type).get(ctx, resource_id))
         return _noted(self.rules.on_get(ctx, resource_type, found))
 
     @translated

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from abc import ABC
 from abc import abstractmethod
+from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from typing import TYPE_CHECKING
@@ -57,6 +59,39 @@ class Context:
     attributes: AttributeSelection = field(default_factory=AttributeSelection)
     request_id: str | None = None
     if_match: str | None = None
+    #: The caller takes :class:`ValueParts` in place of a long multi-valued
+    #: attribute (only the GET of one resource does).
+    in_parts: bool = False
+
+
+class ValueParts:
+    """The values of a multi-valued attribute, delivered in parts as the storage reads them.
+
+    A storage may put one in place of a list when :attr:`Context.in_parts` is
+    set: a 10,000-member group's ``members`` come one GLPI range at a time, and
+    the caller presents each part while the next ones are still being read.
+    Iterating yields lists of values, in order; a failed read raises (a SCIM
+    error) when its part is reached. :meth:`close` stops the reads not yet
+    done, for a caller that answers without the values (a 304).
+    """
+
+    def __init__(self, parts: Iterable[list[Any]]):
+        self._parts = iter(parts)
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        return self._parts
+
+    def close(self) -> None:
+        close = getattr(self._parts, "close", None)
+        if callable(close):
+            close()
+
+    def to_list(self) -> list[Any]:
+        """Every value, in one list (read to the end)."""
+        return [value for part in self for value in part]
+
+    def __repr__(self) -> str:
+        return "ValueParts(...)"
 
 
 @dataclass(frozen=True)

@@ -97,3 +97,37 @@ def test_10000_members_are_read_in_glpi_ranges(glpi_sim):
     assert sorted(c.query.split("range=")[1].split("&")[0] for c in pages) == sorted(
         f"{start}-{start + 999}" for start in range(0, 10000, 1000)
     )
+
+
+def test_a_range_glpi_fails_after_others_were_presented_is_an_error_not_a_short_200(
+    glpi_sim, monkeypatch
+):
+    """The members are presented range by range while GLPI serves the next ranges, but
+    the answer is whole before it is sent: GLPI failing on the fourth range (after
+    the retries) gives 503 and no member, never a 200 with 3,000 of 5,000."""
+    from app.glpi.client.errors import GlpiUnavailableError
+    from app.glpi.client.items import GlpiClient
+
+    sim = glpi_sim.sim
+    scim = Scim(served_bridge(glpi_sim))
+    users = _seed(sim, 5000)
+    gid = sim.seed_group(name="Everyone", entities_id=0)
+    for user in users:
+        sim.insert("Group_User", {"id": None, "users_id": user, "groups_id": gid,
+                                  "is_dynamic": 0, "is_manager": 0, "is_userdelegate": 0})
+    real_page = GlpiClient.subitems_page
+
+    def failing(self, itemtype, item_id, sub, *, range, decode=True):
+        if range[0] == 3000:
+            raise GlpiUnavailableError("GLPI answered 500", method="GET", path=f"/Group/{gid}")
+        return real_page(self, itemtype, item_id, sub, range=range, decode=decode)
+
+    monkeypatch.setattr(GlpiClient, "subitems_page", failing)
+    answer = scim.get(f"/Groups/{gid}")
+    assert answer.status_code == 503, answer.json
+    assert answer.json["status"] == "503" and "members" not in answer.json
+    assert answer.headers.get("Retry-After")
+
+    monkeypatch.setattr(GlpiClient, "subitems_page", real_page)
+    whole = scim.get(f"/Groups/{gid}")
+    assert whole.status_code == 200 and len(whole.json["members"]) == 5000

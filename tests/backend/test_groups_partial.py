@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from app.glpi.client.errors import GlpiBadRequestError
@@ -188,3 +190,59 @@ def test_an_answer_that_does_not_match_the_inputs_is_checked_against_glpi():
         MembershipWriter(client, lambda: []).apply(9, MembershipPlan(add=[10, 11, 12]))
     assert "add 11: not stored" in info.value.detail and "add 12: not stored" in info.value.detail
     assert "add 10" not in info.value.detail
+
+
+class GatedClient(ScriptedClient):
+    """A ScriptedClient whose ranges after the first wait for ``release``."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.release = threading.Event()
+        self.started = threading.Semaphore(0)
+
+    def subitems_page(self, itemtype, item_id, sub, *, range=(0, 999), decode=True):
+        if range[0] > 0:
+            self.started.release()
+            assert self.release.wait(5), "the range was never released"
+        return super().subitems_page(itemtype, item_id, sub, range=range, decode=decode)
+
+
+def test_member_parts_come_while_glpi_serves_the_next_ranges():
+    """The first range is handed over with the later ranges already asked of GLPI
+    (4 at a time), and before they end: the protocol layer presents it meanwhile."""
+    rows = [{"id": 5000 + i, "users_id": i, "is_dynamic": 0} for i in range(1, 6001)]
+    client = GatedClient(rows=rows)
+    parts = MembershipWriter(client, lambda: []).read_parts(9)
+
+    first = next(parts)
+
+    assert [m["value"] for m in first] == [str(i) for i in range(1, 1001)]
+    for _ in range(4):  # the concurrency: ranges 2 to 5 are in flight, 6 waits its turn
+        assert client.started.acquire(timeout=5)
+    assert not client.started.acquire(timeout=0.05)
+    client.release.set()
+    rest = [m["value"] for part in parts for m in part]
+    assert rest == [str(i) for i in range(1001, 6001)]
+    assert sorted(c[4] for c in client.calls) == [(s, s + 999) for s in range(0, 6000, 1000)]
+
+
+@pytest.mark.parametrize("members", [0, 999, 1000, 2500, 4000])
+def test_member_parts_are_the_members_read_whole(members):
+    rows = [{"id": 5000 + i, "users_id": i, "is_dynamic": int(i % 7 == 0)}
+            for i in range(1, members + 1)]
+    whole = MembershipWriter(ScriptedClient(rows=rows), lambda: []).read(9)
+    parts = list(MembershipWriter(ScriptedClient(rows=rows), lambda: []).read_parts(9))
+    assert [m for part in parts for m in part] == whole
+    assert len(parts) == max(1, -(-members // 1000))
+
+
+def test_closing_member_parts_early_asks_glpi_for_no_more_ranges():
+    """A caller that stops after the first part (a 304, an error) leaves no range
+    unread in flight and starts none: the ranges already started end, the rest never go."""
+    rows = [{"id": 5000 + i, "users_id": i, "is_dynamic": 0} for i in range(1, 20001)]
+    client = GatedClient(rows=rows)
+    parts = MembershipWriter(client, lambda: []).read_parts(9)
+    next(parts)
+    threading.Timer(0.05, client.release.set).start()
+    parts.close()
+    assert len(client.calls) == 1 + 4

@@ -24,6 +24,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from collections.abc import Iterator
+from contextlib import closing
 from functools import partial
 from typing import Any
 
@@ -35,6 +36,7 @@ from app.glpi.client.items import SubitemPage
 from app.glpi.groups import criteria as gc
 from app.glpi.groups.mapping import member_of
 from app.glpi.groups.membership_chunks import ChunkPolicy
+from app.glpi.groups.membership_chunks import in_order
 from app.glpi.groups.membership_chunks import run_chunks
 from app.glpi.groups.membership_chunks import split
 from app.glpi.groups.membership_plan import MembershipPlan
@@ -108,33 +110,36 @@ class MembershipWriter:
         """The monotonic time by which an operation starting now must stop writing."""
         return time.monotonic() + self.policy.budget_seconds
 
-    def rows(self, group_id: int, page: int = MEMBER_PAGE) -> Iterator[dict]:
-        """Yield the group's ``Group_User`` rows, in GLPI ranges of ``page`` rows.
+    def pages(self, group_id: int, page: int = MEMBER_PAGE) -> Iterator[list[dict]]:
+        """Yield the group's ``Group_User`` rows, one GLPI range of ``page`` rows at a time.
 
         The first range brings GLPI's count (``Content-Range``); the other ranges
         are then read ``policy.concurrency`` at a time, so that a 10,000-member
-        group costs one range's wait, not ten, and the bridge parses one range
-        while GLPI serves the next. Without a count (GLPI sends none for an empty
-        list) ranges are read one after the other until one comes back short.
+        group costs one range's wait, not ten, and the caller works on one range
+        while GLPI serves the next ones. Without a count (GLPI sends none for an
+        empty list) ranges are read one after the other until one comes back short.
         """
         total, first = self._page(group_id, 0, page)
-        yield from first
-        if len(first) < page:
+        if len(first) == page and total is not None:
+            jobs = [partial(self._page, group_id, s, page) for s in range(page, total, page)]
+            # started now, so that GLPI serves them while the caller works on the first
+            with closing(in_order(jobs, concurrency=self.policy.concurrency)) as later:
+                yield first
+                for result in later:
+                    yield result.rows
             return
+        yield first
         start = page
-        if total is not None:
-            starts = list(range(page, total, page))
-            jobs = [partial(self._page, group_id, s, page) for s in starts]
-            run = run_chunks(jobs, concurrency=self.policy.concurrency, deadline=float("inf"))
-            for index in range(len(jobs)):
-                yield from run.results[index].rows
-            return
-        while True:
-            batch = self._page(group_id, start, page).rows
-            yield from batch
-            if len(batch) < page:
-                return
+        while len(first) == page:
+            first = self._page(group_id, start, page).rows
+            yield first
             start += page
+
+    def rows(self, group_id: int, page: int = MEMBER_PAGE) -> Iterator[dict]:
+        """The group's ``Group_User`` rows (:meth:`pages`, one row at a time)."""
+        with closing(self.pages(group_id, page)) as pages:
+            for batch in pages:
+                yield from batch
 
     def _page(self, group_id: int, start: int, page: int) -> SubitemPage:
         """One range of ``Group_User`` rows (ids and flags only: nothing to decode)."""
@@ -149,6 +154,14 @@ class MembershipWriter:
             for r in self.rows(group_id, page=MAX_GROUP_ROWS)
             if not int(r.get("is_dynamic") or 0)
         }
+
+    def read_parts(self, group_id: int) -> Iterator[list[dict]]:
+        """The SCIM ``members`` of a group (static rows), one list per GLPI range,
+        each yielded while the next ranges are read (:meth:`pages`)."""
+        with closing(self.pages(group_id)) as pages:
+            for batch in pages:
+                yield [member_of(int(r["users_id"]))
+                       for r in batch if not int(r.get("is_dynamic") or 0)]
 
     def read(self, group_id: int, *, with_display: bool = False) -> list[dict]:
         """The SCIM ``members`` of a group (static rows only), optionally with ``display``."""

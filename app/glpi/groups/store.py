@@ -46,6 +46,7 @@ from app.scim.patch.engine import PatchResult
 from app.scim.storage import Context
 from app.scim.storage import SearchQuery
 from app.scim.storage import SearchResult
+from app.scim.storage import ValueParts
 
 #: Seconds a displayName lock may be waited for / held.
 NAME_LOCK_TIMEOUT = 30.0
@@ -150,12 +151,19 @@ class GroupStore:
         raise NotFoundError(f"Group {group_id} not found.")
 
     def _to_scim(self, row: dict, ctx: Context) -> dict:
+        """The SCIM group of ``row``; its ``members`` read when the client wants them,
+        in :class:`ValueParts` (one per GLPI range) when the caller takes them so."""
+        wanted = ctx.attributes.wants("members")
+        display = wanted and _wants_display(ctx)
         members = None
-        if ctx.attributes.wants("members"):
-            members = self._members.read(int(row["id"]), with_display=_wants_display(ctx))
-        return gm.glpi_to_scim_group(
+        if wanted and not (ctx.in_parts and not display):
+            members = self._members.read(int(row["id"]), with_display=display)
+        resource = gm.glpi_to_scim_group(
             row, external_id_column=self.external_id_column, members=members
         )
+        if wanted and members is None:
+            resource["members"] = ValueParts(self._members.read_parts(int(row["id"])))
+        return resource
 
     def get(self, ctx: Context, group_id: str) -> dict:
         return self._to_scim(self._load_row(group_id), ctx)

@@ -16,10 +16,20 @@ from app.scim.constants import LIST_RESPONSE_SCHEMA
 from app.scim.constants import SCIM_CONTENT_TYPE
 
 
+def dumps(body: Any) -> str:
+    """The JSON text of a SCIM body: UTF-8 as is, no spaces."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
 def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """Serialise ``body`` as a SCIM JSON response (no body when ``body`` is None)."""
-    payload = "" if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    response = Response(payload, status=status, mimetype=SCIM_CONTENT_TYPE)
+    return scim_text_response("" if body is None else dumps(body), status, headers)
+
+
+def scim_text_response(text: str, status: int = 200,
+                       headers: dict[str, str] | None = None) -> Response:
+    """A SCIM response whose JSON ``text`` is already serialised (:func:`dumps`)."""
+    response = Response(text, status=status, mimetype=SCIM_CONTENT_TYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from typing import Any
 
 from flask import Response
@@ -24,8 +25,10 @@ from app.scim.endpoint.etags import check_if_match
 from app.scim.endpoint.etags import etag_headers
 from app.scim.endpoint.etags import has_if_match
 from app.scim.endpoint.etags import not_modified
+from app.scim.endpoint.responses import dumps
 from app.scim.endpoint.responses import list_response
 from app.scim.endpoint.responses import scim_response
+from app.scim.endpoint.responses import scim_text_response
 from app.scim.errors import InvalidSyntaxError
 from app.scim.errors import InvalidValueError
 from app.scim.errors import SCIMError
@@ -40,6 +43,7 @@ from app.scim.schema import Attribute
 from app.scim.storage import AttributeSelection
 from app.scim.storage import Context
 from app.scim.storage import Storage
+from app.scim.storage import ValueParts
 
 #: Request media types accepted for bodies: the SCIM media type (RFC 7644
 #: §8.1) and plain JSON, which some clients send.
@@ -72,13 +76,14 @@ def storage() -> Storage:
     return g.tenant.storage
 
 
-def context(selection: AttributeSelection | None = None) -> Context:
+def context(selection: AttributeSelection | None = None, *, in_parts: bool = False) -> Context:
     """Build the storage :class:`Context` of this request."""
     return Context(
         tenant=g.tenant.name,
         attributes=selection or AttributeSelection(),
         request_id=g.get("request_id"),
         if_match=request.headers.get("If-Match"),
+        in_parts=in_parts,
     )
 
 
@@ -218,14 +223,53 @@ def present(resource_type: str, resource: dict, selection: AttributeSelection) -
     return shown
 
 
+def present_text(resource_type: str, resource: dict,
+                 selection: AttributeSelection) -> tuple[str, dict]:
+    """The JSON text of :func:`present`, and what it shows but the attributes in parts.
+
+    An attribute the storage delivers in :class:`ValueParts` (a 10,000-member
+    group's ``members``, one GLPI range per part) is presented and serialised
+    part by part, while the storage reads the next parts, then joined into the
+    text. The text is whole before anything is sent: a read that fails after the
+    first parts is an error answer, never a truncated ``200``.
+    """
+    parted = [key for key, value in resource.items() if isinstance(value, ValueParts)]
+    texts = {key: _part_texts(resource_type, key, resource[key], selection) for key in parted}
+    marks = {key: f"\x00{key} {secrets.token_hex(8)}" for key in parted if texts[key]}
+    shown = present(resource_type, {**resource, **{k: marks.get(k) for k in parted}}, selection)
+    text = dumps(shown)
+    for key, mark in marks.items():
+        text = text.replace(dumps(mark), "[" + ",".join(texts[key]) + "]", 1)
+    return text, {k: v for k, v in shown.items() if k not in marks}
+
+
+def _part_texts(resource_type: str, key: str, parts: ValueParts,
+                selection: AttributeSelection) -> list[str]:
+    """Each non-empty part of ``resource[key]``, presented as :func:`present` would
+    (``$ref``, projection), as JSON array items without the brackets."""
+    schema = RESOURCES[resource_type]
+    out = []
+    for part in parts:
+        shown = project(add_references(resource_type, {key: part}), schema, selection)
+        values = next((v for k, v in shown.items() if k != "schemas"), None)
+        if values:
+            out.append(dumps(values)[1:-1])
+    return out
+
+
 def get_resource(resource_type: str, resource_id: str) -> Response:
     """GET one resource (RFC 7644 §3.4.1); 304 when ``If-None-Match`` names its version."""
     selection = query_selection(resource_type)
-    resource = storage().get(context(selection), resource_type, resource_id)
-    if not_modified(resource):
-        return scim_response(None, 304, etag_headers(resource))
-    shown = present(resource_type, resource, selection)
-    return scim_response(shown, 200, etag_headers(resource, shown))
+    resource = storage().get(context(selection, in_parts=True), resource_type, resource_id)
+    try:
+        if not_modified(resource):
+            return scim_response(None, 304, etag_headers(resource))
+        text, shown = present_text(resource_type, resource, selection)
+    finally:
+        for value in resource.values():
+            if isinstance(value, ValueParts):
+                value.close()
+    return scim_text_response(text, 200, etag_headers(resource, shown))
 
 
 def create_resource(resource_type: str) -> Response:
