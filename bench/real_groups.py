@@ -453,9 +453,10 @@ def main(argv: list[str] | None = None) -> int:
             everyone = new_group("everyone")
             glpi.sql("INSERT INTO glpi_groups_users (users_id, groups_id, is_dynamic) VALUES "
                      + ",".join(f"({u},{everyone},0)" for u in users))
-            for _ in range(args.reads):
+            for k in range(args.reads):
                 alone = read_alone(glpi, everyone, len(users))
-                measured(scim, glpi, f"GET group of {len(users)} members", everyone, alone,
+                read = f" (read {k + 1} of {args.reads})" if args.reads > 1 else ""
+                measured(scim, glpi, f"GET group of {len(users)} members{read}", everyone, alone,
                          lambda: scim.send("GET", f"/Groups/{everyone}"), rows)
             measured(scim, glpi, "GET same, excludedAttributes=members", everyone, None,
                      lambda: scim.send("GET", f"/Groups/{everyone}",
