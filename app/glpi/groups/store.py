@@ -153,16 +153,19 @@ class GroupStore:
     def _to_scim(self, row: dict, ctx: Context) -> dict:
         """The SCIM group of ``row``; its ``members`` read when the client wants them,
         in :class:`ValueParts` (one per GLPI range) when the caller takes them so."""
+        group_id = int(row["id"])
         wanted = ctx.attributes.wants("members")
         display = wanted and _wants_display(ctx)
+        # members.display needs one login search over all members first: a whole list
+        parted = wanted and ctx.in_parts and not display
         members = None
-        if wanted and not (ctx.in_parts and not display):
-            members = self._members.read(int(row["id"]), with_display=display)
+        if wanted and not parted:
+            members = self._members.read(group_id, with_display=display)
         resource = gm.glpi_to_scim_group(
             row, external_id_column=self.external_id_column, members=members
         )
-        if wanted and members is None:
-            resource["members"] = ValueParts(self._members.read_parts(int(row["id"])))
+        if parted:
+            resource["members"] = ValueParts(self._members.read_parts(group_id))
         return resource
 
     def get(self, ctx: Context, group_id: str) -> dict:
