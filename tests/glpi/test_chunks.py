@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 
 import pytest
 
@@ -83,25 +84,30 @@ def test_serial_run_stops_starting_at_the_deadline(costs, deadline, ran):
     assert run.not_started == list(range(ran, len(costs)))
 
 
+class InFlight:
+    """Jobs returning their index after 10 ms, and the most that ran at once."""
+
+    def __init__(self):
+        self.now, self.peak, self._lock = 0, 0, threading.Lock()
+
+    def jobs(self, count):
+        return [partial(self._run, i) for i in range(count)]
+
+    def _run(self, i):
+        with self._lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        time.sleep(0.01)
+        with self._lock:
+            self.now -= 1
+        return i
+
+
 def test_parallel_run_keeps_at_most_concurrency_in_flight():
-    in_flight, peak, lock = 0, 0, threading.Lock()
-
-    def job(i):
-        def run():
-            nonlocal in_flight, peak
-            with lock:
-                in_flight += 1
-                peak = max(peak, in_flight)
-            time.sleep(0.01)
-            with lock:
-                in_flight -= 1
-            return i
-
-        return run
-
-    run = run_chunks([job(i) for i in range(20)], concurrency=3, deadline=time.monotonic() + 60)
+    tracked = InFlight()
+    run = run_chunks(tracked.jobs(20), concurrency=3, deadline=time.monotonic() + 60)
     assert run.complete and run.results == {i: i for i in range(20)}
-    assert peak == 3
+    assert tracked.peak == 3
 
 
 def test_parallel_run_starts_no_chunk_after_the_deadline():
@@ -187,23 +193,9 @@ def test_in_order_yields_a_result_before_the_later_jobs_end():
 
 
 def test_in_order_keeps_at_most_concurrency_in_flight():
-    in_flight, peak, lock = 0, 0, threading.Lock()
-
-    def job(i):
-        def run():
-            nonlocal in_flight, peak
-            with lock:
-                in_flight += 1
-                peak = max(peak, in_flight)
-            time.sleep(0.01)
-            with lock:
-                in_flight -= 1
-            return i
-
-        return run
-
-    assert list(in_order([job(i) for i in range(12)], concurrency=3)) == list(range(12))
-    assert peak == 3
+    tracked = InFlight()
+    assert list(in_order(tracked.jobs(12), concurrency=3)) == list(range(12))
+    assert tracked.peak == 3
 
 
 def test_in_order_raises_a_jobs_error_at_its_turn():
