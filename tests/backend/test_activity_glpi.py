@@ -59,6 +59,7 @@ def test_an_answer_the_storage_named_is_not_parsed_again(glpi_sim, tmp_path, mon
     assert parsed == ["404 NOT FOUND"]
 
     rows = sqlite3.connect(tmp_path / "activity.sqlite").execute(
-        "SELECT status, resource_type, resource_id, name, detail FROM events ORDER BY id").fetchall()
+        "SELECT status, resource_type, resource_id, name, detail FROM events ORDER BY id"
+    ).fetchall()
     assert rows[0] == (200, "Group", str(gid), "Everyone", "")
     assert rows[1][:3] == (404, "Group", "999999") and "999999" in rows[1][4]
