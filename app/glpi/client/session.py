@@ -485,8 +485,8 @@ class GlpiSession:
         once (unless a refusal already renewed it within
         :attr:`rights_relogin_interval`) and the call replayed once. GLPI
         10.0.12 and 11.0.6 freeze a session's active entities at login, and
-        decide "can view all entities" by counting them: ``Session::canViewAllEntities()`` is
-        ``countElementsInTable("glpi_entities") ==
+        decide "can view all entities" by counting them:
+        ``Session::canViewAllEntities()`` is ``countElementsInTable("glpi_entities") ==
         count($_SESSION["glpiactiveentities"])``. So once an administrator
         creates any entity, an older session no longer "sees all": purging or
         trashing a user (``User::canDeleteItem()``: ``canViewAllEntities() ||

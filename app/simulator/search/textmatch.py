@@ -5,7 +5,8 @@ means IS NULL or ``''`` (``makeTextCriteria`` adds ``OR field = ''``); ``^`` alo
 is ``LIKE '%'``, which any non-NULL value matches, ``''`` included; ``''``, ``^$``
 and ``$`` are IS NULL only (``makeTextSearch`` tests the empty pattern with PHP's
 ``== null``, which ``''`` passes, so ``''`` itself does not match); otherwise it
-is wrapped in ``%`` unless it starts with ``^`` or ends with ``$``; ``_`` is escaped (literal) but ``%`` is **not** (it stays a wildcard);
+is wrapped in ``%`` unless it starts with ``^`` or ends with ``$``; ``_`` is
+escaped (literal) but ``%`` is **not** (it stays a wildcard);
 matching is case-insensitive (``utf8mb4_unicode_ci``). GLPI 10 decodes the
 search value once (``&#38;`` → ``&``) and compares it with the HTML-encoded
 stored text; GLPI 11 compares raw text with raw text.
